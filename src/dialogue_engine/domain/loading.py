@@ -1,0 +1,232 @@
+"""YAML loaders for personas and scenarios with errors that name file, line, field and reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from dialogue_engine.config import get_settings
+from dialogue_engine.domain.persona import Persona
+from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.errors import QDError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file."""
+
+    file: str
+    field: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+class DomainError(QDError):
+    """A persona or scenario could not be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(str(problems[0]) if len(problems) == 1 else "; ".join(str(p) for p in problems))
+
+
+def _line_map(text: str) -> dict[tuple, int]:
+    """Map each YAML path (tuple of keys and indexes) to its 1-based line."""
+    lines: dict[tuple, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node: Any, path: tuple) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                k = key.value
+                lines[path + (k,)] = key.start_mark.line + 1
+                walk(value, path + (k,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+_TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]\s()]+)|\([^)]*\)")
+
+
+def _path_of(field: str) -> tuple:
+    out: list[Any] = []
+    for m in _TOKEN.finditer(field):
+        if m.group(1) is not None:
+            out.append(int(m.group(1)))
+        elif m.group(2) is not None:
+            out.append(m.group(2))
+    return tuple(out)
+
+
+def _line_for(lines: dict[tuple, int], path: tuple) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return None
+
+
+def _problems_from(err: ValidationError, file: str, lines: dict[tuple, int]) -> list[Problem]:
+    out: list[Problem] = []
+    for e in err.errors():
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in {"change_score", "change_threshold",
+                    "change_relationship", "add_option", "remove_option"}))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        if not loc and e["type"] == "value_error":
+            for part in msg.split("; "):
+                field, _, reason = part.partition(": ")
+                if not reason:
+                    field, reason = "", part
+                out.append(Problem(file, field, reason, _line_for(lines, _path_of(field))))
+            continue
+        field = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in loc).replace(".[", "[")
+        out.append(Problem(file, field, msg, _line_for(lines, loc)))
+    return out
+
+
+def parse_model(text: str, model: type[M], file: str) -> M:
+    """Validate YAML ``text`` as ``model``.
+
+    Raises:
+        DomainError: naming ``file``, the line, the field path and the reason of each problem.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise DomainError([Problem(file, "", f"invalid YAML: {reason}", line)]) from None
+    if not isinstance(data, dict):
+        raise DomainError([Problem(file, "", f"expected a mapping of fields at the top, found {type(data).__name__}")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise DomainError(_problems_from(err, file, _line_map(text))) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DomainError([Problem(str(path), "", "no such file")]) from None
+    except UnicodeDecodeError:
+        raise DomainError([Problem(str(path), "", "not a UTF-8 text file")]) from None
+    except OSError as err:
+        raise DomainError([Problem(str(path), "", err.strerror or str(err))]) from None
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
+
+
+def _resolve(path_or_id: str | Path, folder: Path, what: str) -> Path:
+    p = Path(path_or_id)
+    if p.suffix in {".yaml", ".yml"} or p.exists():
+        return p
+    ident = str(path_or_id)
+    for candidate in (folder / f"{ident}.yaml", folder / f"{ident}.yml"):
+        if candidate.exists():
+            return candidate
+    for candidate in _yaml_files(folder) if folder.is_dir() else []:
+        try:
+            data = yaml.safe_load(candidate.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, OSError, UnicodeDecodeError):
+            continue
+        if isinstance(data, dict) and data.get("id") == ident:
+            return candidate
+    known = ", ".join(p.stem for p in _yaml_files(folder)) if folder.is_dir() else "none"
+    raise DomainError([Problem(ident, "", f"unknown {what} id (known: {known})")])
+
+
+def load_persona(path_or_id: str | Path) -> Persona:
+    """Load a persona from a YAML file, or by id from the personas folder."""
+    path = _resolve(path_or_id, get_settings().personas_dir, "persona")
+    return parse_model(_read(path), Persona, str(path))
+
+
+def load_scenario(path_or_id: str | Path) -> Scenario:
+    """Load a scenario from a YAML file, or by id from the scenarios folder."""
+    path = _resolve(path_or_id, get_settings().scenarios_dir, "scenario")
+    return parse_model(_read(path), Scenario, str(path))
+
+
+def load_personas(folder: Path | None = None) -> dict[str, Persona]:
+    """Every persona in ``folder`` (default: the personas folder), by id.
+
+    Raises:
+        DomainError: with every problem found across the folder.
+    """
+    folder = folder or get_settings().personas_dir
+    out: dict[str, Persona] = {}
+    problems: list[Problem] = []
+    for path in _yaml_files(folder):
+        try:
+            persona = parse_model(_read(path), Persona, str(path))
+        except DomainError as err:
+            problems.extend(err.problems)
+            continue
+        if persona.id in out:
+            problems.append(Problem(str(path), "id", f"duplicate persona id {persona.id!r}"))
+        out[persona.id] = persona
+    if problems:
+        raise DomainError(problems)
+    return out
+
+
+def load_scenarios(folder: Path | None = None) -> dict[str, Scenario]:
+    """Every scenario in ``folder`` (default: the scenarios folder), by id."""
+    folder = folder or get_settings().scenarios_dir
+    out: dict[str, Scenario] = {}
+    problems: list[Problem] = []
+    for path in _yaml_files(folder):
+        try:
+            scenario = parse_model(_read(path), Scenario, str(path))
+        except DomainError as err:
+            problems.extend(err.problems)
+            continue
+        out[scenario.id] = scenario
+    if problems:
+        raise DomainError(problems)
+    return out
+
+
+def check_references(scenario: Scenario, personas: dict[str, Persona], file: str = "") -> list[Problem]:
+    """Problems with persona ids a scenario names (each party's persona must exist)."""
+    problems = []
+    for n, party in enumerate(scenario.parties):
+        if party.persona is not None and party.persona not in personas:
+            problems.append(Problem(file or scenario.id, f"parties[{n}].persona", f"unknown persona {party.persona!r}"))
+    return problems
+
+
+def check_persona_references(persona: Persona, personas: dict[str, Persona], file: str = "") -> list[Problem]:
+    """Problems with persona ids a persona's relationships name."""
+    return [
+        Problem(file or persona.id, f"relationships.{other}", f"unknown persona {other!r}")
+        for other in persona.relationships
+        if other not in personas
+    ]

@@ -1,0 +1,112 @@
+"""The deal space of a scenario as arrays: every deal, every party's utility, who accepts, what passes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from dialogue_engine.domain.scenario import RuleKind, Scenario
+
+Deal = dict[str, str]
+
+
+@dataclass(frozen=True, eq=False)
+class DealSpace:
+    """All deals of a scenario, vectorized.
+
+    Attributes:
+        scenario: the scenario (its current state, after any injects).
+        deals: int array (n_deals, n_issues): the option index chosen on each issue.
+        utilities: float array (n_deals, n_parties): each party's total score for each deal.
+        thresholds: float array (n_parties,).
+    """
+
+    scenario: Scenario
+    deals: np.ndarray = field(repr=False)
+    utilities: np.ndarray = field(repr=False)
+    thresholds: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> "DealSpace":
+        """Enumerate the whole space (no Python loop per deal)."""
+        sizes = [len(i.options) for i in scenario.issues]
+        grids = np.indices(sizes, dtype=np.int32).reshape(len(sizes), -1).T
+        n_deals = grids.shape[0]
+        utilities = np.zeros((n_deals, len(scenario.parties)), dtype=np.float64)
+        for j, party in enumerate(scenario.parties):
+            for k, issue in enumerate(scenario.issues):
+                table = np.array([party.scores[issue.id][o.id] for o in issue.options], dtype=np.float64)
+                utilities[:, j] += table[grids[:, k]]
+        thresholds = np.array([p.threshold for p in scenario.parties], dtype=np.float64)
+        return cls(scenario, grids, utilities, thresholds)
+
+    @property
+    def size(self) -> int:
+        return int(self.deals.shape[0])
+
+    @property
+    def party_ids(self) -> list[str]:
+        return self.scenario.party_ids
+
+    @cached_property
+    def accepts(self) -> np.ndarray:
+        """Bool (n_deals, n_parties): utility at or above threshold."""
+        return self.utilities >= self.thresholds[None, :] - 1e-9
+
+    @cached_property
+    def passes(self) -> np.ndarray:
+        """Bool (n_deals,): the agreement rule accepts the deal."""
+        return passes_rule(self.scenario, self.accepts)
+
+    @cached_property
+    def unanimous(self) -> np.ndarray:
+        return self.accepts.all(axis=1)
+
+    def party_index(self, party_id: str) -> int:
+        return self.party_ids.index(party_id)
+
+    def index_of(self, deal: Deal) -> int:
+        """Row of a complete deal ``{issue_id: option_id}``.
+
+        Raises:
+            KeyError: when an issue is missing or an option unknown.
+        """
+        idx = 0
+        for issue in self.scenario.issues:
+            opts = [o.id for o in issue.options]
+            if issue.id not in deal:
+                raise KeyError(f"deal has no option for issue {issue.id}")
+            if deal[issue.id] not in opts:
+                raise KeyError(f"no option {deal[issue.id]!r} on issue {issue.id}")
+            idx = idx * len(opts) + opts.index(deal[issue.id])
+        return idx
+
+    def deal_at(self, index: int) -> Deal:
+        """The deal ``{issue_id: option_id}`` at a row."""
+        row = self.deals[int(index)]
+        return {issue.id: issue.options[int(k)].id for issue, k in zip(self.scenario.issues, row)}
+
+    def utility(self, party_id: str, deal: Deal) -> float:
+        """One party's total for a complete deal."""
+        return float(self.utilities[self.index_of(deal), self.party_index(party_id)])
+
+    def utilities_of(self, deal: Deal) -> dict[str, float]:
+        row = self.utilities[self.index_of(deal)]
+        return {pid: float(u) for pid, u in zip(self.party_ids, row)}
+
+
+def passes_rule(scenario: Scenario, accepts: np.ndarray) -> np.ndarray:
+    """Which rows of an acceptance matrix (n_deals, n_parties) the scenario's rule lets pass."""
+    rule = scenario.rule
+    n = accepts.shape[1]
+    count = accepts.sum(axis=1)
+    must = set(rule.required) | set(scenario.veto_parties)
+    must_idx = [scenario.party_ids.index(p) for p in must]
+    must_ok = accepts[:, must_idx].all(axis=1) if must_idx else np.ones(accepts.shape[0], dtype=bool)
+    if rule.kind == RuleKind.UNANIMITY:
+        return accepts.all(axis=1)
+    if rule.kind == RuleKind.QUORUM:
+        return (count >= rule.min_parties) & must_ok
+    return (count * 2 > n) & must_ok
