@@ -1,0 +1,68 @@
+"""The realizer seam: words for a decided move. Implementations: built-in templates and an LLM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from dialogue_engine.agents.types import Move, Observation
+from dialogue_engine.domain.persona import Persona
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved passage numbered for citation as [n]."""
+
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RealizeRequest:
+    """Everything a realizer may use. Private numbers are deliberately absent.
+
+    Attributes:
+        persona: who speaks (voice, worldview, public profile).
+        scenario_title / situation: the public setting.
+        move: the decided move, which the text must express.
+        proposal_lines: the move's proposal as (issue title, option label) pairs, if any.
+        passages: retrieved passages the text may cite as [n].
+        incoming: the message being answered, if any.
+        addressee: display name of whom the persona answers, if any.
+        history: recent public lines ("Speaker: text"), oldest first.
+        turn: how many replies this persona has given before (for variety).
+    """
+
+    persona: Persona
+    scenario_title: str
+    situation: str
+    move: Move
+    proposal_lines: list[tuple[str, str]] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    incoming: Observation | None = None
+    addressee: str | None = None
+    history: list[str] = field(default_factory=list)
+    turn: int = 0
+
+
+@dataclass(frozen=True)
+class Realization:
+    """A realizer's output: the text, which passages it cites, and how it was produced."""
+
+    text: str
+    cited: list[int] = field(default_factory=list)
+    source: str = "builtin"
+    fallback_reason: str | None = None
+
+
+@runtime_checkable
+class Realizer(Protocol):
+    """Turns a decided move into words in the persona's voice."""
+
+    async def realize(self, request: RealizeRequest) -> Realization:
+        """Words for ``request.move``; cite passages as [n]."""
+        ...
