@@ -1,0 +1,41 @@
+"""Quiet Dialogue — the Streamlit app: one page per job, all logic in ``dialogue_engine``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Quiet Dialogue", page_icon="🕊️", layout="wide")
+
+
+def home() -> None:
+    """The landing page: what each page is for."""
+    st.title("Quiet Dialogue")
+    st.markdown(
+        "Rehearse a negotiation with grounded personas, run a tabletop or classroom exercise, "
+        "and read the after-action report.\n\n"
+        "- **Solo dialogue** — pick a scenario and a counterpart, read your private brief and negotiate.\n"
+        "- **Exercise** — a facilitator creates an exercise and hands out join codes; each player joins "
+        "from their own browser and sees only their own brief.\n"
+        "- **Facilitator console** — start, advance, pause, fire injects, watch every seat and the scoreboard.\n"
+        "- **Debrief** — the after-action report with charts and downloads.\n"
+        "- **Library** and **Knowledge** — browse personas, scenarios and the knowledge base; check your own files."
+    )
+    st.caption("Runs offline with built-in templates; set QD_LLM=openai to let a language model write the replies.")
+
+
+pages = {
+    "Practice": [
+        st.Page(home, title="Home", icon="🏠", default=True),
+        st.Page("pages/solo.py", title="Solo dialogue", icon="💬", url_path="solo"),
+    ],
+    "Exercises": [
+        st.Page("pages/exercise.py", title="Exercise", icon="🎲", url_path="exercise"),
+        st.Page("pages/facilitator.py", title="Facilitator console", icon="🧭", url_path="facilitator"),
+        st.Page("pages/debrief.py", title="Debrief", icon="📋", url_path="debrief"),
+    ],
+    "Content": [
+        st.Page("pages/library.py", title="Library", icon="📚", url_path="library"),
+        st.Page("pages/knowledge.py", title="Knowledge", icon="🔎", url_path="knowledge"),
+    ],
+}
+st.navigation(pages).run()

@@ -1,0 +1,6 @@
+"""facilitator page (being built)."""
+
+import streamlit as st
+
+st.title("facilitator")
+st.info("Coming soon.")

@@ -1,0 +1,68 @@
+"""Streamlit pieces shared by the pages: the error guard, cached resources, deal tables, citations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from dialogue_engine.config import get_settings
+from dialogue_engine.ui.errors import one_line
+from dialogue_engine.ui.views import deal_rows
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show any failure inside the block as one ``st.error`` line (Streamlit's own reruns pass through)."""
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 - the page must never show a traceback
+        st.error(one_line(err))
+
+
+def data_key() -> str:
+    """Cache key for per-process resources: the data folder and database in use."""
+    s = get_settings()
+    return f"{s.data_dir.resolve()}|{s.resolved_database_url}|{s.content_dir}"
+
+
+@st.cache_data(show_spinner=False)
+def _scenarios(_key: str):
+    from dialogue_engine.domain import load_scenarios
+
+    return load_scenarios()
+
+
+@st.cache_data(show_spinner=False)
+def _personas(_key: str):
+    from dialogue_engine.domain import load_personas
+
+    return load_personas()
+
+
+def scenarios():
+    """Every shipped scenario by id (cached per content folder)."""
+    return _scenarios(data_key())
+
+
+def personas():
+    """Every shipped persona by id (cached per content folder)."""
+    return _personas(data_key())
+
+
+def deal_table(scenario, deal) -> None:
+    """A proposal as an issue-by-option table."""
+    rows = deal_rows(scenario, deal)
+    if rows:
+        st.table(rows)
+
+
+def citations(cites) -> None:
+    """Each citation as an expander holding the source passage."""
+    for c in cites:
+        label = f"[{c.n}] {c.source}" + (f" — {c.section}" if getattr(c, "section", "") else "")
+        with st.expander(label):
+            if getattr(c, "title", ""):
+                st.caption(c.title)
+            st.markdown(c.text)
