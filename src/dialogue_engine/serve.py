@@ -31,5 +31,7 @@ def register(app: typer.Typer) -> None:
             "--server.port", str(port or settings.port),
             "--server.headless", "true" if headless else "false",
             "--browser.gatherUsageStats", "false",
+            "--client.showErrorDetails", "none",
+            "--server.maxUploadSize", "10",
         ]
         raise SystemExit(subprocess.call(cmd, env=os.environ.copy()))
