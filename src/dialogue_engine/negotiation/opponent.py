@@ -1,0 +1,162 @@
+"""Opponent model: what each other party seems to value, learned from what it proposes, accepts and says.
+
+Frequency-based (in the spirit of the "HardHeaded" ANAC agent): options a party keeps proposing are
+valued, issues on which it holds its option fixed between proposals matter more to it. Acceptances add
+weak evidence for the options of the accepted deal; rejections take a little away from the rejected
+deal's options. Statements ("we need A2") add evidence like a partial proposal at half strength.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dialogue_engine.domain.scenario import Scenario
+
+Deal = dict[str, str]
+
+PROPOSAL_WEIGHT = 1.0
+ACCEPT_WEIGHT = 0.6
+STATEMENT_WEIGHT = 0.5
+REJECT_WEIGHT = 0.3
+FIXED_ISSUE_BONUS = 0.25
+
+
+@dataclass
+class PartyEstimate:
+    """The running estimate for one other party.
+
+    Attributes:
+        counts: issue id -> option id -> signed evidence that the party likes the option.
+        weights: issue id -> unnormalised importance (starts at 1).
+        last_proposal: the last (possibly partial) deal it proposed.
+        accept_level: estimated normalised utility at which it accepts (starts at 0.5).
+        observations: how many pieces of evidence were seen.
+    """
+
+    counts: dict[str, dict[str, float]]
+    weights: dict[str, float]
+    last_proposal: Deal | None = None
+    accept_level: float = 0.5
+    observations: int = 0
+    accepted: list[Deal] = field(default_factory=list)
+
+
+class OpponentModel:
+    """Estimates of every other party's preferences over a scenario's deal space."""
+
+    def __init__(self, scenario: Scenario, own_party: str):
+        self.own_party = own_party
+        self._scenario = scenario
+        self.estimates: dict[str, PartyEstimate] = {}
+        for pid in scenario.party_ids:
+            if pid != own_party:
+                self.estimates[pid] = self._fresh(scenario)
+
+    @staticmethod
+    def _fresh(scenario: Scenario) -> PartyEstimate:
+        return PartyEstimate(
+            counts={i.id: {o.id: 0.0 for o in i.options} for i in scenario.issues},
+            weights={i.id: 1.0 for i in scenario.issues},
+        )
+
+    def update_scenario(self, scenario: Scenario) -> None:
+        """Keep what was learned for options that still exist; new options start with no evidence."""
+        self._scenario = scenario
+        for pid in scenario.party_ids:
+            if pid == self.own_party:
+                continue
+            old = self.estimates.get(pid) or self._fresh(scenario)
+            fresh = self._fresh(scenario)
+            for iid, row in fresh.counts.items():
+                for oid in row:
+                    row[oid] = old.counts.get(iid, {}).get(oid, 0.0)
+                fresh.weights[iid] = old.weights.get(iid, 1.0)
+            fresh.last_proposal = old.last_proposal
+            fresh.accept_level = old.accept_level
+            fresh.observations = old.observations
+            self.estimates[pid] = fresh
+
+    def _add(self, party: str, deal: Deal, amount: float) -> PartyEstimate | None:
+        est = self.estimates.get(party)
+        if est is None:
+            return None
+        for iid, oid in deal.items():
+            row = est.counts.get(iid)
+            if row is not None and oid in row:
+                row[oid] += amount
+        est.observations += 1
+        return est
+
+    def observe_proposal(self, party: str, deal: Deal) -> None:
+        """A (possibly partial) proposal by ``party``: its options are what it wants."""
+        est = self._add(party, deal, PROPOSAL_WEIGHT)
+        if est is None:
+            return
+        if est.last_proposal is not None:
+            for iid, oid in deal.items():
+                if est.last_proposal.get(iid) == oid:
+                    est.weights[iid] = est.weights.get(iid, 1.0) + FIXED_ISSUE_BONUS
+        est.last_proposal = dict(deal)
+
+    def observe_accept(self, party: str, deal: Deal, *, estimated_utility: float | None = None) -> None:
+        """``party`` accepted ``deal``: weak evidence for its options, and an upper bound on its accept level."""
+        est = self._add(party, deal, ACCEPT_WEIGHT)
+        if est is not None and estimated_utility is not None:
+            est.accept_level = min(est.accept_level, estimated_utility)
+
+    def observe_reject(self, party: str, deal: Deal, *, estimated_utility: float | None = None) -> None:
+        """``party`` rejected ``deal``: weak evidence against its options, and a lower bound on its accept level."""
+        est = self._add(party, deal, -REJECT_WEIGHT)
+        if est is not None and estimated_utility is not None:
+            est.accept_level = min(0.95, max(est.accept_level, estimated_utility + 0.02))
+
+    def observe_statement(self, party: str, options: Deal, issues: list[str] = ()) -> None:
+        """``party`` spoke for some options and about some issues."""
+        est = self._add(party, options, STATEMENT_WEIGHT)
+        if est is None:
+            return
+        for iid in issues:
+            if iid in est.weights:
+                est.weights[iid] += FIXED_ISSUE_BONUS / 2
+
+    def issue_weights(self, party: str) -> dict[str, float]:
+        """Normalised issue weights (sum 1) of ``party``."""
+        w = self.estimates[party].weights
+        total = sum(w.values()) or 1.0
+        return {k: v / total for k, v in w.items()}
+
+    def option_values(self, party: str, issue_id: str) -> dict[str, float]:
+        """Estimated value in [0, 1] of each option of an issue to ``party`` (0.5 when nothing is known).
+
+        Evidence is signed (rejections count against); values are the evidence rescaled between the least
+        and the most favoured option, with unseen options in between.
+        """
+        row = self.estimates[party].counts[issue_id]
+        if not row:
+            return {}
+        hi, lo = max(max(row.values()), 0.0), min(min(row.values()), 0.0)
+        if hi - lo <= 1e-9:
+            return {k: 0.5 for k in row}
+        return {k: 0.05 + 0.95 * (v - lo) / (hi - lo) for k, v in row.items()}
+
+    def estimated_utilities(self, party: str, deals: np.ndarray) -> np.ndarray:
+        """Estimated normalised utility in [0, 1] of each row of ``deals`` (option indexes) to ``party``."""
+        weights = self.issue_weights(party)
+        out = np.zeros(deals.shape[0], dtype=np.float64)
+        for k, issue in enumerate(self._scenario.issues):
+            values = self.option_values(party, issue.id)
+            table = np.array([values[o.id] for o in issue.options], dtype=np.float64)
+            out += weights[issue.id] * table[deals[:, k]]
+        return out
+
+    def accept_level(self, party: str) -> float:
+        return self.estimates[party].accept_level
+
+    def favourite(self, party: str, issue_id: str) -> str | None:
+        """The option ``party`` seems to want most on an issue, or None without evidence."""
+        row = self.estimates[party].counts[issue_id]
+        if not row or max(row.values()) <= 0:
+            return None
+        return max(row, key=lambda k: row[k])

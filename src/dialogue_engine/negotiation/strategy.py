@@ -1,0 +1,439 @@
+"""The per-persona decision core: aspiration over time, package proposals, acceptance, walking away.
+
+Aspiration (Faratin et al. 1998): from an opening level ``opening_ambition`` of the way from the threshold
+to the party's best total, down toward the threshold as ``t ** (1 / e)`` with ``e = style.concession``
+(e < 1 Boulware, e > 1 Conceder) and ``t = round / total_rounds``. Proposals are packages from the deal
+space whose own utility is at or above the aspiration, chosen to be as acceptable as possible to the
+others as the opponent model estimates them (logrolling falls out of this: concede on what others value
+and oneself does not). Trust and commonality toward the parties at the table make a persona concede
+earlier and deeper and weigh those parties' estimated utility more.
+
+Hard rule, asserted: a strategy never proposes or accepts a deal below its own threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from dialogue_engine.agents.types import MoveKind
+from dialogue_engine.domain.persona import NegotiationStyle
+from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.negotiation.opponent import OpponentModel
+from dialogue_engine.negotiation.space import DealSpace, passes_rule
+
+Deal = dict[str, str]
+EPS = 1e-9
+WALK_AWAY_BELOW = 0.1  # at the deadline, walk away when no feasible deal is estimated this acceptable
+NEAR_END = 0.85  # from this share of the time on, anything at or above the threshold is accepted
+
+
+class StrategyKind(str, Enum):
+    """The persona strategy and the baselines used in benches."""
+
+    PERSONA = "persona"
+    RANDOM = "random"
+    HARDLINER = "hardliner"
+    CONCEDER = "conceder"
+
+
+@dataclass(frozen=True)
+class Stance:
+    """Trust and commonality toward one other party, each in [-1, 1]."""
+
+    trust: float = 0.0
+    commonality: float = 0.0
+
+    @property
+    def warmth(self) -> float:
+        """One number in [-1, 1]: how partnered the relationship is."""
+        return max(-1.0, min(1.0, 0.5 * (self.trust + self.commonality)))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A strategy's move: its kind, the proposal it carries, the issue in focus and a short reason."""
+
+    kind: MoveKind
+    proposal: Deal | None = None
+    issue: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class _Clock:
+    """Time as a fraction of the negotiation, clipped to [0, 1]."""
+
+    t: float = 0.0
+
+    @staticmethod
+    def of(round_: int, total_rounds: int) -> float:
+        return max(0.0, min(1.0, round_ / max(1, total_rounds)))
+
+
+class BelowThresholdError(AssertionError):
+    """Raised if a strategy is ever about to propose or accept a deal below its threshold (a bug)."""
+
+
+class Strategy:
+    """One party's negotiation strategy over a scenario.
+
+    Args:
+        scenario: the scenario (current state).
+        party_id: the seat this strategy plays.
+        style: the persona's negotiation style.
+        relationships: party id -> Stance toward that party.
+        seed: seeds the numpy Generator used to break ties and vary proposals.
+        kind: the persona strategy or a baseline.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        party_id: str,
+        style: NegotiationStyle | None = None,
+        relationships: dict[str, Stance] | None = None,
+        *,
+        seed: int = 0,
+        kind: StrategyKind = StrategyKind.PERSONA,
+    ):
+        self.party_id = party_id
+        self.style = style or NegotiationStyle()
+        self.kind = StrategyKind(kind)
+        self.relationships: dict[str, Stance] = dict(relationships or {})
+        self.rng = np.random.default_rng(seed)
+        self.opponent = OpponentModel(scenario, party_id)
+        self.proposed: list[Deal] = []
+        self._set_scenario(scenario)
+
+    def _set_scenario(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.space = DealSpace.from_scenario(scenario)
+        self.me = self.space.party_index(self.party_id)
+        self.own = self.space.utilities[:, self.me]
+        self.threshold = float(self.space.thresholds[self.me])
+        self.best = float(self.own.max())
+        self.worst = float(self.own.min())
+        self.feasible = self.own >= self.threshold - EPS
+        self.others = [p for p in scenario.party_ids if p != self.party_id]
+
+    # ---- scenario and relationships -------------------------------------------------------------
+
+    def update_scenario(self, scenario: Scenario) -> None:
+        """Play on under a changed scenario (an inject changed scores, thresholds or options)."""
+        self.opponent.update_scenario(scenario)
+        self._set_scenario(scenario)
+        self.proposed = [d for d in self.proposed if self._complete(d)]
+
+    def shift_relationship(self, other: str, trust_delta: float = 0.0, commonality_delta: float = 0.0) -> None:
+        """Move trust and commonality toward ``other`` (clipped to [-1, 1])."""
+        s = self.relationships.get(other, Stance())
+        clip = lambda x: max(-1.0, min(1.0, x))  # noqa: E731
+        self.relationships[other] = Stance(clip(s.trust + trust_delta), clip(s.commonality + commonality_delta))
+
+    def warmth(self, others: list[str] | None = None) -> float:
+        """Mean warmth toward ``others`` (default: everyone else at the table)."""
+        others = self.others if others is None else others
+        if not others:
+            return 0.0
+        return float(np.mean([self.relationships.get(o, Stance()).warmth for o in others]))
+
+    # ---- aspiration -----------------------------------------------------------------------------
+
+    def opening_level(self) -> float:
+        """Own utility the strategy opens at."""
+        if self.kind in (StrategyKind.HARDLINER, StrategyKind.CONCEDER):
+            return self.best
+        return self.threshold + self.style.opening_ambition * (self.best - self.threshold)
+
+    def exponent(self) -> float:
+        """The concession exponent e after relationship effects (warmer -> larger e -> earlier concession)."""
+        return self.style.concession * float(np.exp(0.8 * self.warmth()))
+
+    def floor(self) -> float:
+        """The lowest aspiration reached at the deadline: the threshold, or above it when relations are cold."""
+        cold = max(0.0, -self.warmth())
+        return self.threshold + 0.3 * cold * (self.opening_level() - self.threshold)
+
+    def aspiration(self, t: float) -> float:
+        """Own utility the strategy asks for at time ``t`` in [0, 1]; never below the threshold."""
+        t = max(0.0, min(1.0, t))
+        if self.kind == StrategyKind.RANDOM:
+            return self.threshold
+        if self.kind == StrategyKind.HARDLINER:
+            return max(self.threshold, self.threshold + 0.9 * (self.best - self.threshold))
+        if self.kind == StrategyKind.CONCEDER:
+            return self.best - min(1.0, 2.0 * t) * (self.best - self.threshold)
+        start, end = self.opening_level(), self.floor()
+        return max(self.threshold, start - (start - end) * t ** (1.0 / self.exponent()))
+
+    # ---- evaluation -----------------------------------------------------------------------------
+
+    def _complete(self, deal: Deal | None) -> bool:
+        return bool(deal) and all(i.id in deal for i in self.scenario.issues) and self._known(deal)
+
+    def _known(self, deal: Deal) -> bool:
+        try:
+            return all(deal[i.id] in {o.id for o in i.options} for i in self.scenario.issues if i.id in deal)
+        except KeyError:
+            return False
+
+    def utility(self, deal: Deal) -> float:
+        """Own utility of a complete deal."""
+        return float(self.own[self.space.index_of(deal)])
+
+    def acceptable(self, deal: Deal | None, t: float) -> bool:
+        """Whether the strategy accepts ``deal`` at time ``t`` (never below its threshold)."""
+        if not self._complete(deal):
+            return False
+        u = self.utility(deal)
+        if u < self.threshold - EPS:
+            return False
+        if self.kind == StrategyKind.RANDOM:
+            return True
+        if u >= self.aspiration(t) - EPS:
+            return True
+        return t >= NEAR_END and self.kind == StrategyKind.PERSONA
+
+    def _others_estimates(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_others) estimated normalised utility of each other party."""
+        if not self.others:
+            return np.zeros((rows.shape[0], 0))
+        deals = self.space.deals[rows]
+        return np.stack([self.opponent.estimated_utilities(o, deals) for o in self.others], axis=1)
+
+    def acceptability(self, rows: np.ndarray) -> np.ndarray:
+        """Estimated acceptability of candidate rows to the others (higher is better), vectorized."""
+        est = self._others_estimates(rows)
+        if est.shape[1] == 0:
+            return np.zeros(rows.shape[0])
+        levels = np.array([self.opponent.accept_level(o) for o in self.others])
+        p = 1.0 / (1.0 + np.exp(-(est - levels[None, :]) / 0.1))
+        weights = np.array([1.0 + self.relationships.get(o, Stance()).warmth for o in self.others]) + 0.05
+        must = set(self.scenario.rule.required) | set(self.scenario.veto_parties)
+        weights = weights * np.array([2.0 if o in must else 1.0 for o in self.others])
+        score = ((0.5 * p + 0.5 * est) * weights[None, :]).sum(axis=1) / weights.sum()
+        accepts = np.ones((rows.shape[0], len(self.scenario.parties)), dtype=bool)
+        for j, o in enumerate(self.others):
+            accepts[:, self.space.party_index(o)] = p[:, j] >= 0.5
+        return score + 0.5 * passes_rule(self.scenario, accepts)
+
+    # ---- proposals ------------------------------------------------------------------------------
+
+    def candidates(self, t: float) -> np.ndarray:
+        """Rows at or above both the aspiration at ``t`` and the threshold."""
+        level = self.aspiration(t)
+        return np.flatnonzero((self.own >= level - EPS) & self.feasible)
+
+    def propose(self, t: float, *, keep: Deal | None = None) -> Deal:
+        """A complete package at or above the aspiration (and threshold) at ``t``.
+
+        Args:
+            t: time in [0, 1].
+            keep: a partial deal the package should match where it can (e.g. a counterpart's options).
+        """
+        if self.kind == StrategyKind.HARDLINER:
+            top = np.flatnonzero(self.own >= self.best - EPS)
+            return self._checked(self.space.deal_at(int(self.rng.choice(top))))
+        rows = self.candidates(t)
+        if rows.size == 0:
+            rows = np.flatnonzero(self.feasible)
+        if self.kind == StrategyKind.RANDOM:
+            return self._checked(self.space.deal_at(int(self.rng.choice(rows))))
+        if self.kind == StrategyKind.CONCEDER:
+            gap = self.own[rows] - self.aspiration(t)
+            near = rows[gap <= gap.min() + EPS]
+            return self._checked(self.space.deal_at(int(self.rng.choice(near))))
+        span = max(self.best - self.threshold, EPS)
+        own_share = 0.15 * (1.0 - max(0.0, self.warmth()))
+        score = self.acceptability(rows) + own_share * (self.own[rows] - self.threshold) / span
+        if keep:
+            score = score + 0.2 * self._matches(rows, keep)
+        score = score + self.rng.uniform(0.0, 1e-3, size=rows.size)
+        if self.proposed:
+            last = self.space.index_of(self.proposed[-1]) if self._complete(self.proposed[-1]) else -1
+            score = score - 0.05 * (rows == last)
+        return self._checked(self.space.deal_at(int(rows[int(np.argmax(score))])))
+
+    def _matches(self, rows: np.ndarray, partial: Deal) -> np.ndarray:
+        """Share of the issues of ``partial`` on which each row agrees with it."""
+        hits = np.zeros(rows.size)
+        n = 0
+        for k, issue in enumerate(self.scenario.issues):
+            if issue.id in partial:
+                ids = [o.id for o in issue.options]
+                if partial[issue.id] in ids:
+                    hits += self.space.deals[rows, k] == ids.index(partial[issue.id])
+                    n += 1
+        return hits / max(n, 1)
+
+    def best_completion(self, partial: Deal, t: float) -> Deal | None:
+        """The best package for this party that keeps ``partial`` and meets the aspiration, if any."""
+        rows = self.candidates(t)
+        if rows.size == 0 or not partial:
+            return None
+        match = self._matches(rows, partial)
+        rows = rows[match >= 1.0 - EPS]
+        if rows.size == 0:
+            return None
+        return self._checked(self.space.deal_at(int(rows[int(np.argmax(self.own[rows]))])))
+
+    def _checked(self, deal: Deal) -> Deal:
+        u = self.utility(deal)
+        if u < self.threshold - EPS:
+            raise BelowThresholdError(f"{self.party_id} about to propose a deal below its threshold")
+        return deal
+
+    def can_anything_pass(self) -> bool:
+        """Whether some deal at or above own threshold is estimated to pass."""
+        rows = np.flatnonzero(self.feasible)
+        if rows.size == 0:
+            return False
+        return bool((self.acceptability(rows) >= WALK_AWAY_BELOW).any())
+
+    # ---- the move -------------------------------------------------------------------------------
+
+    def focus_issue(self, deal: Deal | None = None) -> str:
+        """The issue to talk about: where the package gives most away, else the one this party cares most about."""
+        spans = {}
+        for issue in self.scenario.issues:
+            row = self.scenario.party(self.party_id).scores[issue.id]
+            spans[issue.id] = max(row.values()) - min(row.values())
+        if deal:
+            gaps = {}
+            for issue in self.scenario.issues:
+                if issue.id in deal:
+                    row = self.scenario.party(self.party_id).scores[issue.id]
+                    gaps[issue.id] = max(row.values()) - row.get(deal[issue.id], 0.0)
+            if gaps and max(gaps.values()) > 0:
+                return max(gaps, key=lambda k: (gaps[k], spans[k]))
+        return max(spans, key=lambda k: spans[k])
+
+    def decide(self, round_: int, total_rounds: int, on_table: Deal | None = None, *,
+               partial: Deal | None = None, mentioned_issue: str | None = None,
+               question: bool = False) -> Decision:
+        """The move for this turn.
+
+        Args:
+            round_, total_rounds: the clock.
+            on_table: the complete deal currently proposed by someone else, if any.
+            partial: an incomplete proposal from the incoming message, if any.
+            mentioned_issue: an issue the incoming message is about, if any.
+            question: the incoming message asks something without proposing.
+        """
+        t = _Clock.of(round_, total_rounds)
+        if on_table is not None and self._complete(on_table) and self.acceptable(on_table, t):
+            return Decision(MoveKind.ACCEPT, self._checked(dict(on_table)), mentioned_issue or self.focus_issue(on_table),
+                            "the deal meets the current aspiration")
+        if t >= 1.0 - EPS and not self.can_anything_pass():
+            return Decision(MoveKind.WALK_AWAY, None, mentioned_issue or self.focus_issue(), "time is out")
+        if partial:
+            completion = self.best_completion(partial, t)
+            if completion is not None:
+                self.proposed.append(completion)
+                return Decision(MoveKind.COUNTER, completion, mentioned_issue or self.focus_issue(completion),
+                                "completes the partial proposal")
+        keep = partial or None
+        deal = self.propose(t, keep=keep)
+        self.proposed.append(deal)
+        issue = mentioned_issue or self.focus_issue(deal)
+        if on_table is not None or partial:
+            return Decision(MoveKind.COUNTER, deal, issue, "counters the proposal on the table")
+        if question:
+            return Decision(MoveKind.ACKNOWLEDGE, deal, issue, "answers and restates its position")
+        return Decision(MoveKind.PROPOSE, deal, issue, "opens or restates a package")
+
+    def vote(self, deal: Deal | None, round_: int, total_rounds: int) -> bool:
+        """Yes or no on a complete deal (never yes below the threshold)."""
+        ok = self.acceptable(deal, _Clock.of(round_, total_rounds))
+        if ok and self.utility(deal) < self.threshold - EPS:
+            raise BelowThresholdError(f"{self.party_id} about to accept a deal below its threshold")
+        return ok
+
+    # ---- learning -------------------------------------------------------------------------------
+
+    def _est(self, party: str, deal: Deal) -> float | None:
+        if not self._complete(deal) or party not in self.opponent.estimates:
+            return None
+        row = self.space.deals[[self.space.index_of(deal)]]
+        return float(self.opponent.estimated_utilities(party, row)[0])
+
+    def observe_proposal(self, party: str, deal: Deal) -> None:
+        """Another party proposed a (possibly partial) deal."""
+        if party != self.party_id and self._known(deal):
+            self.opponent.observe_proposal(party, deal)
+
+    def observe_vote(self, party: str, deal: Deal, accepted: bool) -> None:
+        """Another party voted on a complete deal."""
+        if party == self.party_id or not self._complete(deal):
+            return
+        est = self._est(party, deal)
+        if accepted:
+            self.opponent.observe_accept(party, deal, estimated_utility=est)
+        else:
+            self.opponent.observe_reject(party, deal, estimated_utility=est)
+
+    def observe_statement(self, party: str, options: Deal, issues: list[str] = ()) -> None:
+        """Another party spoke for some options and about some issues."""
+        if party != self.party_id and self._known(options):
+            self.opponent.observe_statement(party, options, list(issues))
+
+
+@dataclass
+class SelfPlayResult:
+    """Outcome of one self-play run."""
+
+    deal: Deal | None
+    rounds_used: int
+    proposals: int
+    below_threshold: int = 0
+    history: list[tuple[int, str, Deal]] = field(default_factory=list)
+
+
+def self_play(scenario: Scenario, kinds: dict[str, StrategyKind] | StrategyKind = StrategyKind.PERSONA, *,
+              styles: dict[str, NegotiationStyle] | None = None,
+              relationships: dict[str, dict[str, Stance]] | None = None,
+              seed: int = 0, rounds: int | None = None) -> SelfPlayResult:
+    """Play a scenario with strategies only: in turn, each party proposes and every other party votes.
+
+    Returns:
+        The passed deal (or None), and a count of accepted votes below a voter's threshold (always 0).
+    """
+    if not isinstance(kinds, dict):
+        kinds = {p: kinds for p in scenario.party_ids}
+    styles = styles or {}
+    relationships = relationships or {}
+    players = {
+        p: Strategy(scenario, p, styles.get(p), relationships.get(p), seed=seed * 1009 + n, kind=kinds[p])
+        for n, p in enumerate(scenario.party_ids)
+    }
+    space = players[scenario.party_ids[0]].space
+    total = rounds or scenario.rounds
+    result = SelfPlayResult(None, 0, 0)
+    for r in range(1, total + 1):
+        result.rounds_used = r
+        for proposer in scenario.party_ids:
+            deal = players[proposer].decide(r, total).proposal
+            if deal is None:
+                continue
+            result.proposals += 1
+            result.history.append((r, proposer, deal))
+            votes = {proposer: True}
+            for p, strat in players.items():
+                strat.observe_proposal(proposer, deal)
+                if p != proposer:
+                    votes[p] = strat.vote(deal, r, total)
+            idx = space.index_of(deal)
+            for p, ok in votes.items():
+                if ok and space.utilities[idx, space.party_index(p)] < space.thresholds[space.party_index(p)] - EPS:
+                    result.below_threshold += 1
+                for q, strat in players.items():
+                    if q != p:
+                        strat.observe_vote(p, deal, ok)
+            accepts = np.array([[votes[p] for p in scenario.party_ids]])
+            if bool(passes_rule(scenario, accepts)[0]):
+                result.deal = deal
+                return result
+    return result
