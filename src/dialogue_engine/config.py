@@ -1,7 +1,8 @@
 """Settings from environment variables and `.env` (pydantic-settings).
 
 Variables: ``QD_STORE_DIR``, ``QD_DATABASE_URL``, ``QD_CHROMA_URL``, ``QD_LLM`` (``none`` | ``openai``),
-``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``QD_LLM_MODEL``, ``QD_LLM_TIMEOUT``, ``QD_DATA_DIR``,
+``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``QD_LLM_MODEL``, ``QD_LLM_TIMEOUT``, ``QD_LLM_OUTPUT``
+(``function_calling`` | ``json_mode`` | ``text``), ``QD_LLM_MAX_TOKENS``, ``QD_LLM_DECIDES``, ``QD_DATA_DIR``,
 ``QD_CONTENT_DIR``, ``PORT``.
 """
 
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     llm_model: str = Field(default="gpt-4o-mini", validation_alias="QD_LLM_MODEL")
     llm_timeout: float = Field(default=30.0, validation_alias=AliasChoices("QD_LLM_TIMEOUT"))
+    llm_output: str = Field(default="function_calling", validation_alias="QD_LLM_OUTPUT")
+    llm_max_tokens: int = Field(default=300, ge=16, validation_alias="QD_LLM_MAX_TOKENS")
+    llm_decides: bool = Field(default=False, validation_alias="QD_LLM_DECIDES")
     port: int = Field(default=8501, validation_alias="PORT")
 
     @property
