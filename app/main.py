@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Quiet Dialogue", page_icon="🕊️", layout="wide")
+st.set_page_config(page_title="Quiet Dialogue", page_icon=":material/handshake:", layout="wide")
 
 
 def home() -> None:
@@ -25,17 +25,17 @@ def home() -> None:
 
 pages = {
     "Practice": [
-        st.Page(home, title="Home", icon="🏠", default=True),
-        st.Page("pages/solo.py", title="Solo dialogue", icon="💬", url_path="solo"),
+        st.Page(home, title="Home", icon=":material/home:", default=True),
+        st.Page("pages/solo.py", title="Solo dialogue", icon=":material/forum:", url_path="solo"),
     ],
     "Exercises": [
-        st.Page("pages/exercise.py", title="Exercise", icon="🎲", url_path="exercise"),
-        st.Page("pages/facilitator.py", title="Facilitator console", icon="🧭", url_path="facilitator"),
-        st.Page("pages/debrief.py", title="Debrief", icon="📋", url_path="debrief"),
+        st.Page("pages/exercise.py", title="Exercise", icon=":material/groups:", url_path="exercise"),
+        st.Page("pages/facilitator.py", title="Facilitator console", icon=":material/tune:", url_path="facilitator"),
+        st.Page("pages/debrief.py", title="Debrief", icon=":material/summarize:", url_path="debrief"),
     ],
     "Content": [
-        st.Page("pages/library.py", title="Library", icon="📚", url_path="library"),
-        st.Page("pages/knowledge.py", title="Knowledge", icon="🔎", url_path="knowledge"),
+        st.Page("pages/library.py", title="Library", icon=":material/menu_book:", url_path="library"),
+        st.Page("pages/knowledge.py", title="Knowledge", icon=":material/search:", url_path="knowledge"),
     ],
 }
 st.navigation(pages).run()

@@ -66,3 +66,29 @@ def citations(cites) -> None:
             if getattr(c, "title", ""):
                 st.caption(c.title)
             st.markdown(c.text)
+
+
+@st.cache_resource(show_spinner=False)
+def _knowledge_base(_key: str):
+    from dialogue_engine.knowledge import KnowledgeBase
+
+    s = get_settings()
+    return KnowledgeBase(s.resolved_store_dir, chroma_url=s.chroma_url)
+
+
+def knowledge_base():
+    """The knowledge base of this data folder (one per process and folder)."""
+    return _knowledge_base(data_key())
+
+
+@st.cache_resource(show_spinner="Building the knowledge index (first run only)…")
+def _default_index(_key: str) -> bool:
+    from dialogue_engine.knowledge import build_default_index
+
+    build_default_index()
+    return True
+
+
+def ensure_default_index() -> None:
+    """Ingest the shipped notes when the store is missing or stale (once per process and folder)."""
+    _default_index(data_key())
