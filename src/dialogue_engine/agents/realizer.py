@@ -35,6 +35,7 @@ class RealizeRequest:
         addressee: display name of whom the persona answers, if any.
         history: recent public lines ("Speaker: text"), oldest first.
         turn: how many replies this persona has given before (for variety).
+        issue_title: the title of the issue in focus (``move.issue``), if any.
     """
 
     persona: Persona
@@ -47,6 +48,7 @@ class RealizeRequest:
     addressee: str | None = None
     history: list[str] = field(default_factory=list)
     turn: int = 0
+    issue_title: str = ""
 
 
 @dataclass(frozen=True)
