@@ -1,0 +1,158 @@
+"""ResilientRealizer: timeouts, retries with backoff, guard re-checks and recorded fallbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from dialogue_engine.agents import testing as fakes
+from dialogue_engine.agents.llm import LLMRealizer, make_realizer
+from dialogue_engine.agents.resilience import Backoff, FailureKind, ResilientRealizer, classify
+from dialogue_engine.config import Settings
+
+
+class Sleeps(list):
+    """Records requested waits instead of sleeping."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def resilient(model, **kw) -> tuple[ResilientRealizer, fakes.StubRealizer, Sleeps]:
+    fallback, sleeps = fakes.StubRealizer(), Sleeps()
+    kw.setdefault("backoff", Backoff(base=0.1, factor=2.0, jitter=0.5, seed=7))
+    return ResilientRealizer(LLMRealizer(model), fallback, sleep=sleeps, **kw), fallback, sleeps
+
+
+async def test_success_passes_through_without_retries():
+    realizer, fallback, sleeps = resilient(fakes.replying("Mid and Later suit us [1]."))
+    out = await realizer.realize(fakes.sample_request())
+    assert out.source == "llm" and out.fallback_reason is None
+    assert fallback.calls == 0 and sleeps == []
+
+
+async def test_timeout_retries_then_falls_back_with_reason(caplog):
+    model = fakes.slow(delay=0.5)
+    realizer, fallback, sleeps = resilient(model, retries=2, timeout=0.02)
+    with caplog.at_level(logging.WARNING, logger="dialogue_engine.agents.resilience"):
+        out = await realizer.realize(fakes.sample_request())
+    assert out.source == "builtin" and out.fallback_reason == "timeout after 2 retries"
+    assert out.text == fallback.text and fallback.calls == 1
+    assert len(model.calls) == 3 and len(sleeps) == 2
+    assert any("timeout" in r.getMessage() for r in caplog.records)
+
+
+async def test_rate_limit_then_success_recovers_on_retry():
+    model = fakes.failing("rate_limit", then={"text": "Mid and Later, then [1].", "cited": [1]})
+    realizer, fallback, sleeps = resilient(model)
+    out = await realizer.realize(fakes.sample_request())
+    assert out.source == "llm" and out.cited == [1] and fallback.calls == 0
+    assert len(sleeps) == 1
+
+
+async def test_persistent_rate_limit_falls_back():
+    realizer, _, _ = resilient(fakes.failing("rate_limit"), retries=1)
+    out = await realizer.realize(fakes.sample_request())
+    assert out.fallback_reason == "rate limited after 1 retry"
+
+
+async def test_connection_error_is_retried():
+    realizer, _, sleeps = resilient(fakes.failing("connection"), retries=2)
+    out = await realizer.realize(fakes.sample_request())
+    assert out.fallback_reason.startswith("connection error after 2 retries") and len(sleeps) == 2
+
+
+@pytest.mark.parametrize("kind", ["bad_json", "missing_field", "no_tool_call", "empty"])
+async def test_malformed_replies_fall_back_with_detail(kind):
+    realizer, _, _ = resilient(fakes.malformed(kind), retries=1)
+    out = await realizer.realize(fakes.sample_request())
+    assert out.source == "builtin" and out.fallback_reason.startswith("malformed reply after 1 retry: ")
+
+
+async def test_non_retryable_error_falls_back_at_once():
+    realizer, _, sleeps = resilient(fakes.scripted(ValueError("bad request")))
+    out = await realizer.realize(fakes.sample_request())
+    assert out.fallback_reason == "llm error: ValueError: bad request" and sleeps == []
+
+
+async def test_guard_rejection_regenerates_then_accepts_clean_text():
+    model = fakes.scripted(
+        {"text": "Our minimum is 55 points.", "cited": []},
+        {"text": "Mid and Later, in good faith [1].", "cited": [1]},
+    )
+    guard = lambda request, r: "mentions a private number" if "55" in r.text else None  # noqa: E731
+    realizer, fallback, _ = resilient(model, guard=guard)
+    out = await realizer.realize(fakes.sample_request())
+    assert out.source == "llm" and "55" not in out.text and fallback.calls == 0
+    assert len(model.calls) == 2
+
+
+async def test_per_call_guard_applies_too():
+    realizer, _, _ = resilient(fakes.replying("Our minimum is 55 points."), retries=1)
+    out = await realizer.realize(fakes.sample_request(), guard=lambda q, r: "leak" if "55" in r.text else None)
+    assert out.fallback_reason == "guard rejected reply after 1 retry: leak"
+
+
+async def test_backoff_is_exponential_and_deterministic_with_a_seed():
+    waits = []
+    for _ in range(2):
+        realizer, _, sleeps = resilient(fakes.failing("timeout"), retries=3)
+        await realizer.realize(fakes.sample_request())
+        waits.append(list(sleeps))
+    assert waits[0] == waits[1]
+    base = [0.1, 0.2, 0.4]
+    assert all(b <= w <= b * 1.5 for w, b in zip(waits[0], base, strict=True))
+
+
+def test_backoff_honours_retry_after_within_cap():
+    delay = Backoff(base=0.1, cap=2.0, jitter=0.0).delays()
+    assert delay(0, 1.5) == 1.5 and delay(0, 30.0) == 2.0 and delay(3, None) == 0.8
+
+
+@pytest.mark.parametrize(
+    ("err", "kind"),
+    [
+        (fakes.rate_limit_error(), FailureKind.RATE_LIMITED),
+        (fakes.timeout_error(), FailureKind.TIMEOUT),
+        (asyncio.TimeoutError(), FailureKind.TIMEOUT),
+        (fakes.connection_error(), FailureKind.CONNECTION),
+        (fakes.server_error(), FailureKind.CONNECTION),
+        (KeyError("x"), FailureKind.ERROR),
+    ],
+)
+def test_classify(err, kind):
+    assert classify(err).kind is kind
+
+
+def test_rate_limit_retry_after_header_is_read():
+    assert classify(fakes.rate_limit_error(retry_after=3)).retry_after == 3.0
+
+
+async def test_stream_realize_streams_then_falls_back_on_failure():
+    request = fakes.sample_request()
+    seen: list[str] = []
+    ok, _, _ = resilient(fakes.scripted("Mid and Later [1]."))
+    out = await ok.stream_realize(request, seen.append)
+    assert out.source == "llm" and "".join(seen) == "Mid and Later [1]." and out.cited == [1]
+    broken, _, _ = resilient(fakes.failing("rate_limit"))
+    out = await broken.stream_realize(request, seen.append)
+    assert out.source == "builtin" and out.fallback_reason == "rate limited"
+
+
+async def test_rounds_run_concurrently():
+    """Six personas against a model with a fixed delay take about one delay, not six."""
+    realizer, _, _ = resilient(fakes.slow(delay=0.2))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    outs = await asyncio.gather(*(realizer.realize(fakes.sample_request()) for _ in range(6)))
+    assert all(o.source == "llm" for o in outs)
+    assert loop.time() - start < 0.2 * 3
+
+
+async def test_make_realizer_with_a_fake_model_and_stand_in_fallback():
+    settings = Settings(QD_LLM="openai", OPENAI_API_KEY="k", QD_LLM_TIMEOUT=0.05)
+    realizer = make_realizer(settings, chat_model=fakes.slow(1.0), fallback=fakes.StubRealizer(), retries=0)
+    out = await realizer.realize(fakes.sample_request())
+    assert out.fallback_reason == "timeout"
