@@ -1,1 +1,18 @@
-"""exercise."""
+"""Exercises: the turn-based runner, the event-sourced store, seats, injects and facilitator actions.
+
+Entry point: :class:`dialogue_engine.exercise.service.ExerciseService`.
+"""
+
+from dialogue_engine.exercise.events import Event, EventKind
+from dialogue_engine.exercise.store import EventStore
+from dialogue_engine.exercise.views import Phase
+
+__all__ = ["Event", "EventKind", "EventStore", "ExerciseService", "Phase"]
+
+
+def __getattr__(name: str):
+    if name == "ExerciseService":
+        from dialogue_engine.exercise.service import ExerciseService
+
+        return ExerciseService
+    raise AttributeError(name)

@@ -1,0 +1,343 @@
+"""The exercise state machine: AI turns for the current phase and the transitions between phases.
+
+Everything here is pure with respect to storage: functions read an :class:`ExerciseState` and return the
+events to append. Agents are rebuilt for every turn from the log (seeded by exercise seed, party, round and
+phase), so an exercise resumed after a restart plays exactly as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind, Reply, TurnContext
+from dialogue_engine.domain import Protocol, TriggerKind
+from dialogue_engine.exercise.events import EventKind, NewEvent, SYSTEM
+from dialogue_engine.exercise.state import ExerciseState, ProposalRec
+from dialogue_engine.exercise.views import Phase
+from dialogue_engine.negotiation.space import DealSpace, passes_rule
+
+logger = logging.getLogger(__name__)
+
+AgentFactory = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Seating:
+    """How AI seats are played: the agent factory, persona lookup, retriever and realizer."""
+
+    factory: AgentFactory
+    persona_for: Callable[[str], Any]
+    retriever: Any = None
+    realizer: Any = None
+
+
+def round_phases(protocol: Protocol) -> list[Phase]:
+    """The phases of one round under a protocol (after the instantaneous injects phase)."""
+    if protocol == Protocol.DELIBERATION:
+        return [Phase.PROPOSALS]
+    return [Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES]
+
+
+def agent_seed(seed: int, party: str, rnd: int, phase: str) -> int:
+    digest = hashlib.sha256(f"{seed}|{party}|{rnd}|{phase}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+# ---------------------------------------------------------------- agents
+
+
+def observations_for(state: ExerciseState, party: str) -> list[Observation]:
+    """What ``party`` has perceived of the other seats, in log order."""
+    out: list[Observation] = []
+    rnd = 0
+    for ev in state.events:
+        p = ev.payload
+        if ev.kind == EventKind.ROUND_STARTED:
+            rnd = int(p["round"])
+            continue
+        if ev.kind == EventKind.INJECT_FIRED:
+            out.append(Observation(rnd, ev.actor, ObservationKind.INJECT, text=f"{p['title']}: {p['text']}"))
+            continue
+        if ev.actor == party:
+            continue
+        if ev.kind == EventKind.MESSAGE:
+            recips = p.get("recipients") or []
+            if p.get("channel") == "private" and party not in recips:
+                continue
+            kind = {
+                "propose": ObservationKind.PROPOSAL,
+                "counter": ObservationKind.PROPOSAL,
+                "accept": ObservationKind.ACCEPT,
+                "reject": ObservationKind.REJECT,
+                "walk_away": ObservationKind.WALK_AWAY,
+            }.get(p.get("move") or "", ObservationKind.MESSAGE)
+            to = recips[0] if recips else None
+            out.append(Observation(rnd, ev.actor, kind, text=p.get("text"), proposal=p.get("proposal"), to=to))
+        elif ev.kind == EventKind.PROPOSAL and not p.get("with_message"):
+            out.append(Observation(rnd, ev.actor, ObservationKind.PROPOSAL, text=p.get("text"), proposal=p["deal"]))
+        elif ev.kind == EventKind.VOTE and not p.get("with_message"):
+            prop = state.proposals.get(int(p["proposal"]))
+            kind = ObservationKind.ACCEPT if p.get("accept") else ObservationKind.REJECT
+            out.append(Observation(rnd, ev.actor, kind, proposal=prop.deal if prop else None))
+        elif ev.kind == EventKind.WALK_AWAY:
+            out.append(Observation(rnd, ev.actor, ObservationKind.WALK_AWAY, text=p.get("text")))
+    return out
+
+
+def build_agent(state: ExerciseState, party: str, seating: Seating, phase: str) -> Any:
+    """A fresh agent for ``party`` that has perceived the whole log so far."""
+    persona = seating.persona_for(state.base.party(party).persona_id)
+    agent = seating.factory(
+        persona, state.scenario, party, retriever=seating.retriever, realizer=seating.realizer,
+        seed=agent_seed(state.seed, party, state.round, phase),
+    )
+    for who, other, dt, dc in state.relationship_shifts:
+        if who == party:
+            agent.shift_relationship(other, dt, dc)
+    for obs in observations_for(state, party):
+        agent.observe(obs)
+    return agent
+
+
+def _incoming(state: ExerciseState, party: str) -> Observation | None:
+    obs = [o for o in observations_for(state, party) if o.kind != ObservationKind.INJECT]
+    return obs[-1] if obs else None
+
+
+def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: ProposalRec | None) -> list[NewEvent]:
+    """Log events for an AI reply: the message, plus any proposal, vote or walk-out it carries."""
+    move = reply.move
+    payload: dict[str, Any] = {
+        "text": reply.message, "channel": "public", "recipients": [], "round": state.round,
+        "phase": state.phase.value, "move": move.value, "proposal": reply.proposal, "turn": True,
+        "citations": [c.model_dump() for c in reply.citations], "realizer": reply.realizer,
+    }
+    out = [NewEvent(EventKind.MESSAGE, party, payload)]
+    if reply.fallback_reason:
+        out.append(NewEvent(EventKind.AGENT_FALLBACK, party, {"reason": reply.fallback_reason, "round": state.round}))
+    if move in (MoveKind.PROPOSE, MoveKind.COUNTER) and reply.proposal:
+        out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
+                                                         "with_message": True}))
+    elif move in (MoveKind.ACCEPT, MoveKind.REJECT) and on_table is not None and party not in on_table.votes:
+        out.append(NewEvent(EventKind.VOTE, party, {"proposal": on_table.id, "accept": move == MoveKind.ACCEPT,
+                                                     "round": state.round, "with_message": True}))
+    elif move == MoveKind.WALK_AWAY:
+        out.append(NewEvent(EventKind.WALK_AWAY, party, {"round": state.round, "text": reply.message}))
+    return out
+
+
+async def _respond(state: ExerciseState, party: str, seating: Seating) -> Reply:
+    agent = build_agent(state, party, seating, state.phase.value)
+    table = state.current_proposal
+    ctx = TurnContext(
+        round=state.round, total_rounds=state.total_rounds, phase=state.phase.value,
+        on_table=dict(table.deal) if table else None, incoming=_incoming(state, party),
+    )
+    return await agent.respond(ctx)
+
+
+def pending_ai(state: ExerciseState) -> list[str]:
+    """AI seats that still owe a turn in the current phase (in speaking order)."""
+    if state.ended or state.paused or state.phase not in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES,
+                                                          Phase.FINAL_VOTE):
+        return []
+    order = state.turn_order()
+    return [p for p in order if not state.humans.get(p) and p not in state.acted]
+
+
+def next_turns(state: ExerciseState) -> list[str]:
+    """AI seats to play now: all pending ones (free rounds, concurrently) or the next in order (deliberation).
+
+    Under the deliberation protocol the turn passes in the seeded order; an AI seat waits while a human seat
+    before it has not spoken (the facilitator's *advance* skips them).
+    """
+    if state.protocol != Protocol.DELIBERATION or state.phase != Phase.PROPOSALS:
+        return pending_ai(state)
+    if state.ended or state.paused:
+        return []
+    for party in state.turn_order():
+        if party in state.acted:
+            continue
+        return [] if state.humans.get(party) else [party]
+    return []
+
+
+def blocking_human(state: ExerciseState) -> str | None:
+    """Under deliberation, the human seat whose turn holds up the AI seats after it (advance skips it)."""
+    if state.protocol != Protocol.DELIBERATION or state.phase != Phase.PROPOSALS or state.ended:
+        return None
+    order = [p for p in state.turn_order() if p not in state.acted]
+    if order and state.humans.get(order[0]) and any(not state.humans.get(p) for p in order[1:]):
+        return order[0]
+    return None
+
+
+def vote_events(state: ExerciseState, party: str, seating: Seating) -> list[NewEvent]:
+    """An AI seat's votes on every open proposal it has not voted on (responses / final vote)."""
+    if state.phase == Phase.FINAL_VOTE:
+        targets = [p for p in state.proposals.values() if p.final]
+    else:
+        targets = [p for p in state.round_proposals() if p.status == "open"]
+    agent = None
+    out = []
+    for prop in targets:
+        if party in prop.votes:
+            continue
+        agent = agent or build_agent(state, party, seating, state.phase.value)
+        accept = bool(agent.vote(prop.deal)) and party not in state.walked_out
+        out.append(NewEvent(EventKind.VOTE, party, {"proposal": prop.id, "accept": accept, "round": state.round,
+                                                     "turn": True}))
+    if not out:
+        out.append(NewEvent(EventKind.VOTE, party, {"proposal": 0, "accept": False, "round": state.round,
+                                                     "turn": True, "abstain": True}))
+    return out
+
+
+async def ai_turns(state: ExerciseState, seating: Seating, parties: list[str]) -> list[NewEvent]:
+    """Events for ``parties``' turns in the current phase, all computed from the same state (concurrently)."""
+    if state.phase in (Phase.RESPONSES, Phase.FINAL_VOTE):
+        return [e for p in parties for e in vote_events(state, p, seating)]
+    table = state.current_proposal
+    replies = await asyncio.gather(*(_respond(state, p, seating) for p in parties))
+    return [e for p, r in zip(parties, replies) for e in reply_events(state, p, r, table)]
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def _votes_accept(state: ExerciseState, prop: ProposalRec) -> np.ndarray:
+    space_parties = state.party_ids
+    return np.array([[bool(prop.votes.get(p, False)) and p not in state.walked_out for p in space_parties]])
+
+
+def proposal_passes(state: ExerciseState, prop: ProposalRec) -> bool:
+    """The scenario's rule applied to the votes cast on ``prop`` (missing votes count as no)."""
+    return bool(passes_rule(state.scenario, _votes_accept(state, prop))[0])
+
+
+def _utilities(state: ExerciseState, deal: dict[str, str]) -> dict[str, float]:
+    try:
+        return DealSpace.from_scenario(state.scenario).utilities_of(deal)
+    except KeyError:
+        return {}
+
+
+def ended_event(state: ExerciseState, prop: ProposalRec | None, reason: str, actor: str = SYSTEM) -> NewEvent:
+    if prop is not None:
+        return NewEvent(EventKind.ENDED, actor, {
+            "agreement": True, "deal": dict(prop.deal), "proposal": prop.id, "round": state.round,
+            "reason": reason, "utilities": _utilities(state, prop.deal),
+        })
+    return NewEvent(EventKind.ENDED, actor, {"agreement": False, "deal": None, "proposal": None,
+                                              "round": state.round, "reason": reason, "utilities": {}})
+
+
+def _trigger_holds(state: ExerciseState, inject, rnd: int, final: bool) -> bool:
+    trig = inject.trigger
+    if trig is None:
+        return True
+    if trig.kind == TriggerKind.NO_AGREEMENT_BY:
+        return trig.round is not None and (rnd > trig.round or (final and rnd >= trig.round))
+    if trig.kind == TriggerKind.OPTION_PROPOSED:
+        return any(trig.option in p.deal.values() for p in state.proposals.values())
+    if trig.kind == TriggerKind.PARTY_WALKED_OUT:
+        return (trig.party in state.walked_out) if trig.party else bool(state.walked_out)
+    return False
+
+
+def due_injects(state: ExerciseState, rnd: int, *, final: bool = False) -> list[NewEvent]:
+    """Scheduled and condition-triggered injects that should fire at round ``rnd`` (once each)."""
+    out = []
+    fired = state.fired_inject_ids
+    for inj in state.base.injects:
+        if inj.id in fired:
+            continue
+        scheduled = inj.at_round is None or rnd >= inj.at_round
+        if inj.at_round is None and final is False and inj.trigger is None:
+            scheduled = False
+        if scheduled and _trigger_holds(state, inj, rnd, final):
+            out.append(inject_event(inj, rnd, "schedule" if inj.trigger is None else "trigger"))
+    return out
+
+
+def inject_event(inj, rnd: int, by: str, actor: str = SYSTEM) -> NewEvent:
+    return NewEvent(EventKind.INJECT_FIRED, actor, {
+        "inject_id": inj.id, "title": inj.title, "text": inj.text, "round": rnd, "by": by,
+        "effects": [e.model_dump(mode="json") for e in inj.effects],
+    })
+
+
+def _start_round(state: ExerciseState, rnd: int) -> list[NewEvent]:
+    evs = [NewEvent(EventKind.ROUND_STARTED, SYSTEM, {"round": rnd})]
+    evs += due_injects(state, rnd)
+    evs.append(NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": round_phases(state.protocol)[0].value,
+                                                          "round": rnd}))
+    return evs
+
+
+def final_proposal(state: ExerciseState) -> ProposalRec | None:
+    """What the final vote is on: p1's last proposal (deliberation) or the latest one (free)."""
+    if state.protocol == Protocol.DELIBERATION:
+        own = state.last_proposal_by(state.p1())
+        if own is not None:
+            return own
+    return state.current_proposal
+
+
+def _to_final_vote(state: ExerciseState, closed: list[int]) -> list[NewEvent]:
+    evs = due_injects(state, state.round, final=True)
+    prop = final_proposal(state)
+    if prop is None:
+        return evs + [NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.FINAL_VOTE.value,
+                                                                 "round": state.round, "closed": closed}),
+                      ended_event(state, None, "no proposal was made")]
+    return evs + [
+        NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.FINAL_VOTE.value, "round": state.round,
+                                                   "closed": closed}),
+        NewEvent(EventKind.PROPOSAL, SYSTEM, {"deal": dict(prop.deal), "round": state.round, "final": True,
+                                              "based_on": prop.id, "proposer": prop.proposer}),
+    ]
+
+
+def transition(state: ExerciseState) -> list[NewEvent]:
+    """Close the current phase and open the next (the facilitator's *advance*)."""
+    if state.ended:
+        return []
+    phases = round_phases(state.protocol)
+    if state.phase == Phase.SETUP:
+        return [NewEvent(EventKind.STARTED, SYSTEM, {})]
+    if state.phase == Phase.BRIEFING:
+        return _start_round(state, 1)
+    if state.phase == Phase.INJECTS:
+        return [NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": phases[0].value, "round": state.round})]
+    if state.phase == Phase.FINAL_VOTE:
+        prop = next((p for p in state.proposals.values() if p.final), None)
+        if prop is not None and proposal_passes(state, prop):
+            return [ended_event(state, prop, "final vote passed")]
+        return [ended_event(state, None, "final vote failed")]
+    closed: list[int] = []
+    if state.phase == Phase.RESPONSES:
+        for prop in sorted(state.round_proposals(), key=lambda p: p.id):
+            if prop.status == "open" and proposal_passes(state, prop):
+                return [ended_event(state, prop, f"proposal #{prop.id} passed in round {state.round}")]
+        closed = [p.id for p in state.round_proposals() if p.status == "open"]
+    if len(state.active_parties) < 2 or not passes_rule(
+        state.scenario, np.array([[p not in state.walked_out for p in state.party_ids]])
+    )[0]:
+        return [ended_event(state, None, "too many parties walked away for any deal to pass")]
+    idx = phases.index(state.phase)
+    if idx + 1 < len(phases):
+        return [NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": phases[idx + 1].value, "round": state.round,
+                                                           "closed": closed})]
+    if state.round < state.total_rounds:
+        evs = _start_round(state, state.round + 1)
+        if closed:
+            evs[0] = NewEvent(EventKind.ROUND_STARTED, SYSTEM, {"round": state.round + 1, "closed": closed})
+        return evs
+    return _to_final_vote(state, closed)

@@ -1,0 +1,261 @@
+"""Exercise state as a pure fold of its events: phase, round, effective scenario, transcript, votes."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from dialogue_engine.domain import Effect, Protocol, Scenario, apply_effects, relationship_changes
+from dialogue_engine.exercise.events import Event, EventKind
+from dialogue_engine.exercise.views import Channel, Phase
+
+_EFFECTS = TypeAdapter(list[Effect])
+
+
+@dataclass
+class MessageRec:
+    """A message as recorded."""
+
+    seq: int
+    ts: str
+    round: int
+    phase: Phase
+    speaker: str
+    text: str
+    channel: Channel = Channel.PUBLIC
+    recipients: list[str] = field(default_factory=list)
+    move: str | None = None
+    proposal: dict[str, str] | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    realizer: str | None = None
+
+    def visible_to(self, party: str) -> bool:
+        return self.channel == Channel.PUBLIC or party == self.speaker or party in self.recipients
+
+
+@dataclass
+class ProposalRec:
+    """A proposal (its id is the seq of its event) and the votes on it."""
+
+    id: int
+    ts: str
+    round: int
+    proposer: str
+    deal: dict[str, str]
+    final: bool = False
+    votes: dict[str, bool] = field(default_factory=dict)
+    status: str = "open"
+
+
+@dataclass
+class InjectRec:
+    """An inject that fired."""
+
+    seq: int
+    round: int
+    inject_id: str | None
+    title: str
+    text: str
+    fired_by: str
+    effects: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ExerciseState:
+    """Everything derivable from the log. Build with :func:`fold`; treat as read-only."""
+
+    exercise_id: str
+    base: Scenario
+    scenario: Scenario
+    seed: int
+    mode: str
+    protocol: Protocol
+    humans: dict[str, bool]
+    total_rounds: int
+    phase: Phase = Phase.SETUP
+    round: int = 0
+    paused: bool = False
+    ended: bool = False
+    outcome: dict[str, Any] | None = None
+    joined: set[str] = field(default_factory=set)
+    messages: list[MessageRec] = field(default_factory=list)
+    proposals: dict[int, ProposalRec] = field(default_factory=dict)
+    injects: list[InjectRec] = field(default_factory=list)
+    acted: set[str] = field(default_factory=set)
+    walked_out: set[str] = field(default_factory=set)
+    relationship_shifts: list[tuple[str, str, float, float]] = field(default_factory=list)
+    fallbacks: list[dict[str, Any]] = field(default_factory=list)
+    scored: dict[str, Any] | None = None
+    last_seq: int = 0
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def party_ids(self) -> list[str]:
+        return self.scenario.party_ids
+
+    @property
+    def ai_parties(self) -> list[str]:
+        return [p for p in self.party_ids if not self.humans.get(p, False)]
+
+    @property
+    def active_parties(self) -> list[str]:
+        return [p for p in self.party_ids if p not in self.walked_out]
+
+    @property
+    def fired_inject_ids(self) -> set[str]:
+        return {i.inject_id for i in self.injects if i.inject_id}
+
+    @property
+    def current_proposal(self) -> ProposalRec | None:
+        """The most recent proposal (the one on the table)."""
+        if not self.proposals:
+            return None
+        return self.proposals[max(self.proposals)]
+
+    def round_proposals(self, rnd: int | None = None) -> list[ProposalRec]:
+        rnd = self.round if rnd is None else rnd
+        return [p for p in self.proposals.values() if p.round == rnd and not p.final]
+
+    def last_proposal_by(self, party: str) -> ProposalRec | None:
+        own = [p for p in self.proposals.values() if p.proposer == party]
+        return own[-1] if own else None
+
+    def p1(self) -> str:
+        """The lead party of the deliberation protocol (role p1, else the first party)."""
+        for p in self.base.parties:
+            if p.role == "p1":
+                return p.id
+        return self.base.parties[0].id
+
+    def turn_order(self, rnd: int | None = None) -> list[str]:
+        """Speaking order of a round: seeded shuffle; under deliberation p1 opens round 1 and closes the last."""
+        rnd = self.round if rnd is None else rnd
+        order = list(self.party_ids)
+        random.Random(f"{self.seed}:{rnd}:order").shuffle(order)
+        if self.protocol == Protocol.DELIBERATION:
+            lead = self.p1()
+            if rnd == 1:
+                order = [lead] + [p for p in order if p != lead]
+            if rnd == self.total_rounds:
+                order = [p for p in order if p != lead] + [lead]
+        return [p for p in order if p not in self.walked_out]
+
+    def visible_messages(self, party: str) -> list[MessageRec]:
+        return [m for m in self.messages if m.visible_to(party)]
+
+
+def initial_state(ev: Event) -> ExerciseState:
+    p = ev.payload
+    base = Scenario.model_validate(p["scenario"])
+    return ExerciseState(
+        exercise_id=ev.exercise_id,
+        base=base,
+        scenario=base,
+        seed=int(p.get("seed", 0)),
+        mode=p.get("mode", "exercise"),
+        protocol=Protocol(p.get("protocol", base.protocol.value)),
+        humans={s["party"]: bool(s["human"]) for s in p["seats"]},
+        total_rounds=int(p.get("rounds", base.rounds)),
+    )
+
+
+def apply(state: ExerciseState, ev: Event) -> None:
+    """Fold one event into ``state`` (in place)."""
+    p = ev.payload
+    k = ev.kind
+    state.last_seq = ev.seq
+    state.events.append(ev)
+    if k == EventKind.SEAT_JOINED:
+        state.joined.add(ev.actor)
+    elif k == EventKind.STARTED:
+        state.phase = Phase.BRIEFING
+        state.acted = set()
+    elif k == EventKind.ROUND_STARTED:
+        state.round = int(p["round"])
+        state.phase = Phase.INJECTS
+        state.acted = set()
+    elif k == EventKind.PHASE_CHANGED:
+        state.phase = Phase(p["phase"])
+        state.acted = set()
+    elif k == EventKind.INJECT_FIRED:
+        rec = InjectRec(ev.seq, state.round, p.get("inject_id"), p["title"], p["text"], p.get("by", "schedule"),
+                        list(p.get("effects", [])))
+        state.injects.append(rec)
+        if rec.effects:
+            effects = _EFFECTS.validate_python(rec.effects)
+            state.scenario = apply_effects(state.scenario, effects)
+            for rc in relationship_changes(effects):
+                state.relationship_shifts.append((rc.party, rc.other, rc.trust_delta, rc.commonality_delta))
+    elif k == EventKind.MESSAGE:
+        state.messages.append(
+            MessageRec(
+                seq=ev.seq, ts=ev.ts, round=int(p.get("round", state.round)), phase=Phase(p.get("phase", state.phase.value)),
+                speaker=ev.actor, text=p.get("text", ""), channel=Channel(p.get("channel", "public")),
+                recipients=list(p.get("recipients", [])), move=p.get("move"), proposal=p.get("proposal"),
+                citations=list(p.get("citations", [])), realizer=p.get("realizer"),
+            )
+        )
+        _mark_turn(state, ev)
+    elif k == EventKind.PROPOSAL:
+        state.proposals[ev.seq] = ProposalRec(
+            ev.seq, ev.ts, int(p.get("round", state.round)), p.get("proposer", ev.actor), dict(p["deal"]),
+            bool(p.get("final", False)),
+        )
+        _mark_turn(state, ev)
+    elif k in (EventKind.VOTE, EventKind.ACCEPT, EventKind.REJECT):
+        prop = state.proposals.get(int(p["proposal"]))
+        if prop is not None:
+            accept = bool(p.get("accept", k == EventKind.ACCEPT))
+            prop.votes[ev.actor] = accept
+        _mark_turn(state, ev)
+    elif k == EventKind.WALK_AWAY:
+        state.walked_out.add(ev.actor)
+        _mark_turn(state, ev)
+    elif k == EventKind.PAUSED:
+        state.paused = True
+    elif k == EventKind.RESUMED:
+        state.paused = False
+    elif k == EventKind.EXTENDED:
+        state.total_rounds += int(p.get("rounds", 1))
+    elif k == EventKind.ENDED:
+        state.ended = True
+        state.phase = Phase.DEBRIEF
+        state.outcome = dict(p)
+        pid = p.get("proposal")
+        for prop in state.proposals.values():
+            if prop.status == "open":
+                prop.status = "passed" if prop.id == pid and p.get("agreement") else "closed"
+    elif k == EventKind.SCORED:
+        state.scored = dict(p)
+    elif k == EventKind.TURN_SKIPPED:
+        state.acted.add(ev.actor)
+    elif k == EventKind.AGENT_FALLBACK:
+        state.fallbacks.append({"party": ev.actor, **p})
+    if p.get("closed") and k in (EventKind.PHASE_CHANGED, EventKind.ROUND_STARTED):
+        for pid in p["closed"]:
+            if pid in state.proposals and state.proposals[pid].status == "open":
+                state.proposals[pid].status = "failed"
+
+
+def _mark_turn(state: ExerciseState, ev: Event) -> None:
+    if ev.payload.get("turn"):
+        state.acted.add(ev.actor)
+
+
+def fold(events: list[Event]) -> ExerciseState:
+    """The state after ``events`` (the first must be ``created``).
+
+    Raises:
+        ValueError: when the log does not start with a ``created`` event.
+    """
+    if not events or events[0].kind != EventKind.CREATED:
+        raise ValueError("an exercise log must start with a 'created' event")
+    state = initial_state(events[0])
+    state.last_seq = events[0].seq
+    state.events.append(events[0])
+    for ev in events[1:]:
+        apply(state, ev)
+    return state
