@@ -17,7 +17,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dialogue_engine.agents.prompts import realize_messages
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
-from dialogue_engine.agents.resilience import Backoff, Guard, MalformedReply, ResilientRealizer
+from dialogue_engine.agents.resilience import (
+    Backoff,
+    Guard,
+    MalformedReply,
+    ResilientRealizer,
+    all_of,
+    character_guard,
+)
 from dialogue_engine.config import LLMKind, Settings, get_settings
 from dialogue_engine.errors import ConfigError
 
@@ -195,7 +202,8 @@ def make_realizer(
         settings: run-time settings (default: :func:`get_settings`).
         chat_model: use this model instead of building ``ChatOpenAI`` (tests, custom backends).
         fallback: the realizer used when the LLM fails (default: the built-in realizer).
-        guard: an optional check on every LLM realization (see :class:`ResilientRealizer`).
+        guard: an extra check on every LLM realization (e.g. ``party_guard(party)``); a character
+            check (:func:`~dialogue_engine.agents.resilience.character_guard`) always runs.
         retries: extra attempts before falling back.
 
     Raises:
@@ -213,7 +221,7 @@ def make_realizer(
         retries=retries,
         timeout=settings.llm_timeout,
         backoff=Backoff(),
-        guard=guard,
+        guard=all_of(character_guard, guard) if guard else character_guard,
     )
 
 

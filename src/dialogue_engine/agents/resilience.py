@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -241,3 +242,64 @@ def _retry_after(err: BaseException) -> float | None:
 def _short(err: BaseException, limit: int = 120) -> str:
     text = " ".join(str(err).split()) or type(err).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def party_guard(party) -> Guard:
+    """A :data:`Guard` for one seat: the text must pass ``agents.guard.check_reply`` for ``party``.
+
+    Numbers that appear in the public material of the request (situation, issue and option labels,
+    passages) are allowed; the persona's taboo words are not.
+    """
+    from dialogue_engine.agents.guard import check_reply
+
+    def guard(request: RealizeRequest, result: Realization) -> str | None:
+        public = " ".join(
+            [request.scenario_title, request.situation, request.issue_title]
+            + [f"{issue} {option}" for issue, option in request.proposal_lines]
+        )
+        problems = check_reply(
+            result.text, party, request.passages, public_text=public, taboo=request.persona.voice.taboo_words
+        )
+        return "; ".join(problems) or None
+
+    return guard
+
+
+_ROLE_BREAK = (
+    r"\bas an ai\b",
+    r"\b(a |an )?(large )?language model\b",
+    r"\b(ai|virtual|helpful) assistant\b",
+    r"\bsystem prompt\b",
+    r"\bmy (instructions|prompt|programming|guidelines)\b",
+    r"\bi (have been|was) (instructed|told|programmed) to\b",
+    r"\bignor(e|ing) (all |my |the )?(previous|prior|above) instructions\b",
+    r"\b(developer|jailbreak|dan) mode\b",
+    r"\b(arr+|ahoy|matey|shiver me timbers)\b",
+    r"\bi am (now )?(a|an|the) (pirate|chatbot|assistant|translator|facilitator|ai)\b",
+)
+_ROLE_BREAK_RE = [re.compile(p, re.IGNORECASE) for p in _ROLE_BREAK]
+
+
+def character_guard(request: RealizeRequest, result: Realization) -> str | None:
+    """A :data:`Guard` against breaking character: assistant talk, prompt talk, adopted roles."""
+    for pattern in _ROLE_BREAK_RE:
+        found = pattern.search(result.text)
+        if found:
+            return f"breaks character ({found.group(0).lower()!r})"
+    other = request.persona.display_name.lower()
+    if re.search(r"\bi am not " + re.escape(other) + r"\b", result.text.lower()):
+        return "breaks character (denies being the persona)"
+    return None
+
+
+def all_of(*guards: Guard) -> Guard:
+    """One guard running ``guards`` in order; the first problem wins."""
+
+    def guard(request: RealizeRequest, result: Realization) -> str | None:
+        for g in guards:
+            problem = g(request, result)
+            if problem:
+                return problem
+        return None
+
+    return guard
