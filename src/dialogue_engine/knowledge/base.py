@@ -1,0 +1,264 @@
+"""The knowledge base: ingest documents into the store and search them (the public Python API)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from dialogue_engine.config import get_settings
+from dialogue_engine.knowledge.chunking import ChunkingConfig, chunk_document
+from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
+from dialogue_engine.knowledge.loading import collect_files, load_document, normalize_tags
+from dialogue_engine.knowledge.search import HybridSearcher, SearchConfig
+from dialogue_engine.knowledge.store import ChunkStore
+from dialogue_engine.knowledge.types import (
+    Chunk,
+    Document,
+    Hit,
+    IngestReport,
+    KnowledgeError,
+    SourceChange,
+    Where,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` with stage ``"read"``, ``"embed"`` or ``"write"``."""
+
+EMBED_BATCH = 64
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the dense model reads for a chunk: its section heading, then its text."""
+    return f"{chunk.section}. {chunk.text}" if chunk.section else chunk.text
+
+
+class KnowledgeBase:
+    """Documents chunked into a Chroma collection and searched by hybrid (dense + BM25) retrieval.
+
+    Args:
+        store_dir: folder of the embedded store (default: ``QD_STORE_DIR`` or ``<QD_DATA_DIR>/store``).
+        chroma_url: a Chroma server (default: ``QD_CHROMA_URL``); when set, ``store_dir`` is not used.
+        collection: the collection name.
+        chunking: chunk size limits.
+        search_config: fusion settings.
+    """
+
+    def __init__(
+        self,
+        store_dir: str | Path | None = None,
+        *,
+        chroma_url: str | None = None,
+        collection: str = "knowledge",
+        chunking: ChunkingConfig = ChunkingConfig(),
+        search_config: SearchConfig = SearchConfig(),
+    ) -> None:
+        settings = get_settings()
+        if store_dir is None and chroma_url is None:
+            chroma_url = settings.chroma_url
+        self.chroma_url = chroma_url
+        self.store_dir = Path(store_dir) if store_dir is not None else settings.resolved_store_dir
+        self.collection = collection
+        self.chunking = chunking
+        self.search_config = search_config
+        self.embedder = MiniLMEmbeddingFunction()
+        self._store: ChunkStore | None = None
+        self._searcher: HybridSearcher | None = None
+
+    @property
+    def location(self) -> str:
+        """The server URL or the store folder, for messages."""
+        return self.chroma_url or str(self.store_dir)
+
+    @property
+    def store(self) -> ChunkStore:
+        if self._store is None:
+            self._store = ChunkStore(None if self.chroma_url else self.store_dir, self.chroma_url, self.collection, self.embedder)
+        return self._store
+
+    @property
+    def searcher(self) -> HybridSearcher:
+        if self._searcher is None:
+            self._searcher = HybridSearcher(self.store, self.embedder, self.search_config)
+        return self._searcher
+
+    def with_search_config(self, config: SearchConfig) -> "KnowledgeBase":
+        """A view of the same store with other fusion settings (shares the open store)."""
+        other = KnowledgeBase(self.store_dir, chroma_url=self.chroma_url, collection=self.collection,
+                              chunking=self.chunking, search_config=config)
+        other._store = self.store
+        return other
+
+    def load(
+        self, paths: Iterable[str | Path], tags: Iterable[str] = (), progress: Progress | None = None
+    ) -> list[tuple[Document, list[Chunk]]]:
+        """Read and chunk files without touching the store (raises on the first bad file)."""
+        files = collect_files(paths)
+        names = Counter(f.name for f in files)
+        dupes = sorted(n for n, c in names.items() if c > 1)
+        if dupes:
+            raise KnowledgeError(f"{dupes[0]}: two files share this name; sources are identified by file name")
+        extra = normalize_tags(list(tags))
+        loaded = []
+        for i, f in enumerate(files):
+            if progress:
+                progress("read", i, len(files))
+            doc = load_document(f)
+            loaded.append((doc, chunk_document(doc, self.chunking, extra)))
+        if progress:
+            progress("read", len(files), len(files))
+        return loaded
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        tags: Iterable[str] = (),
+        prune: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Add or update documents; idempotent.
+
+        Every file is read, chunked and embedded before anything is written, so a bad file leaves the
+        store as it was. A changed file's new chunks are added before its stale ones are deleted.
+
+        Args:
+            paths: files and folders (folders are searched for .md, .txt, .html, .pdf).
+            tags: tags added to every chunk (besides the documents' own front-matter tags).
+            prune: also remove sources that are not among the given files.
+            progress: optional callback ``(stage, done, total)``.
+
+        Returns:
+            What was added, removed and left unchanged per file.
+
+        Raises:
+            KnowledgeError: a path, file or the store is unusable (one line naming it).
+        """
+        started = time.perf_counter()
+        loaded = self.load(paths, tags, progress)
+        existing = self.store.ids_by_source()
+        to_add: list[Chunk] = []
+        stale: list[str] = []
+        changes: list[SourceChange] = []
+        for doc, chunks in loaded:
+            old = existing.get(doc.source, set())
+            new_ids = {c.chunk_id for c in chunks}
+            fresh = [c for c in chunks if c.chunk_id not in old]
+            gone = old - new_ids
+            to_add.extend(fresh)
+            stale.extend(sorted(gone))
+            changes.append(SourceChange(doc.source, len(fresh), len(gone), len(chunks) - len(fresh)))
+        given = {doc.source for doc, _ in loaded}
+        pruned = sorted(s for s in existing if s not in given) if prune else []
+        pruned_ids = [cid for s in pruned for cid in sorted(existing[s])]
+        embeddings = self._embed(to_add, progress)
+        extra = {
+            doc.source: {"path": doc.path, "file_sha256": doc.sha256, "author": doc.author, "date": doc.date}
+            for doc, _ in loaded
+        }
+        self._write(to_add, embeddings, extra, stale + pruned_ids, progress)
+        report = IngestReport(
+            changes=tuple(changes),
+            pruned=tuple(pruned),
+            pruned_chunks=len(pruned_ids),
+            seconds=time.perf_counter() - started,
+            embedded=len(to_add),
+        )
+        log.info("ingest into %s: %s", self.location, report.summary())
+        return report
+
+    def _embed(self, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
+        texts = [embedding_text(c) for c in chunks]
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            if progress:
+                progress("embed", start, len(texts))
+            parts.append(self.embedder.embed(texts[start : start + EMBED_BATCH]))
+        if progress:
+            progress("embed", len(texts), len(texts))
+        return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+
+    def _write(
+        self,
+        chunks: list[Chunk],
+        embeddings: np.ndarray,
+        extra: dict[str, dict],
+        delete_ids: list[str],
+        progress: Progress | None,
+    ) -> None:
+        total = len(chunks) + len(delete_ids)
+        if progress:
+            progress("write", 0, total)
+        try:
+            self.store.add(chunks, embeddings, extra)
+        except Exception as err:
+            try:
+                self.store.delete(c.chunk_id for c in chunks)
+            except Exception:  # best effort: the original failure is the one to report
+                log.exception("rollback after a failed write also failed")
+            raise KnowledgeError(f"{self.location}: writing chunks failed, store left as it was ({type(err).__name__})") from None
+        try:
+            self.store.delete(delete_ids)
+        except Exception as err:
+            raise KnowledgeError(f"{self.location}: removing old chunks failed ({type(err).__name__})") from None
+        if self._searcher:
+            self._searcher.invalidate()
+        if progress:
+            progress("write", total, total)
+
+    def remove(self, source: str) -> int:
+        """Delete every chunk of ``source`` (a file name); returns how many were removed."""
+        ids = self.store.ids_by_source().get(source, set())
+        self.store.delete(sorted(ids))
+        if self._searcher:
+            self._searcher.invalidate()
+        return len(ids)
+
+    def search(self, query: str, k: int = 5, where: Where | None = None) -> list[Hit]:
+        """The ``k`` passages most relevant to ``query``.
+
+        Args:
+            query: free text.
+            k: how many hits.
+            where: optional filters: ``source`` (a file name or a list) and ``tags`` (a tag or a list;
+                a chunk matches when it has any of them).
+
+        Returns:
+            Hits, best first; an empty list when the store is empty (a warning is logged).
+        """
+        if not query or not query.strip():
+            raise KnowledgeError("search: the query is empty")
+        if self.store.count() == 0:
+            log.warning("knowledge store %s is empty; run `dialogue-engine ingest PATH` first", self.location)
+            return []
+        return self.searcher.search(query, k, where)
+
+    def count(self) -> int:
+        """Number of chunks in the store."""
+        return self.store.count()
+
+    def sources(self) -> list[str]:
+        """File names of the stored documents."""
+        return sorted(self.store.ids_by_source())
+
+    def chunks(self, source: str) -> list[Chunk]:
+        """A source's chunks in reading order."""
+        got = self.store.get({"source": source})
+        chunks = [
+            Chunk(
+                chunk_id=cid,
+                source=str(m.get("source", "")),
+                title=str(m.get("title", "")),
+                section=str(m.get("section", "")),
+                text=text,
+                position=int(m.get("position", 0)),
+                tags=tuple(m.get("tags") or ()),
+            )
+            for cid, text, m in zip(got.ids, got.texts, got.metadatas)
+        ]
+        return sorted(chunks, key=lambda c: c.position)

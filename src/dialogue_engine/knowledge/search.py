@@ -1,0 +1,141 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
+from dialogue_engine.knowledge.lexical import LexicalIndex
+from dialogue_engine.knowledge.store import ChunkStore, StoredChunks, _as_list
+from dialogue_engine.knowledge.types import Hit, Where
+
+log = logging.getLogger(__name__)
+
+
+class SearchMode(str, Enum):
+    """Which rankers take part (the baselines exist for the benchmarks)."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Fusion settings (tuned on ``bench/eval/questions.yaml``).
+
+    ``score = dense_weight / (rrf_k + dense_rank) + lexical_weight / (rrf_k + lexical_rank)``, ranks from 1,
+    over the top ``candidates`` of each ranker.
+    """
+
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    candidates: int = 50
+    mode: SearchMode = SearchMode.HYBRID
+
+
+def lexical_text(title: str, section: str, text: str) -> str:
+    """What the BM25 index reads for a chunk: its section heading and its text."""
+    return f"{section}\n{text}" if section else text
+
+
+@dataclass
+class _LexicalState:
+    revision: str
+    chunks: StoredChunks
+    index: LexicalIndex
+    position: dict[str, int]
+    sources: np.ndarray
+    tags: list[frozenset[str]]
+
+
+class HybridSearcher:
+    """Ranks a store's chunks for a query; keeps the BM25 index until the store's revision changes."""
+
+    def __init__(self, store: ChunkStore, embedder: MiniLMEmbeddingFunction, config: SearchConfig = SearchConfig()):
+        self.store = store
+        self.embedder = embedder
+        self.config = config
+        self._lexical: _LexicalState | None = None
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        self._lexical = None
+
+    def _lexical_state(self) -> _LexicalState:
+        revision = self.store.revision()
+        with self._lock:
+            if self._lexical is None or self._lexical.revision != revision:
+                chunks = self.store.all_chunks()
+                texts = [
+                    lexical_text(str(m.get("title", "")), str(m.get("section", "")), t)
+                    for t, m in zip(chunks.texts, chunks.metadatas)
+                ]
+                self._lexical = _LexicalState(
+                    revision=revision,
+                    chunks=chunks,
+                    index=LexicalIndex(texts),
+                    position={cid: i for i, cid in enumerate(chunks.ids)},
+                    sources=np.array([str(m.get("source", "")) for m in chunks.metadatas], dtype=object),
+                    tags=[frozenset(m.get("tags") or ()) for m in chunks.metadatas],
+                )
+                log.debug("BM25 index rebuilt over %d chunks", len(chunks.ids))
+            return self._lexical
+
+    def _mask(self, state: _LexicalState, where: Where | None) -> np.ndarray | None:
+        if not where:
+            return None
+        mask = np.ones(len(state.chunks.ids), dtype=bool)
+        sources = _as_list(where.get("source"))
+        if sources:
+            mask &= np.isin(state.sources, sources)
+        tags = set(_as_list(where.get("tags")))
+        if tags:
+            mask &= np.array([bool(t & tags) for t in state.tags], dtype=bool)
+        return mask
+
+    def search(self, query: str, k: int = 5, where: Where | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query`` that pass ``where``."""
+        cfg = self.config
+        state = self._lexical_state()
+        if not state.chunks.ids or k <= 0:
+            return []
+        n = max(cfg.candidates, k)
+        fused: dict[str, float] = {}
+        if cfg.mode in (SearchMode.HYBRID, SearchMode.LEXICAL):
+            scores = state.index.scores(query)
+            mask = self._mask(state, where)
+            if mask is not None:
+                scores = np.where(mask, scores, 0.0)
+            top = np.argsort(-scores, kind="stable")[:n]
+            for rank, i in enumerate((i for i in top if scores[i] > 0), start=1):
+                cid = state.chunks.ids[i]
+                fused[cid] = fused.get(cid, 0.0) + cfg.lexical_weight / (cfg.rrf_k + rank)
+        if cfg.mode in (SearchMode.HYBRID, SearchMode.DENSE):
+            embedding = self.embedder.embed([query])[0]
+            for rank, (cid, _sim) in enumerate(self.store.query(embedding, n, where), start=1):
+                fused[cid] = fused.get(cid, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank)
+        best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [self._hit(state, cid, score) for cid, score in best if cid in state.position]
+
+    @staticmethod
+    def _hit(state: _LexicalState, cid: str, score: float) -> Hit:
+        i = state.position[cid]
+        meta: dict[str, Any] = state.chunks.metadatas[i]
+        return Hit(
+            chunk_id=cid,
+            source=str(meta.get("source", "")),
+            title=str(meta.get("title", "")),
+            section=str(meta.get("section", "")),
+            text=state.chunks.texts[i],
+            score=round(float(score), 6),
+            tags=tuple(meta.get("tags") or ()),
+            position=int(meta.get("position", 0)),
+        )
