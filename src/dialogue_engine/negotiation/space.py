@@ -33,12 +33,12 @@ class DealSpace:
         """Enumerate the whole space (no Python loop per deal)."""
         sizes = [len(i.options) for i in scenario.issues]
         grids = np.indices(sizes, dtype=np.int32).reshape(len(sizes), -1).T
-        n_deals = grids.shape[0]
-        utilities = np.zeros((n_deals, len(scenario.parties)), dtype=np.float64)
-        for j, party in enumerate(scenario.parties):
-            for k, issue in enumerate(scenario.issues):
-                table = np.array([party.scores[issue.id][o.id] for o in issue.options], dtype=np.float64)
-                utilities[:, j] += table[grids[:, k]]
+        n_parties = len(scenario.parties)
+        utilities = np.zeros((1, n_parties), dtype=np.float64)
+        for issue in scenario.issues:
+            table = np.array([[p.scores[issue.id][o.id] for p in scenario.parties] for o in issue.options],
+                             dtype=np.float64)
+            utilities = (utilities[:, None, :] + table[None, :, :]).reshape(-1, n_parties)
         thresholds = np.array([p.threshold for p in scenario.parties], dtype=np.float64)
         return cls(scenario, grids, utilities, thresholds)
 
