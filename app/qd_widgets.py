@@ -92,3 +92,33 @@ def _default_index(_key: str) -> bool:
 def ensure_default_index() -> None:
     """Ingest the shipped notes when the store is missing or stale (once per process and folder)."""
     _default_index(data_key())
+
+
+def retriever():
+    """The knowledge base, built on first use; ``None`` (replies without citations) if it cannot be opened."""
+    try:
+        ensure_default_index()
+        return knowledge_base()
+    except Exception as err:  # noqa: BLE001 - play on without grounding, and say so
+        st.warning(f"Replies will not cite sources: {one_line(err)}")
+        return None
+
+
+@st.cache_resource(show_spinner=False)
+def _service(_key: str, _retriever):
+    from dialogue_engine.config import LLMKind
+    from dialogue_engine.exercise.service import ExerciseService
+
+    settings = get_settings()
+    realizer = None
+    if settings.llm != LLMKind.NONE:
+        from dialogue_engine.agents.llm import make_realizer
+
+        realizer = make_realizer(settings)
+    return ExerciseService(database_url=settings.resolved_database_url, retriever=_retriever, realizer=realizer)
+
+
+def service():
+    """The exercise service on this database (one per process and database), grounded on the knowledge base."""
+    key = data_key()
+    return _service(key, retriever())

@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import streamlit as st
-from qd_widgets import citations, deal_table, ensure_default_index, guard, knowledge_base, personas, scenarios
+from qd_widgets import citations, deal_table, guard, personas, scenarios, service
 
-from dialogue_engine.config import LLMKind, get_settings
 from dialogue_engine.ui import views
-from dialogue_engine.ui.solo import SoloSession
+from dialogue_engine.ui.coaching import seat_debrief
+from dialogue_engine.ui.solo import SoloSession, latest_offer, points
 
 st.title("Solo dialogue")
-
-
-def retriever():
-    """The knowledge base, built on first use; ``None`` (no citations) if it cannot be opened."""
-    try:
-        ensure_default_index()
-        return knowledge_base()
-    except Exception as err:  # noqa: BLE001 - play on without grounding, and say so
-        from dialogue_engine.ui.errors import one_line
-
-        st.warning(f"Replies will not cite sources: {one_line(err)}")
-        return None
-
-
-def realizer():
-    settings = get_settings()
-    if settings.llm == LLMKind.NONE:
-        return None
-    from dialogue_engine.agents.llm import make_realizer
-
-    return make_realizer(settings)
 
 
 def setup() -> None:
     """Choose scenario, your seat and the counterpart; start a session."""
     all_scenarios = scenarios()
     cast = personas()
+    if not all_scenarios:
+        st.info("No scenarios yet: add YAML files under scenarios/.")
+        return
     ids = sorted(all_scenarios, key=lambda s: (not all_scenarios[s].solo, all_scenarios[s].title))
     sid = st.selectbox("Scenario", ids, format_func=lambda s: all_scenarios[s].title, key="solo_scenario")
     scenario = all_scenarios[sid]
@@ -49,93 +31,85 @@ def setup() -> None:
                         key="solo_them")
     if st.button("Start the dialogue", type="primary", key="solo_start"):
         with st.spinner("Preparing the counterpart…"):
-            st.session_state["solo"] = SoloSession(scenario, me, them, retriever=retriever(), realizer=realizer(),
-                                                   personas=cast)
+            st.session_state["solo"] = SoloSession.start(service(), scenario, me, them)
         st.rerun()
 
 
-def brief(session: SoloSession) -> None:
-    b = views.seat_brief(session.scenario, session.human_party, session.personas)
-    with st.expander(f"Your private brief — {b.name}", expanded=not session.turns):
-        st.markdown(session.scenario.situation)
+def brief(view, first: bool) -> None:
+    b = view.brief
+    with st.expander(f"Your private brief — {b.name}", expanded=first):
+        st.markdown(view.situation)
         if b.private_brief:
             st.markdown(b.private_brief)
-        st.markdown(f"You accept any deal worth **{b.threshold:g}** points or more (best possible: {b.best_total:g}).")
-        st.dataframe(b.score_rows, hide_index=True)
+        st.markdown(f"You accept any deal worth **{b.threshold:g}** points or more.")
+        rows = [{"Issue": i["title"], "Option": o["label"], "Points": b.scores.get(i["id"], {}).get(o["id"], 0.0)}
+                for i in view.issues for o in i["options"]]
+        st.dataframe(rows, hide_index=True)
 
 
-def chat(session: SoloSession) -> None:
-    for turn in session.turns:
-        mine = turn.speaker == "you"
+def chat(session: SoloSession, view) -> None:
+    for entry in view.transcript:
+        mine = entry.speaker == session.human_party
         with st.chat_message("user" if mine else "assistant"):
-            st.markdown(f"**{turn.name}:** {turn.text}")
-            if not mine and turn.move:
-                st.caption(f"move: {turn.move.replace('_', ' ')}"
-                           + (f" · written by {turn.realizer}" if turn.realizer != "builtin" else ""))
-            if turn.proposal:
-                deal_table(session.scenario, turn.proposal)
-                pts = session.my_utility(turn.proposal)
-                if pts is not None:
-                    st.caption(f"Worth {pts:g} points to you.")
-            if turn.citations:
-                citations(turn.citations)
+            st.markdown(f"**{'You' if mine else entry.speaker_name}:** {entry.text}")
+            if not mine and entry.move:
+                st.caption(f"move: {entry.move.replace('_', ' ')}"
+                           + (f" · written by {entry.realizer}" if entry.realizer not in (None, "builtin") else ""))
+            if entry.proposal:
+                deal_table(session.scenario, entry.proposal)
+                st.caption(f"Worth {points(view, entry.proposal):g} points to you.")
+            if entry.citations:
+                citations(entry.citations)
 
 
-def proposal_builder(session: SoloSession) -> None:
+def proposal_builder(session: SoloSession, view) -> None:
     s = session.scenario
     with st.expander("Put a package on the table"):
         with st.form("solo_proposal"):
             deal = {}
             for issue in s.issues:
-                opts = [o.id for o in issue.options]
-                deal[issue.id] = st.selectbox(issue.title, opts, key=f"solo_pick_{issue.id}",
+                deal[issue.id] = st.selectbox(issue.title, [o.id for o in issue.options], key=f"solo_pick_{issue.id}",
                                               format_func=lambda o, i=issue: i.option(o).label)
+            note = st.text_input("Say something with it (optional)", key="solo_note")
             sent = st.form_submit_button("Propose this package")
-        st.caption(f"Your points for the package shown: {session.my_utility(deal):g} "
-                   f"(threshold {s.party(session.human_party).threshold:g})")
+        st.caption(f"The package shown is worth {points(view, deal):g} points to you "
+                   f"(your threshold: {view.brief.threshold:g}).")
         if sent:
             with st.spinner(f"{session.counterpart_name} is considering…"):
-                session.send(proposal=deal)
+                session.send(service(), text=note or None, proposal=deal)
             st.rerun()
-
-
-def debrief(session: SoloSession) -> None:
-    from dialogue_engine.ui.coaching import solo_feedback
-
-    st.subheader("Debrief")
-    fb = solo_feedback(session)
-    st.markdown(fb)
 
 
 def play(session: SoloSession) -> None:
-    s = session.scenario
-    st.markdown(f"**{s.title}** — you are **{views.party_name(s, session.human_party, session.personas)}**, "
-                f"talking with **{session.counterpart_name}**.")
-    brief(session)
-    chat(session)
-    if session.agreed:
-        st.success(f"Agreement: {views.deal_text(s, session.agreed)} — worth "
-                   f"{session.my_utility(session.agreed):g} points to you.")
-    if session.ended:
-        debrief(session)
+    svc = service()
+    view = session.view(svc)
+    st.markdown(f"**{view.title}** — you are **{view.brief.name}**, talking with **{session.counterpart_name}**.")
+    brief(view, first=not view.transcript)
+    chat(session, view)
+    if view.outcome is not None or st.session_state.get("solo_ended"):
+        if view.outcome and view.outcome.agreement:
+            st.success(f"Agreement: {views.deal_text(session.scenario, view.outcome.deal)} — worth "
+                       f"{points(view, view.outcome.deal):g} points to you.")
+        st.subheader("Debrief")
+        st.markdown(seat_debrief(svc, session.exercise_id, session.human_party))
         if st.button("Start another dialogue", key="solo_restart"):
-            del st.session_state["solo"]
+            st.session_state.pop("solo", None)
+            st.session_state.pop("solo_ended", None)
             st.rerun()
         return
-    proposal_builder(session)
+    proposal_builder(session, view)
     c1, c2 = st.columns(2)
-    offer = next((t.proposal for t in reversed(session.turns) if t.speaker != "you" and t.proposal), None)
-    if offer and c1.button("Accept their latest package", key="solo_accept"):
-        with st.spinner("…"):
-            session.send(text="We accept this package.", proposal=offer)
+    offer = latest_offer(view, session.human_party)
+    if offer is not None and c1.button(f"Accept their package (#{offer.id})", key="solo_accept"):
+        session.accept(svc, offer.id)
         st.rerun()
     if c2.button("End and debrief", key="solo_end"):
-        session.close()
+        st.session_state["solo_ended"] = True
         st.rerun()
     text = st.chat_input(f"Say something to {session.counterpart_name}", key="solo_chat")
     if text:
         with st.spinner(f"{session.counterpart_name} is replying…"):
-            session.send(text=text)
+            session.send(svc, text=text)
         st.rerun()
 
 

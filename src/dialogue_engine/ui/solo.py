@@ -1,101 +1,62 @@
-"""A solo dialogue as the page keeps it: the dialogue itself plus the turns shown in the chat."""
+"""A solo dialogue as the page keeps it: a solo exercise in the database, read back as chat turns.
+
+The page's session state holds only this object: the human seat's join code, ids and the human's own brief.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
-from dialogue_engine.ui.views import Deal, deal_text, is_complete, party_name, utility
+from dialogue_engine.exercise.views import SeatView, TranscriptEntry
+from dialogue_engine.ui.views import Deal
 
 
 @dataclass(frozen=True)
-class ChatTurn:
-    """One line of the chat: who spoke, the words, and for the counterpart its move, proposal and citations."""
-
-    speaker: str
-    name: str
-    text: str
-    move: str | None = None
-    proposal: Deal | None = None
-    citations: tuple[Any, ...] = ()
-    realizer: str = "builtin"
-    fallback_reason: str | None = None
-
-
-@dataclass
 class SoloSession:
-    """A human seat negotiating with one persona agent.
+    """Handles to one solo exercise: ids, the human's code and the scenario's public shape."""
 
-    Args:
-        scenario: the scenario to play.
-        human_party / counterpart_party: the two seats.
-        retriever / realizer: passed to :class:`~dialogue_engine.agents.solo.SoloDialogue`.
-    """
-
+    exercise_id: str
+    code: str
     scenario: Scenario
     human_party: str
     counterpart_party: str
-    retriever: Any = None
-    realizer: Any = None
-    personas: dict[str, Persona] | None = None
-    turns: list[ChatTurn] = field(default_factory=list)
-    agreed: Deal | None = None
-    ended: bool = False
+    counterpart_name: str
 
-    def __post_init__(self) -> None:
-        from dialogue_engine.agents.solo import SoloDialogue
+    @classmethod
+    def start(cls, service: Any, scenario: Scenario, human: str, counterpart: str, seed: int = 0) -> "SoloSession":
+        """Create the solo exercise and join the human seat."""
+        info = service.create_solo(scenario, human, counterpart, seed=seed)
+        code = next(s.code for s in info.seats if s.party == human)
+        service.join(code)
+        view = service.seat_view(code)
+        name = next((s.name for s in view.seats if s.party == counterpart), counterpart)
+        return cls(info.exercise_id, code, scenario, human, counterpart, name)
 
-        kwargs: dict[str, Any] = {}
-        if self.retriever is not None:
-            kwargs["retriever"] = self.retriever
-        if self.realizer is not None:
-            kwargs["realizer"] = self.realizer
-        self.dialogue = SoloDialogue(self.scenario, self.human_party, self.counterpart_party, **kwargs)
-        self._loop = asyncio.new_event_loop()
+    def view(self, service: Any) -> SeatView:
+        """What the human seat sees now."""
+        return service.seat_view(self.code)
 
-    @property
-    def counterpart_name(self) -> str:
-        return party_name(self.scenario, self.counterpart_party, self.personas)
+    def send(self, service: Any, text: str | None = None, proposal: Deal | None = None) -> list[TranscriptEntry]:
+        """Say something and/or table a package; returns the new lines (the counterpart's reply last)."""
+        return service.solo_send(self.code, text=text, proposal=proposal)
 
-    @property
-    def on_table(self) -> Deal | None:
-        """The latest complete package anyone put forward."""
-        for turn in reversed(self.turns):
-            if turn.proposal and is_complete(self.scenario, turn.proposal):
-                return turn.proposal
+    def accept(self, service: Any, proposal_id: int) -> None:
+        """Accept the counterpart's proposal (ends the dialogue when it passes)."""
+        service.vote(self.code, True, proposal_id)
+
+
+def points(view: SeatView, deal: Deal | None) -> float | None:
+    """The seat's own points for a deal, from its own brief."""
+    if not deal:
         return None
+    return float(sum(view.brief.scores.get(i, {}).get(o, 0.0) for i, o in deal.items()))
 
-    def send(self, text: str | None = None, proposal: Deal | None = None) -> ChatTurn:
-        """Say something and/or table a package; return the counterpart's turn."""
-        words = (text or "").strip()
-        if proposal and not words:
-            words = "I propose: " + deal_text(self.scenario, proposal)
-        self.turns.append(ChatTurn("you", "You", words or "…", proposal=proposal))
-        reply = self._loop.run_until_complete(self.dialogue.send(text=words or None, proposal=proposal))
-        turn = ChatTurn(self.counterpart_party, self.counterpart_name, reply.message, reply.move.value,
-                        reply.proposal, tuple(reply.citations), reply.realizer, reply.fallback_reason)
-        self.turns.append(turn)
-        if reply.move.value == "accept":
-            accepted = reply.proposal or proposal or self._last_human_proposal()
-            if accepted and is_complete(self.scenario, accepted):
-                self.agreed = dict(accepted)
-        return turn
 
-    def _last_human_proposal(self) -> Deal | None:
-        for turn in reversed(self.turns):
-            if turn.speaker == "you" and turn.proposal:
-                return turn.proposal
-        return None
-
-    def my_utility(self, deal: Deal | None) -> float | None:
-        """The human seat's points for a deal."""
-        return utility(self.scenario, self.human_party, deal)
-
-    def close(self) -> None:
-        """End the dialogue and release the event loop."""
-        self.ended = True
-        if not self._loop.is_closed():
-            self._loop.close()
+def latest_offer(view: SeatView, me: str):
+    """The counterpart's latest open proposal, if any."""
+    for prop in reversed(view.proposals):
+        if prop.proposer != me and prop.status == "open" and not prop.final:
+            return prop
+    return None

@@ -1,0 +1,31 @@
+"""AppTest tests of the Solo dialogue page with the real library and the built-in realizer."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "app" / "main.py"
+
+
+def test_solo_turn_gives_a_cited_reply():
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("pages/solo.py").run()
+    assert not at.exception, at.exception
+    at.button(key="solo_start").click().run()
+    assert not at.exception, at.exception
+    session = at.session_state["solo"]
+    t0 = time.perf_counter()
+    at.chat_input(key="solo_chat").set_value("What matters most to you on finance?").run()
+    took = time.perf_counter() - t0
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    msgs = at.chat_message
+    assert len(msgs) >= 2
+    reply = msgs[-1]
+    assert "move:" in " ".join(c.value for c in reply.caption)
+    assert reply.expander, "the reply cites no passage"
+    assert took < 30
+    assert session.counterpart_name in reply.markdown[0].value
