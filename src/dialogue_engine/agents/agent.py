@@ -1,0 +1,300 @@
+"""PersonaAgent: one seat played by a persona — perceive, decide, ground, realize, guard."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from dialogue_engine.agents.builtin import BuiltinRealizer
+from dialogue_engine.agents.grounding import Grounder, Retriever
+from dialogue_engine.agents.guard import check_reply, cited_numbers, scrub
+from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
+from dialogue_engine.agents.realizer import Passage, Realization, Realizer, RealizeRequest
+from dialogue_engine.agents.types import (
+    Citation,
+    Deal,
+    Intent,
+    Move,
+    MoveKind,
+    Observation,
+    ObservationKind,
+    Reply,
+    TurnContext,
+)
+from dialogue_engine.domain.persona import Persona
+from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.negotiation.strategy import Stance, Strategy, StrategyKind
+
+logger = logging.getLogger(__name__)
+
+THREAT_TRUST_DELTA = -0.05
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """What happened on one of the agent's turns (for debriefs and research comparisons)."""
+
+    round: int
+    move: MoveKind
+    realizer: str
+    fallback_reason: str | None = None
+    violations: tuple[str, ...] = ()
+
+
+def public_text(scenario: Scenario, persona: Persona | None = None) -> str:
+    """Everything public about a scenario (and the speaker's public persona) in one string."""
+    parts = [scenario.title, scenario.summary, scenario.situation, scenario.setting]
+    for issue in scenario.issues:
+        parts += [issue.title, issue.description]
+        for o in issue.options:
+            parts += [o.id, o.label, o.description]
+    if persona is not None:
+        parts += [persona.name, persona.public_profile, *persona.voice.openers, *persona.voice.phrases]
+    return "\n".join(p for p in parts if p)
+
+
+def stances_for(persona: Persona, scenario: Scenario, party_id: str) -> dict[str, Stance]:
+    """The persona's relationships keyed by the party ids of the scenario (by persona id, else party id)."""
+    out: dict[str, Stance] = {}
+    for p in scenario.parties:
+        if p.id == party_id:
+            continue
+        rel = persona.relationships.get(p.persona_id) or persona.relationships.get(p.id)
+        if rel is not None:
+            out[p.id] = Stance(rel.trust, rel.commonality)
+    return out
+
+
+@dataclass
+class _Memory:
+    history: list[str] = field(default_factory=list)
+    perceived: dict[tuple, Perception] = field(default_factory=dict)
+    clock: tuple[int, int] = (0, 1)
+
+
+class PersonaAgent:
+    """A persona playing one seat of a scenario.
+
+    Args:
+        persona: who plays the seat (voice, style, relationships, knowledge tags).
+        scenario: the scenario (current state).
+        party_id: the seat.
+        retriever: a knowledge base (``search(query, k, where)``) or None for no citations.
+        realizer: words for moves (default: :class:`BuiltinRealizer`); falls back to built-in on failure.
+        seed: makes decisions and wording deterministic.
+        perceiver: free text -> :class:`Perception` (default: :class:`RulePerceiver`).
+        strategy_kind: the persona strategy, or a baseline for comparisons.
+    """
+
+    def __init__(self, persona: Persona, scenario: Scenario, party_id: str, *, retriever: Retriever | None = None,
+                 realizer: Realizer | None = None, seed: int = 0, perceiver: Perceiver | None = None,
+                 strategy_kind: StrategyKind = StrategyKind.PERSONA):
+        self.persona = persona
+        self.scenario = scenario
+        self.party_id = party_id
+        self.party = scenario.party(party_id)
+        self.seed = seed
+        self.strategy = Strategy(scenario, party_id, persona.style, stances_for(persona, scenario, party_id),
+                                 seed=seed, kind=strategy_kind)
+        self.perceiver: Perceiver = perceiver or RulePerceiver(scenario)
+        self.grounder = Grounder(persona, scenario, retriever)
+        self.builtin = BuiltinRealizer(seed)
+        self.realizer: Realizer = realizer or self.builtin
+        self.turns: list[TurnRecord] = []
+        self.last_move: Move | None = None
+        self.last_proposal: Deal | None = None
+        self.on_table: Deal | None = None
+        self._memory = _Memory()
+        self._public = public_text(scenario, persona)
+
+    # ---- state ----------------------------------------------------------------------------------
+
+    @property
+    def history(self) -> list[str]:
+        return list(self._memory.history)
+
+    def update_scenario(self, scenario: Scenario) -> None:
+        """Play on under a changed scenario (after an inject)."""
+        self.scenario = scenario
+        self.party = scenario.party(self.party_id)
+        self.strategy.update_scenario(scenario)
+        if hasattr(self.perceiver, "update_scenario"):
+            self.perceiver.update_scenario(scenario)
+        self.grounder.update_scenario(scenario)
+        self._public = public_text(scenario, self.persona)
+        if self.on_table is not None and not self.strategy._complete(self.on_table):
+            self.on_table = None
+
+    def shift_relationship(self, other: str, trust_delta: float = 0.0, commonality_delta: float = 0.0) -> None:
+        """Change trust and commonality toward another seat (its party id or persona id)."""
+        for p in self.scenario.parties:
+            if other in (p.id, p.persona_id) and p.id != self.party_id:
+                self.strategy.shift_relationship(p.id, trust_delta, commonality_delta)
+
+    def vote(self, deal: Deal, *, round_: int | None = None, total_rounds: int | None = None) -> bool:
+        """Yes or no on a complete deal: the strategy's acceptance, never below the threshold."""
+        r, total = self._memory.clock
+        return self.strategy.vote(deal, round_ if round_ is not None else r, total_rounds or total)
+
+    def _name_of(self, party_id: str | None) -> str | None:
+        if party_id is None:
+            return None
+        try:
+            p = self.scenario.party(party_id)
+        except KeyError:
+            return party_id
+        return p.name or p.persona_id
+
+    # ---- perceive -------------------------------------------------------------------------------
+
+    def perceive(self, obs: Observation) -> Perception:
+        """The perception of an observation (cached, so observing then answering parses once)."""
+        key = (obs.round, obs.speaker, obs.kind, obs.text, tuple(sorted((obs.proposal or {}).items())))
+        found = self._memory.perceived.get(key)
+        if found is None:
+            found = self.perceiver.perceive(obs.text, obs.proposal)
+            self._memory.perceived[key] = found
+        return found
+
+    def observe(self, obs: Observation) -> None:
+        """Learn from what another seat did (and remember it as a public line)."""
+        name = self._name_of(obs.speaker) or obs.speaker
+        self._memory.history.append(f"{name}: {obs.text or obs.kind.value}")
+        self._memory.history = self._memory.history[-20:]
+        self._memory.clock = (max(self._memory.clock[0], obs.round), self._memory.clock[1])
+        if obs.speaker == self.party_id:
+            return
+        deal = obs.proposal
+        if obs.kind in (ObservationKind.PROPOSAL, ObservationKind.MESSAGE) and (deal or obs.text):
+            p = self.perceive(obs)
+            if p.proposal:
+                self.strategy.observe_proposal(obs.speaker, p.proposal)
+                if self.strategy._complete(p.proposal):
+                    self.on_table = dict(p.proposal)
+            elif p.options:
+                self.strategy.observe_statement(obs.speaker, {self._issue_of(o): o for o in p.options}, p.issues)
+            if p.intent == Intent.THREATEN:
+                self.shift_relationship(obs.speaker, THREAT_TRUST_DELTA, 0.0)
+        elif obs.kind in (ObservationKind.ACCEPT, ObservationKind.REJECT) and deal:
+            self.strategy.observe_vote(obs.speaker, deal, obs.kind == ObservationKind.ACCEPT)
+
+    def _issue_of(self, option_id: str) -> str:
+        return self.scenario.option_index()[option_id][0]
+
+    # ---- the turn -------------------------------------------------------------------------------
+
+    def decide(self, ctx: TurnContext, perception: Perception | None) -> Move:
+        """The strategy's move for this turn."""
+        on_table = ctx.on_table or self.on_table
+        partial = None
+        mentioned = None
+        question = False
+        if perception is not None:
+            if perception.proposal:
+                if self.strategy._complete(perception.proposal):
+                    on_table = perception.proposal
+                else:
+                    partial = perception.proposal
+            mentioned = perception.issues[0] if perception.issues else None
+            question = perception.intent in (Intent.ASK, Intent.ACKNOWLEDGE)
+            if perception.intent == Intent.ACCEPT and self.last_proposal is not None and not perception.proposal:
+                on_table = self.last_proposal
+            if perception.intent == Intent.OFF_TOPIC and on_table is None and partial is None:
+                return Move(MoveKind.ASK, None, ctx.incoming.speaker if ctx.incoming else None,
+                            self.strategy.focus_issue())
+        decision = self.strategy.decide(ctx.round, ctx.total_rounds, on_table, partial=partial,
+                                        mentioned_issue=mentioned, question=question)
+        to = ctx.incoming.speaker if ctx.incoming is not None else None
+        return Move(decision.kind, decision.proposal, to, decision.issue)
+
+    async def respond(self, ctx: TurnContext) -> Reply:
+        """Perceive the incoming message, decide, ground, realize and guard; always returns a valid reply."""
+        self._memory.clock = (ctx.round, ctx.total_rounds)
+        perception = None
+        if ctx.incoming is not None and ctx.incoming.speaker != self.party_id and (ctx.incoming.text or ctx.incoming.proposal):
+            perception = await asyncio.to_thread(self.perceive, ctx.incoming)
+        move = self.decide(ctx, perception)
+        passages = await asyncio.to_thread(self.grounder.passages, move.issue, move.kind)
+        request = RealizeRequest(
+            persona=self.persona,
+            scenario_title=self.scenario.title,
+            situation=self.scenario.situation,
+            move=move,
+            proposal_lines=self.scenario.describe_deal(move.proposal) if move.proposal else [],
+            passages=passages,
+            incoming=ctx.incoming,
+            addressee=self._name_of(ctx.incoming.speaker) if ctx.incoming else None,
+            history=self._memory.history[-8:],
+            turn=len(self.turns),
+            issue_title=self._title(move.issue),
+        )
+        text, source, reason, violations = await self._realize(request, passages)
+        cited = cited_numbers(text, passages)
+        reply = Reply(
+            persona=self.persona.id,
+            party=self.party_id,
+            message=text,
+            move=move.kind,
+            proposal=move.proposal,
+            citations=[Citation(n=p.n, chunk_id=p.chunk_id, source=p.source, title=p.title, section=p.section,
+                                text=p.text) for p in passages if p.n in cited],
+            realizer=source,
+            fallback_reason=reason,
+        )
+        self.turns.append(TurnRecord(ctx.round, move.kind, source, reason, tuple(violations)))
+        self.last_move = move
+        if move.proposal is not None:
+            self.last_proposal = dict(move.proposal)
+        self._memory.history.append(f"{self.persona.display_name}: {text}")
+        return reply
+
+    def _title(self, issue_id: str | None) -> str:
+        if not issue_id:
+            return ""
+        try:
+            return self.scenario.issue(issue_id).title
+        except KeyError:
+            return ""
+
+    def _check(self, text: str, passages: list[Passage]) -> list[str]:
+        return check_reply(text, self.party, passages, public_text=self._public, taboo=self.persona.voice.taboo_words)
+
+    async def _realize(self, request: RealizeRequest, passages: list[Passage]) -> tuple[str, str, str | None, list[str]]:
+        """(text, realizer name, fallback reason, violations seen) — built-in when the realizer fails."""
+        reason: str | None = None
+        violations: list[str] = []
+        if self.realizer is not self.builtin:
+            try:
+                real: Realization = await self.realizer.realize(request)
+                violations = self._check(real.text, passages)
+                if not violations:
+                    return real.text, real.source, real.fallback_reason, []
+                reason = "guard: " + "; ".join(violations)
+            except Exception as err:  # noqa: BLE001 - any realizer failure falls back to templates
+                reason = f"realizer failed: {type(err).__name__}: {err}".splitlines()[0][:300]
+            logger.info("%s: falling back to the built-in realizer (%s)", self.persona.id, reason)
+        real = self.builtin.compose(request)
+        problems = self._check(real.text, passages)
+        text = real.text
+        if problems:
+            violations += problems
+            text = scrub(text, self.party, passages, public_text=self._public, taboo=self.persona.voice.taboo_words)
+            if not text or self._check(text, passages):
+                text = _minimal(request)
+        return text, "builtin", reason, violations
+
+
+def _minimal(request: RealizeRequest) -> str:
+    """A reply that states the move and nothing else (the last resort, always safe)."""
+    lines = "; ".join(f"{t}: {o}" for t, o in request.proposal_lines)
+    kind = request.move.kind
+    if kind == MoveKind.ACCEPT:
+        return f"We accept the package ({lines})." if lines else "We accept."
+    if kind in (MoveKind.PROPOSE, MoveKind.COUNTER, MoveKind.ACKNOWLEDGE) and lines:
+        return f"Our proposal: {lines}."
+    if kind == MoveKind.WALK_AWAY:
+        return "We step back from these talks."
+    if kind == MoveKind.ASK:
+        return "What would you need to move on this?"
+    return "We cannot accept that."

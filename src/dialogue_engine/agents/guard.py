@@ -1,0 +1,131 @@
+"""Guard: a reply never leaks private numbers or brief sentences, and cites only retrieved passages.
+
+:func:`check_reply` lists violations; :func:`scrub` removes them (invalid citations, sentences carrying
+private numbers or brief text). The agent falls back to the built-in realizer when a realizer's text has
+violations that scrubbing cannot fix without gutting it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from dialogue_engine.agents.realizer import Passage
+from dialogue_engine.domain.scenario import Party
+
+NGRAM = 6
+_NUMBER = re.compile(r"(?<![\w.\[])(-?\d+(?:[.,]\d+)?)(?![\w\]])")
+_CITATION = re.compile(r"\[(\d+)\]")
+_SCORE_TALK = re.compile(r"\b(our|my|the) (score|scores|threshold|utility|batna|reservation value|minimum total)\b"
+                         r"|\b\d+(?:\.\d+)? (points|pts)\b|\bprivate (brief|instructions|scores)\b", re.I)
+_SENT = re.compile(r"(?<=[.!?])\s+")
+
+
+def _fmt(x: float) -> set[str]:
+    out = {f"{x:g}"}
+    if float(x).is_integer():
+        out.add(str(int(x)))
+        out.add(f"{x:.1f}")
+    else:
+        out.add(f"{x:.1f}")
+        out.add(f"{x:.2f}".rstrip("0").rstrip("."))
+    return out
+
+
+def private_numbers(party: Party) -> set[str]:
+    """Written forms of a party's private scores and threshold (zero and one-digit values excluded)."""
+    values = {party.threshold} | {v for row in party.scores.values() for v in row.values()}
+    out: set[str] = set()
+    for v in values:
+        if abs(v) >= 10 or not float(v).is_integer():
+            out |= _fmt(v)
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def _ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
+    w = _words(text)
+    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def _numbers(text: str) -> list[str]:
+    stripped = _CITATION.sub(" ", text)
+    return [m.group(1).replace(",", "") for m in _NUMBER.finditer(stripped)]
+
+
+def _allowed_numbers(passages: Sequence[Passage], public_text: str) -> set[str]:
+    allowed: set[str] = set()
+    for src in [public_text, *(p.text for p in passages)]:
+        allowed |= set(_numbers(src))
+    return allowed
+
+
+def check_reply(text: str, party: Party, passages: Sequence[Passage] = (), *, public_text: str = "",
+                taboo: Iterable[str] = ()) -> list[str]:
+    """Violations in a reply (empty when it is safe to say).
+
+    Args:
+        text: the reply.
+        party: the speaker's seat (private scores, threshold, brief).
+        passages: the passages retrieved for this turn (the only citable ones).
+        public_text: public scenario text (situation, issue and option labels): numbers in it are fine.
+        taboo: words the persona never uses.
+    Returns:
+        One short line per violation.
+    """
+    problems: list[str] = []
+    if not text or not text.strip():
+        return ["empty reply"]
+    allowed = _allowed_numbers(passages, public_text)
+    leaked = sorted({n for n in _numbers(text) if n in private_numbers(party) and n not in allowed})
+    if leaked:
+        problems.append(f"private number(s) in the text: {', '.join(leaked)}")
+    if _SCORE_TALK.search(text):
+        problems.append("talks about private scores or thresholds")
+    if party.private_brief.strip():
+        public = _ngrams(public_text) | set().union(*(_ngrams(p.text) for p in passages)) if passages else _ngrams(public_text)
+        overlap = (_ngrams(text) & _ngrams(party.private_brief)) - public
+        if overlap:
+            problems.append(f"repeats the private brief ({' '.join(sorted(overlap)[0])} ...)")
+    valid = {p.n for p in passages}
+    bad = sorted({int(n) for n in _CITATION.findall(text)} - valid)
+    if bad:
+        problems.append(f"cites passages that were not retrieved: {', '.join(f'[{n}]' for n in bad)}")
+    low = text.lower()
+    used = sorted({t for t in taboo if t and re.search(r"\b" + re.escape(t.lower()) + r"\b", low)})
+    if used:
+        problems.append(f"uses taboo word(s): {', '.join(used)}")
+    return problems
+
+
+def scrub(text: str, party: Party, passages: Sequence[Passage] = (), *, public_text: str = "",
+          taboo: Iterable[str] = ()) -> str:
+    """``text`` without invalid citations and without the sentences that leak or break character."""
+    valid = {p.n for p in passages}
+    text = _CITATION.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", text)
+    text = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+    kept = [s for s in _SENT.split(text)
+            if s.strip() and not check_reply(s, party, passages, public_text=public_text, taboo=taboo)]
+    return " ".join(kept).strip()
+
+
+def repair(text: str, party: Party, passages: Sequence[Passage] = (), *, public_text: str = "",
+           taboo: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """Scrub ``text`` and report what was wrong before: (clean text, violations found)."""
+    problems = check_reply(text, party, passages, public_text=public_text, taboo=taboo)
+    if not problems:
+        return text, []
+    return scrub(text, party, passages, public_text=public_text, taboo=taboo), problems
+
+
+def cited_numbers(text: str, passages: Sequence[Passage]) -> list[int]:
+    """The valid passage numbers a text cites, in order of first citation."""
+    valid = {p.n for p in passages}
+    out: list[int] = []
+    for n in (int(x) for x in _CITATION.findall(text)):
+        if n in valid and n not in out:
+            out.append(n)
+    return out
