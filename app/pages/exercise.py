@@ -1,6 +1,170 @@
-"""exercise page (being built)."""
+"""Exercise (tabletop and classroom): create one as facilitator, or join a seat with a code and play.
+
+A player's session state holds only their join code; the seat view is fetched from the database on every
+poll and shows nothing but that seat's own private data.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
+from qd_widgets import citations, guard, personas, scenarios, service
 
-st.title("exercise")
-st.info("Coming soon.")
+from dialogue_engine.ui import views
+from dialogue_engine.ui.solo import points
+
+POLL_SECONDS = 3
+
+st.title("Exercise")
+
+
+def create() -> None:
+    """Facilitator: pick a scenario and the human seats; get join codes."""
+    all_scenarios = scenarios()
+    cast = personas()
+    if not all_scenarios:
+        st.info("No scenarios yet.")
+        return
+    sid = st.selectbox("Scenario", sorted(all_scenarios), format_func=lambda s: all_scenarios[s].title,
+                       key="ex_new_scenario")
+    scenario = all_scenarios[sid]
+    seats = scenario.party_ids
+    humans = st.multiselect("Seats played by people (the rest are AI personas)", seats, default=seats[:2],
+                            format_func=lambda p: views.party_name(scenario, p, cast), key="ex_new_humans")
+    seed = st.number_input("Seed", 0, 10_000, 0, key="ex_new_seed")
+    if st.button("Create exercise", type="primary", key="ex_create"):
+        info = service().create(scenario, humans, int(seed))
+        st.session_state["ex_created"] = info
+    info = st.session_state.get("ex_created")
+    if info is not None:
+        st.success(f"Exercise {info.exercise_id} created. Hand each player their code; keep the facilitator code.")
+        st.markdown("**Facilitator code** (Facilitator console and Debrief):")
+        st.code(info.facilitator_code, language=None)
+        for seat in info.seats:
+            if seat.human:
+                st.markdown(f"**{seat.name}** join code:")
+                st.code(seat.code, language=None)
+
+
+def join() -> None:
+    """Player: enter a join code."""
+    with st.form("ex_join_form"):
+        code = st.text_input("Join code", value=st.query_params.get("code", ""), key="ex_join_code",
+                             type="password")
+        go = st.form_submit_button("Join")
+    if go and code.strip():
+        seat = service().join(code.strip())
+        if seat.party is None:
+            st.error("That is a facilitator code: open the Facilitator console.")
+            return
+        st.session_state["ex_code"] = code.strip()
+        st.rerun()
+
+
+def compose(view) -> None:
+    names = {s.party: s.name for s in view.seats if s.party != view.seat.party}
+    with st.form("ex_message", clear_on_submit=True):
+        text = st.text_input("Message", key="ex_msg_text")
+        to = st.selectbox("To", ["everyone", *names], format_func=lambda p: "Everyone (public)" if p == "everyone"
+                          else f"{names[p]} (private)", key="ex_msg_to")
+        if st.form_submit_button("Send") and text.strip():
+            service().post_message(st.session_state["ex_code"], text, to=None if to == "everyone" else to)
+            st.rerun(scope="fragment")
+
+
+def propose(view) -> None:
+    with st.expander("Make a proposal", expanded=False):
+        with st.form("ex_propose"):
+            deal = {}
+            for issue in view.issues:
+                opts = {o["id"]: o["label"] for o in issue["options"]}
+                deal[issue["id"]] = st.selectbox(issue["title"], list(opts), format_func=opts.get,
+                                                 key=f"ex_pick_{issue['id']}")
+            note = st.text_input("Say something with it (optional)", key="ex_prop_note")
+            sent = st.form_submit_button("Propose", disabled=not view.can_propose)
+        st.caption(f"Worth {points(view, deal):g} points to you (threshold {view.brief.threshold:g}).")
+        if sent:
+            service().propose(st.session_state["ex_code"], deal, note)
+            st.rerun(scope="fragment")
+
+
+def lines(entries, view) -> None:
+    for e in entries:
+        with st.chat_message("user" if e.speaker == view.seat.party else "assistant"):
+            to = f" → {', '.join(e.recipients)}" if e.recipients else ""
+            st.markdown(f"**{e.speaker_name}{to}:** {e.text}")
+            if e.proposal:
+                st.table(views.issue_deal_rows(view.issues, e.proposal))
+            if e.citations:
+                citations(e.citations)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def seat_panel() -> None:
+    """The seat's live view, re-read from the database every few seconds."""
+    with guard():
+        code = st.session_state["ex_code"]
+        view = service().seat_view(code)
+        c = view.clock
+        state = "ended" if c.ended else ("paused" if c.paused else c.phase.value.replace("_", " "))
+        st.markdown(f"### {view.title} — you are **{view.brief.name}**")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Round", f"{c.round} / {c.total_rounds}")
+        m2.metric("Phase", state)
+        m3.metric("Your points for the deal on the table",
+                  "—" if view.my_utility is None else f"{view.my_utility:g}")
+        with st.expander("Your private brief"):
+            st.markdown(view.situation)
+            st.markdown(view.brief.private_brief or "")
+            st.markdown(f"You accept deals worth **{view.brief.threshold:g}** points or more. Rule: {view.rule}.")
+            rows = [{"Issue": i["title"], "Option": o["label"],
+                     "Points": view.brief.scores.get(i["id"], {}).get(o["id"], 0.0)}
+                    for i in view.issues for o in i["options"]]
+            st.dataframe(rows, hide_index=True)
+        if view.outcome is not None:
+            if view.outcome.agreement:
+                rows = views.issue_deal_rows(view.issues, view.outcome.deal)
+                st.success("Agreement reached: " + "; ".join(f"{r['Issue']}: {r['Option']}" for r in rows))
+            else:
+                st.warning(f"Ended without agreement: {view.outcome.reason}")
+        for inj in view.injects:
+            st.info(f"**Inject — {inj.title}** (round {inj.round}): {inj.text}")
+        left, right = st.columns([3, 2])
+        with left:
+            st.markdown("**Public channel**")
+            lines(view.transcript, view)
+            if not view.outcome:
+                compose(view)
+        with right:
+            st.markdown("**Private messages**")
+            lines(view.private, view)
+            st.markdown("**Proposals**")
+            for p in reversed(view.proposals):
+                mine = p.proposer == view.seat.party
+                votes = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in p.votes.items()) or "no votes yet"
+                st.markdown(f"**#{p.id}** by {p.proposer} (round {p.round}, {p.status}) — worth "
+                            f"{points(view, p.deal):g} to you; {votes}")
+                st.table([{"Issue": t, "Option": o} for t, o in p.lines])
+                if view.can_vote and not mine and view.seat.party not in p.votes and p.status == "open":
+                    a, b = st.columns(2)
+                    if a.button("Accept", key=f"ex_yes_{p.id}"):
+                        service().vote(code, True, p.id)
+                        st.rerun(scope="fragment")
+                    if b.button("Reject", key=f"ex_no_{p.id}"):
+                        service().vote(code, False, p.id)
+                        st.rerun(scope="fragment")
+            if not view.outcome:
+                propose(view)
+
+
+with guard():
+    if "ex_code" in st.session_state:
+        seat_panel()
+        if st.button("Leave this seat", key="ex_leave"):
+            st.session_state.pop("ex_code", None)
+            st.rerun()
+    else:
+        tab_join, tab_create = st.tabs(["Join with a code", "Create an exercise (facilitator)"])
+        with tab_join, guard():
+            join()
+        with tab_create, guard():
+            create()

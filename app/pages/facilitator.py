@@ -1,6 +1,123 @@
-"""facilitator page (being built)."""
+"""Facilitator console: run the clock, fire injects, watch every seat and the live scoreboard."""
+
+from __future__ import annotations
 
 import streamlit as st
+from qd_widgets import guard, service
 
-st.title("facilitator")
-st.info("Coming soon.")
+from dialogue_engine.ui import views
+
+st.title("Facilitator console")
+
+
+def login() -> None:
+    created = st.session_state.get("ex_created")
+    with st.form("fac_login"):
+        code = st.text_input("Facilitator code", value=created.facilitator_code if created else "",
+                             type="password", key="fac_code_input")
+        go = st.form_submit_button("Open console")
+    if go and code.strip():
+        service().facilitator_view(code.strip())  # raises a one-line error for a wrong code
+        st.session_state["fac_code"] = code.strip()
+        st.rerun()
+
+
+def controls(code: str, view) -> None:
+    svc = service()
+    c = view.clock
+    cols = st.columns(6)
+    if cols[0].button("Start", key="fac_start", disabled=c.phase.value != "setup"):
+        svc.start(code)
+        st.rerun(scope="fragment")
+    if cols[1].button("Advance", key="fac_advance", disabled=c.ended or c.phase.value == "setup" or c.paused):
+        with st.spinner("AI seats are taking their turns…"):
+            svc.advance(code)
+        st.rerun(scope="fragment")
+    if c.paused:
+        if cols[2].button("Resume", key="fac_resume"):
+            svc.resume(code)
+            st.rerun(scope="fragment")
+    elif cols[2].button("Pause", key="fac_pause", disabled=c.ended):
+        svc.pause(code)
+        st.rerun(scope="fragment")
+    if cols[3].button("+1 round", key="fac_extend", disabled=c.ended):
+        svc.extend(code, 1)
+        st.rerun(scope="fragment")
+    if cols[4].button("End", key="fac_end", disabled=c.ended):
+        svc.end(code)
+        st.rerun(scope="fragment")
+
+
+def injects(code: str, view) -> None:
+    with st.expander("Fire an inject"):
+        if view.available_injects:
+            ids = {i.inject_id: i for i in view.available_injects}
+            pick = st.selectbox("Scenario inject", list(ids), format_func=lambda i: ids[i].title, key="fac_inject")
+            st.caption(ids[pick].text)
+            if st.button("Fire this inject", key="fac_fire"):
+                service().fire_inject(code, pick)
+                st.rerun(scope="fragment")
+        with st.form("fac_free_inject", clear_on_submit=True):
+            title = st.text_input("Title", key="fac_inj_title")
+            text = st.text_area("What happens (no score effects)", key="fac_inj_text")
+            if st.form_submit_button("Fire unscheduled inject"):
+                service().fire_inject(code, None, title=title, text=text)
+                st.rerun(scope="fragment")
+
+
+@st.fragment(run_every=3)
+def console() -> None:
+    with guard():
+        code = st.session_state["fac_code"]
+        view = service().facilitator_view(code)
+        c = view.clock
+        st.markdown(f"### {view.title} · exercise `{view.exercise_id}`")
+        m = st.columns(4)
+        m[0].metric("Round", f"{c.round} / {c.total_rounds}")
+        m[1].metric("Phase", c.phase.value.replace("_", " "))
+        m[2].metric("State", "ended" if c.ended else ("paused" if c.paused else "running"))
+        m[3].metric("Seats joined", f"{sum(s.joined for s in view.seats if s.human)} / {sum(s.human for s in view.seats)}")
+        controls(code, view)
+        if view.outcome is not None:
+            st.success(f"Ended — {'agreement' if view.outcome.agreement else 'no agreement'}: {view.outcome.reason}. "
+                       "Open the Debrief page for the report.")
+        injects(code, view)
+        st.markdown("**Live scoreboard** (points for the proposal on the table)")
+        st.dataframe([{"Seat": r.name, "Human": "yes" if r.human else "AI", "Threshold": r.threshold,
+                       "Points": r.utility, "Accepts": r.accepts, "Vote": r.vote, "Messages": r.messages,
+                       "Proposals": r.proposals, "Walked out": r.walked_out} for r in view.scoreboard],
+                     hide_index=True)
+        if view.current_proposal:
+            st.markdown(f"**On the table:** #{view.current_proposal.id} by {view.current_proposal.proposer}")
+            st.table([{"Issue": t, "Option": o} for t, o in view.current_proposal.lines])
+        tabs = st.tabs(["Transcript", *[s.name for s in view.seats]])
+        with tabs[0]:
+            for e in view.transcript:
+                to = f" → {', '.join(e.recipients)}" if e.recipients else ""
+                st.markdown(f"R{e.round} · **{e.speaker_name}{to}:** {e.text}")
+            for i in view.injects:
+                st.info(f"Inject (round {i.round}, {i.fired_by}): **{i.title}** — {i.text}")
+        for tab, seat in zip(tabs[1:], view.seats):
+            with tab:
+                sv = view.seat_views[seat.party]
+                st.caption(f"{'human' if seat.human else 'AI'} · joined: {seat.joined}")
+                st.markdown(sv.brief.private_brief or "(no private brief)")
+                st.markdown(f"Threshold **{sv.brief.threshold:g}**; points for the table: "
+                            f"{'—' if sv.my_utility is None else f'{sv.my_utility:g}'}")
+                for e in sv.private:
+                    st.markdown(f"🔒 **{e.speaker_name} → {', '.join(e.recipients)}:** {e.text}")
+        if view.facilitator_notes:
+            with st.expander("Facilitator notes"):
+                st.markdown(view.facilitator_notes)
+                for o in view.learning_objectives:
+                    st.markdown(f"- {o}")
+
+
+with guard():
+    if "fac_code" not in st.session_state:
+        login()
+    else:
+        console()
+        if st.button("Close console", key="fac_close"):
+            st.session_state.pop("fac_code", None)
+            st.rerun()

@@ -123,3 +123,13 @@ def scenario_rows(scenarios: dict[str, Scenario]) -> list[dict[str, object]]:
          "Solo": "yes" if s.solo else ""}
         for s in sorted(scenarios.values(), key=lambda s: s.title)
     ]
+
+
+def issue_deal_rows(issues: list[dict], deal: Deal | None) -> list[dict[str, str]]:
+    """Like :func:`deal_rows`, from a seat view's public ``issues`` list (dicts with id, title, options)."""
+    rows = []
+    for issue in issues:
+        if deal and issue["id"] in deal:
+            labels = {o["id"]: o["label"] for o in issue["options"]}
+            rows.append({"Issue": issue["title"], "Option": labels.get(deal[issue["id"]], deal[issue["id"]])})
+    return rows
