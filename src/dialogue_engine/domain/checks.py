@@ -30,6 +30,7 @@ def check_scenario(s: "Scenario") -> list[str]:
 
     for n, party in enumerate(s.parties):
         where = f"parties[{n}] ({party.id})"
+        before = len(problems)
         for issue_id in party.scores:
             if issue_id not in options_of:
                 problems.append(f"{where}.scores.{issue_id}: no such issue")
@@ -49,7 +50,7 @@ def check_scenario(s: "Scenario") -> list[str]:
                     problems.append(f"{where}.scores.{issue_id}.{opt}: no such option on issue {issue_id}")
             present = [row[o] for o in opts if o in row and math.isfinite(row[o])]
             best += max(present) if present else 0.0
-        if not problems and party.threshold > best + 1e-9:
+        if len(problems) == before and party.threshold > best + 1e-9:
             problems.append(
                 f"{where}.threshold: {party.threshold:g} is above the best total this party can reach ({best:g}),"
                 " so no deal can satisfy it"
