@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
 import numpy as np
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
 @lru_cache(maxsize=1)
