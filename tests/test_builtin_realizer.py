@@ -1,0 +1,105 @@
+"""Built-in realizer: varied openings, persona voice, one citation per turn, clear proposals; the guard."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key
+from dialogue_engine.agents.guard import check_reply, repair, scrub
+from dialogue_engine.agents.realizer import Passage, RealizeRequest
+from dialogue_engine.agents.types import Move, MoveKind
+from dialogue_engine.domain import Persona, Scenario, parse_model
+
+MINI = Path(__file__).parent / "data" / "mini_scenario.yaml"
+PERSONA = Persona.model_validate({
+    "id": "tester", "name": "Republic of Test", "short_name": "Test", "kind": "state",
+    "public_profile": "A small state.",
+    "voice": {"formality": "formal", "tone": "calm", "phrases": ["steady as she goes"],
+              "openers": ["Colleagues, a word on substance.", "We have come to listen and to decide."],
+              "taboo_words": ["surrender"]},
+})
+PASSAGES = [
+    Passage(1, "c1", "finance.md", "Climate finance", "Money",
+            "Pledges have lagged far behind needs for years. Countries that pay in want to see how money is spent."),
+    Passage(2, "c2", "timing.md", "Timing", "Deadlines",
+            "Deadlines concentrate minds, and most concessions arrive near the end of talks."),
+]
+
+
+def scenario() -> Scenario:
+    return parse_model(MINI.read_text(), Scenario, str(MINI))
+
+
+def request(kind=MoveKind.PROPOSE, turn=0, passages=PASSAGES) -> RealizeRequest:
+    s = scenario()
+    deal = {"A": "A2", "B": "B1"}
+    return RealizeRequest(PERSONA, s.title, s.situation, Move(kind, deal if kind != MoveKind.ASK else None, None, "A"),
+                          s.describe_deal(deal) if kind != MoveKind.ASK else [], list(passages), turn=turn,
+                          issue_title="Money")
+
+
+def test_no_two_consecutive_replies_open_the_same_way():
+    r = BuiltinRealizer(seed=3)
+    openings = []
+    for turn in range(30):
+        kind = [MoveKind.PROPOSE, MoveKind.COUNTER, MoveKind.ACKNOWLEDGE][turn % 3]
+        text = asyncio.run(r.realize(request(kind, turn))).text
+        openings.append(_opening_key(text))
+    assert all(a != b for a, b in zip(openings, openings[1:]))
+    assert len(set(openings)) >= 6
+
+
+def test_states_proposal_by_issue_and_label_and_cites_one_passage():
+    real = BuiltinRealizer(seed=1).compose(request(MoveKind.PROPOSE))
+    assert "Money, Mid" in real.text and "Time, Soon" in real.text
+    cites = re.findall(r"\[(\d+)\]", real.text)
+    assert len(cites) == 1 and real.cited == [int(cites[0])]
+    assert real.source == "builtin"
+
+
+def test_no_passages_no_citations():
+    real = BuiltinRealizer().compose(request(passages=[]))
+    assert "[" not in real.text and real.cited == []
+
+
+def test_deterministic_for_a_seed_and_varied_across_seeds():
+    a = [BuiltinRealizer(seed=5).compose(request(turn=t)).text for t in range(3)]
+    b = [BuiltinRealizer(seed=5).compose(request(turn=t)).text for t in range(3)]
+    c = [BuiltinRealizer(seed=6).compose(request(turn=t)).text for t in range(3)]
+    assert a == b and a != c
+
+
+def test_every_move_kind_is_worded():
+    for kind in MoveKind:
+        text = BuiltinRealizer().compose(request(kind)).text
+        assert len(text) > 20
+        assert not check_reply(text, scenario().party("alpha"), PASSAGES, public_text="Money Time Mid Soon")
+
+
+def test_guard_catches_leaked_numbers_and_score_talk():
+    party = scenario().party("alpha")
+    assert any("private number" in v for v in check_reply("We would get 40 out of this.", party, PASSAGES))
+    assert any("private scores" in v for v in check_reply("Our threshold is high.", party, PASSAGES))
+    assert not check_reply("Money matters to us, and so does time.", party, PASSAGES)
+    # a number that a retrieved passage states is fine to repeat
+    cited = [Passage(1, "c", "x.md", "X", "", "Some 40 countries signed.")]
+    assert not check_reply("Some 40 countries signed [1].", party, cited)
+
+
+def test_guard_catches_brief_text_and_bad_citations():
+    party = scenario().party("alpha").model_copy(update={"private_brief": "Your capital secretly wants the money released before the election in May."})
+    leak = "Frankly, our capital secretly wants the money released before the election."
+    assert any("brief" in v for v in check_reply(leak, party, PASSAGES))
+    assert any("not retrieved" in v for v in check_reply("As shown [7].", party, PASSAGES))
+    assert any("taboo" in v for v in check_reply("We will never surrender.", party, PASSAGES, taboo=["surrender"]))
+
+
+def test_scrub_and_repair():
+    party = scenario().party("alpha")
+    text = "We want Mid on money [1]. We would get 40 out of it [9]. Deadlines help [2]."
+    clean, problems = repair(text, party, PASSAGES)
+    assert problems and "40" not in clean and "[9]" not in clean and "[1]" in clean and "[2]" in clean
+    assert not check_reply(clean, party, PASSAGES)
+    assert scrub("Fine [1].", party, []) == "Fine."
