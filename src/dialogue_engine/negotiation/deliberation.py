@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def _read(path: Path) -> str:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -197,14 +198,12 @@ def import_game(game_dir: str | Path, *, scenario_id: str | None = None, title: 
         raise GameFormatError(f"{game}: not a folder")
     config = _parse_config(game)
     scores = {p["stem"]: _parse_scores(game / "scores_files" / f"{p['stem']}.txt") for p in config}
-    first = config[0]["stem"]
-    shape = [len(row) for row in scores[first][0]]
-    for p in config:
-        other = [len(row) for row in scores[p["stem"]][0]]
+    shapes = {p["stem"]: [len(row) for row in scores[p["stem"]][0]] for p in config}
+    shape = list(Counter(tuple(v) for v in shapes.values()).most_common(1)[0][0])
+    for stem, other in shapes.items():
         if other != shape:
-            raise GameFormatError(
-                f"{game / 'scores_files' / (p['stem'] + '.txt')}: options per issue {other} differ from "
-                f"{first}.txt {shape}")
+            raise GameFormatError(f"{game / 'scores_files' / (stem + '.txt')}: options per issue {other} differ "
+                                  f"from the other parties' {shape}")
     letters = _issue_letters(len(shape))
     situation = _read(game / "global_instructions.txt")
     if not situation.strip():
