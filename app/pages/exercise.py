@@ -68,7 +68,7 @@ def compose(view) -> None:
                           else f"{names[p]} (private)", key="ex_msg_to")
         if st.form_submit_button("Send") and text.strip():
             service().post_message(st.session_state["ex_code"], text, to=None if to == "everyone" else to)
-            st.rerun(scope="fragment")
+            st.rerun()
 
 
 def propose(view) -> None:
@@ -84,7 +84,7 @@ def propose(view) -> None:
         st.caption(f"Worth {points(view, deal):g} points to you (threshold {view.brief.threshold:g}).")
         if sent:
             service().propose(st.session_state["ex_code"], deal, note)
-            st.rerun(scope="fragment")
+            st.rerun()
 
 
 def lines(entries, view) -> None:
@@ -148,10 +148,10 @@ def seat_panel() -> None:
                     a, b = st.columns(2)
                     if a.button("Accept", key=f"ex_yes_{p.id}"):
                         service().vote(code, True, p.id)
-                        st.rerun(scope="fragment")
+                        st.rerun()
                     if b.button("Reject", key=f"ex_no_{p.id}"):
                         service().vote(code, False, p.id)
-                        st.rerun(scope="fragment")
+                        st.rerun()
             if not view.outcome:
                 propose(view)
 

@@ -28,24 +28,24 @@ def controls(code: str, view) -> None:
     cols = st.columns(6)
     if cols[0].button("Start", key="fac_start", disabled=c.phase.value != "setup"):
         svc.start(code)
-        st.rerun(scope="fragment")
+        st.rerun()
     if cols[1].button("Advance", key="fac_advance", disabled=c.ended or c.phase.value == "setup" or c.paused):
         with st.spinner("AI seats are taking their turns…"):
             svc.advance(code)
-        st.rerun(scope="fragment")
+        st.rerun()
     if c.paused:
         if cols[2].button("Resume", key="fac_resume"):
             svc.resume(code)
-            st.rerun(scope="fragment")
+            st.rerun()
     elif cols[2].button("Pause", key="fac_pause", disabled=c.ended):
         svc.pause(code)
-        st.rerun(scope="fragment")
+        st.rerun()
     if cols[3].button("+1 round", key="fac_extend", disabled=c.ended):
         svc.extend(code, 1)
-        st.rerun(scope="fragment")
+        st.rerun()
     if cols[4].button("End", key="fac_end", disabled=c.ended):
         svc.end(code)
-        st.rerun(scope="fragment")
+        st.rerun()
 
 
 def injects(code: str, view) -> None:
@@ -56,13 +56,13 @@ def injects(code: str, view) -> None:
             st.caption(ids[pick].text)
             if st.button("Fire this inject", key="fac_fire"):
                 service().fire_inject(code, pick)
-                st.rerun(scope="fragment")
+                st.rerun()
         with st.form("fac_free_inject", clear_on_submit=True):
             title = st.text_input("Title", key="fac_inj_title")
             text = st.text_area("What happens (no score effects)", key="fac_inj_text")
             if st.form_submit_button("Fire unscheduled inject"):
                 service().fire_inject(code, None, title=title, text=text)
-                st.rerun(scope="fragment")
+                st.rerun()
 
 
 @st.fragment(run_every=3)

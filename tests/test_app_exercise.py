@@ -1,0 +1,152 @@
+"""AppTest tests of the Exercise, Facilitator console and Debrief pages (real service, built-in realizer)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dialogue_engine.domain import load_scenarios
+
+APP = Path(__file__).resolve().parent.parent / "app" / "main.py"
+
+
+@pytest.fixture
+def shared_store(tmp_path_factory, monkeypatch):
+    """One knowledge store for this module's tests (built once), each test keeping its own database."""
+    global _STORE
+    if "_STORE" not in globals():
+        _STORE = tmp_path_factory.mktemp("qd-app-store")
+    monkeypatch.setenv("QD_STORE_DIR", str(_STORE))
+    from dialogue_engine.config import get_settings
+
+    get_settings.cache_clear()
+
+
+def page(path: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def create_exercise():
+    at = page("pages/exercise.py")
+    at.button(key="ex_create").click().run()
+    assert not at.exception and not errors(at), errors(at)
+    info = at.session_state["ex_created"]
+    assert len(at.code) == 1 + sum(s.human for s in info.seats)
+    return at, info
+
+
+
+
+def _join(code: str) -> AppTest:
+    at = page("pages/exercise.py")
+    at.text_input(key="ex_join_code").set_value(code)
+    [b for b in at.button if b.label == "Join"][0].click().run()
+    assert not at.exception and not errors(at), errors(at)
+    return at
+
+
+def facilitator(code: str) -> AppTest:
+    at = page("pages/facilitator.py")
+    at.text_input(key="fac_code_input").set_value(code)
+    [b for b in at.button if b.label == "Open console"][0].click().run()
+    assert not at.exception and not errors(at), errors(at)
+    return at
+
+
+def test_codes_are_random_and_distinct(shared_store):
+    _, info = create_exercise()
+    codes = [info.facilitator_code] + [s.code for s in info.seats if s.human]
+    assert len(set(codes)) == len(codes)
+    assert all(len(c) >= 16 for c in codes)
+
+
+def test_seat_session_holds_only_its_own_private_data(shared_store):
+    _, info = create_exercise()
+    humans = [s for s in info.seats if s.human]
+    me, other = humans[0], humans[1]
+    at = _join(me.code)
+    assert at.session_state["ex_code"] == me.code
+    scenario = load_scenarios()[info.scenario_id]
+    mine = scenario.party(me.party).private_brief
+    theirs = scenario.party(other.party).private_brief
+    assert mine and theirs and mine != theirs
+    rendered = " ".join(m.value for m in at.markdown)
+    assert mine[:40] in rendered
+    assert theirs[:40] not in rendered
+    held = repr({k: at.session_state[k] for k in at.session_state})
+    assert theirs[:40] not in held and mine[:40] not in held  # views are read per poll, not stored
+    assert other.code not in held and info.facilitator_code not in held
+
+
+def test_exercise_propose_and_the_other_seat_sees_it(shared_store):
+    _, info = create_exercise()
+    a_seat, b_seat = [s for s in info.seats if s.human][:2]
+    fac = facilitator(info.facilitator_code)
+    fac.button(key="fac_start").click().run()
+    t0 = time.perf_counter()
+    for _ in range(3):
+        if fac.session_state and "Proposals" in " ".join(m.value for m in fac.metric if m.label == "Phase") :
+            break
+        fac.button(key="fac_advance").click().run()
+        assert not fac.exception and not errors(fac), errors(fac)
+    advance_s = time.perf_counter() - t0
+    a = _join(a_seat.code)
+    a.text_input(key="ex_prop_note").set_value("A fair package to start.")
+    [b for b in a.button if b.label == "Propose"][0].click().run()
+    assert not a.exception and not errors(a), errors(a)
+    b = _join(b_seat.code)
+    shown = " ".join(m.value for m in b.markdown)
+    assert "A fair package to start." in shown
+    assert any(f"by {a_seat.party}" in m.value for m in b.markdown)
+    assert [x for x in b.button if x.label == "Accept"], "the other seat cannot vote on the proposal"
+    assert advance_s < 60
+
+
+def test_facilitator_console_and_debrief(shared_store):
+    _, info = create_exercise()
+    fac = facilitator(info.facilitator_code)
+    fac.button(key="fac_start").click().run()
+    fac.button(key="fac_advance").click().run()
+    assert not errors(fac)
+    fac.text_input(key="fac_inj_title").set_value("Storm")
+    fac.text_area(key="fac_inj_text").set_value("A cyclone closes the port.")
+    [b for b in fac.button if b.label == "Fire unscheduled inject"][0].click().run()
+    assert not errors(fac), errors(fac)
+    assert any("cyclone" in i.value for i in fac.info)
+    assert len(fac.tabs) >= 1 + len(info.seats)
+    fac.button(key="fac_end").click().run()
+    assert any("Ended" in s.value for s in fac.success)
+    d = page("pages/debrief.py")
+    d.text_input(key="debrief_code_input").set_value(info.facilitator_code)
+    [b for b in d.button if b.label == "Open report"][0].click().run()
+    assert not d.exception and not errors(d), errors(d)
+    labels = [b.label for b in d.get("download_button")]
+    assert labels == ["Report (Markdown)", "Report (HTML)", "Exercise log (JSONL)"]
+    assert any(c for c in d.get("arrow_vega_lite_chart")) or d.get("vega_lite_chart")
+
+
+def test_debrief_refuses_a_seat_code(shared_store):
+    _, info = create_exercise()
+    seat = next(s for s in info.seats if s.human)
+    d = page("pages/debrief.py")
+    d.text_input(key="debrief_code_input").set_value(seat.code)
+    [b for b in d.button if b.label == "Open report"][0].click().run()
+    assert errors(d) == ["The report shows every seat's scores: open it with the facilitator code."]
+
+
+def test_wrong_code_shows_one_line(shared_store):
+    at = page("pages/exercise.py")
+    at.text_input(key="ex_join_code").set_value("not-a-real-code")
+    [b for b in at.button if b.label == "Join"][0].click().run()
+    assert not at.exception
+    assert len(errors(at)) == 1 and "\n" not in errors(at)[0]
