@@ -77,14 +77,18 @@ def make_chat_model(
         key = PLACEHOLDER_KEY
     from langchain_openai import ChatOpenAI
 
+    cap = max_tokens or settings.llm_max_tokens
+    # langchain sends the cap as ``max_completion_tokens``; llama.cpp's server only reads ``max_tokens``.
+    extra = {"max_tokens": cap} if settings.openai_base_url else None
     return ChatOpenAI(
         model=settings.llm_model,
         api_key=key,
         base_url=settings.openai_base_url or None,
         timeout=settings.llm_timeout,
         max_retries=0,
-        max_tokens=max_tokens or settings.llm_max_tokens,
+        max_tokens=cap,
         temperature=temperature,
+        extra_body=extra,
     )
 
 
