@@ -8,8 +8,11 @@ phase), so an exercise resumed after a restart plays exactly as an uninterrupted
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -52,17 +55,31 @@ def agent_seed(seed: int, party: str, rnd: int, phase: str) -> int:
 # ---------------------------------------------------------------- agents
 
 
-def observations_for(state: ExerciseState, party: str) -> list[Observation]:
-    """What ``party`` has perceived of the other seats, in log order."""
-    out: list[Observation] = []
+def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list[tuple[int, str, Any]]:
+    """What ``party`` perceives after seq ``after``, in log order.
+
+    Items are ``(seq, "obs", Observation)``, ``(seq, "scenario", Scenario)`` when an inject changed the
+    scenario, and ``(seq, "shift", (other, trust_delta, commonality_delta))`` for relationship effects.
+    """
+    out: list[tuple[int, str, Any]] = []
     rnd = 0
+    injects = {i.seq: i for i in state.injects}
     for ev in state.events:
         p = ev.payload
         if ev.kind == EventKind.ROUND_STARTED:
             rnd = int(p["round"])
+        if ev.seq <= after:
             continue
         if ev.kind == EventKind.INJECT_FIRED:
-            out.append(Observation(rnd, ev.actor, ObservationKind.INJECT, text=f"{p['title']}: {p['text']}"))
+            out.append((ev.seq, "obs", Observation(rnd, ev.actor, ObservationKind.INJECT,
+                                                   text=f"{p['title']}: {p['text']}")))
+            rec = injects.get(ev.seq)
+            if rec is not None and rec.effects:
+                out.append((ev.seq, "scenario", rec.scenario))
+                for eff in rec.effects:
+                    if eff.get("kind") == "change_relationship" and eff.get("party") == party:
+                        out.append((ev.seq, "shift", (eff["other"], float(eff.get("trust_delta", 0.0)),
+                                                      float(eff.get("commonality_delta", 0.0)))))
             continue
         if ev.actor == party:
             continue
@@ -78,30 +95,85 @@ def observations_for(state: ExerciseState, party: str) -> list[Observation]:
                 "walk_away": ObservationKind.WALK_AWAY,
             }.get(p.get("move") or "", ObservationKind.MESSAGE)
             to = recips[0] if recips else None
-            out.append(Observation(rnd, ev.actor, kind, text=p.get("text"), proposal=p.get("proposal"), to=to))
-        elif ev.kind == EventKind.PROPOSAL and not p.get("with_message"):
-            out.append(Observation(rnd, ev.actor, ObservationKind.PROPOSAL, text=p.get("text"), proposal=p["deal"]))
-        elif ev.kind == EventKind.VOTE and not p.get("with_message"):
+            out.append((ev.seq, "obs", Observation(rnd, ev.actor, kind, text=p.get("text"),
+                                                   proposal=p.get("proposal"), to=to)))
+        elif ev.kind == EventKind.PROPOSAL and not p.get("with_message") and not p.get("final"):
+            out.append((ev.seq, "obs", Observation(rnd, ev.actor, ObservationKind.PROPOSAL, text=p.get("text"),
+                                                   proposal=p["deal"])))
+        elif ev.kind == EventKind.VOTE and not p.get("with_message") and not p.get("abstain"):
             prop = state.proposals.get(int(p["proposal"]))
             kind = ObservationKind.ACCEPT if p.get("accept") else ObservationKind.REJECT
-            out.append(Observation(rnd, ev.actor, kind, proposal=prop.deal if prop else None))
+            out.append((ev.seq, "obs", Observation(rnd, ev.actor, kind, proposal=prop.deal if prop else None)))
         elif ev.kind == EventKind.WALK_AWAY:
-            out.append(Observation(rnd, ev.actor, ObservationKind.WALK_AWAY, text=p.get("text")))
+            out.append((ev.seq, "obs", Observation(rnd, ev.actor, ObservationKind.WALK_AWAY, text=p.get("text"))))
     return out
 
 
-def build_agent(state: ExerciseState, party: str, seating: Seating, phase: str) -> Any:
-    """A fresh agent for ``party`` that has perceived the whole log so far."""
-    persona = seating.persona_for(state.base.party(party).persona_id)
-    agent = seating.factory(
-        persona, state.scenario, party, retriever=seating.retriever, realizer=seating.realizer,
-        seed=agent_seed(state.seed, party, state.round, phase),
-    )
-    for who, other, dt, dc in state.relationship_shifts:
-        if who == party:
-            agent.shift_relationship(other, dt, dc)
-    for obs in observations_for(state, party):
-        agent.observe(obs)
+def observations_for(state: ExerciseState, party: str) -> list[Observation]:
+    """The observations ``party`` has perceived so far."""
+    return [x for _, kind, x in observation_stream(state, party) if kind == "obs"]
+
+
+class AgentCache:
+    """Per-process cache of observe-only agents, one per (exercise, party), advanced along the log.
+
+    A turn is played by a deep copy of the cached agent, so the cached one never acts: its state depends
+    only on the log, and an agent rebuilt after a restart is identical to one kept in memory.
+    """
+
+    def __init__(self) -> None:
+        self._agents: dict[tuple[str, str], tuple[Any, int]] = {}
+        self._lock = threading.Lock()
+
+    def base(self, state: ExerciseState, party: str, seating: Seating) -> Any:
+        key = (state.exercise_id, party)
+        with self._lock:
+            found = self._agents.get(key)
+        if found is None or found[1] > state.last_seq:
+            persona = seating.persona_for(state.base.party(party))
+            agent = seating.factory(persona, state.base, party, retriever=seating.retriever,
+                                    realizer=seating.realizer, seed=agent_seed(state.seed, party, 0, "agent"))
+            after = 0
+        else:
+            agent, after = found
+        for _, kind, item in observation_stream(state, party, after):
+            if kind == "obs":
+                agent.observe(item)
+            elif kind == "scenario":
+                agent.update_scenario(item)
+            else:
+                agent.shift_relationship(*item)
+        with self._lock:
+            self._agents[key] = (agent, state.last_seq)
+        return agent
+
+    def forget(self, exercise_id: str) -> None:
+        with self._lock:
+            for key in [k for k in self._agents if k[0] == exercise_id]:
+                del self._agents[key]
+
+
+class _TurnRealizer:
+    """Passes the seat's turn number (counted in the log) to the wrapped realizer."""
+
+    def __init__(self, inner: Any, turn: int):
+        self.inner = inner
+        self.turn = turn
+
+    async def realize(self, request):
+        return await self.inner.realize(dataclasses.replace(request, turn=self.turn))
+
+
+def build_agent(state: ExerciseState, party: str, seating: Seating, cache: AgentCache | None = None) -> Any:
+    """An agent for one turn of ``party``: a copy of its observe-only agent (which has perceived the log)."""
+    cache = cache or AgentCache()
+    base = cache.base(state, party, seating)
+    keep = {id(x): x for x in (seating.retriever, seating.realizer, state.base, state.scenario,
+                               getattr(base, "persona", None), getattr(base, "scenario", None)) if x is not None}
+    agent = copy.deepcopy(base, memo=dict(keep))
+    if getattr(agent, "realizer", None) is not None:
+        turns = sum(1 for m in state.messages if m.speaker == party and m.move)
+        agent.realizer = _TurnRealizer(agent.realizer, turns)
     return agent
 
 
@@ -124,16 +196,27 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
     if move in (MoveKind.PROPOSE, MoveKind.COUNTER) and reply.proposal:
         out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
                                                          "with_message": True}))
-    elif move in (MoveKind.ACCEPT, MoveKind.REJECT) and on_table is not None and party not in on_table.votes:
-        out.append(NewEvent(EventKind.VOTE, party, {"proposal": on_table.id, "accept": move == MoveKind.ACCEPT,
-                                                     "round": state.round, "with_message": True}))
+    elif move in (MoveKind.ACCEPT, MoveKind.REJECT):
+        target = _accepted_proposal(state, reply.proposal, on_table)
+        if target is not None and party not in target.votes and target.proposer != party:
+            out.append(NewEvent(EventKind.VOTE, party, {"proposal": target.id, "accept": move == MoveKind.ACCEPT,
+                                                         "round": state.round, "with_message": True}))
     elif move == MoveKind.WALK_AWAY:
         out.append(NewEvent(EventKind.WALK_AWAY, party, {"round": state.round, "text": reply.message}))
     return out
 
 
-async def _respond(state: ExerciseState, party: str, seating: Seating) -> Reply:
-    agent = build_agent(state, party, seating, state.phase.value)
+def _accepted_proposal(state: ExerciseState, deal: dict[str, str] | None,
+                       on_table: ProposalRec | None) -> ProposalRec | None:
+    """The proposal a reply accepts or rejects: the latest one matching its deal, else the one on the table."""
+    if deal:
+        same = [p for p in state.proposals.values() if p.deal == deal and not p.final]
+        return same[-1] if same else None
+    return on_table
+
+
+async def _respond(state: ExerciseState, party: str, seating: Seating, cache: AgentCache | None) -> Reply:
+    agent = build_agent(state, party, seating, cache)
     table = state.current_proposal
     ctx = TurnContext(
         round=state.round, total_rounds=state.total_rounds, phase=state.phase.value,
@@ -178,7 +261,7 @@ def blocking_human(state: ExerciseState) -> str | None:
     return None
 
 
-def vote_events(state: ExerciseState, party: str, seating: Seating) -> list[NewEvent]:
+def vote_events(state: ExerciseState, party: str, seating: Seating, cache: AgentCache | None = None) -> list[NewEvent]:
     """An AI seat's votes on every open proposal it has not voted on (responses / final vote)."""
     if state.phase == Phase.FINAL_VOTE:
         targets = [p for p in state.proposals.values() if p.final]
@@ -189,8 +272,8 @@ def vote_events(state: ExerciseState, party: str, seating: Seating) -> list[NewE
     for prop in targets:
         if party in prop.votes:
             continue
-        agent = agent or build_agent(state, party, seating, state.phase.value)
-        accept = bool(agent.vote(prop.deal)) and party not in state.walked_out
+        agent = agent or (cache or AgentCache()).base(state, party, seating)
+        accept = _vote(agent, prop.deal, state) and party not in state.walked_out
         out.append(NewEvent(EventKind.VOTE, party, {"proposal": prop.id, "accept": accept, "round": state.round,
                                                      "turn": True}))
     if not out:
@@ -199,12 +282,21 @@ def vote_events(state: ExerciseState, party: str, seating: Seating) -> list[NewE
     return out
 
 
-async def ai_turns(state: ExerciseState, seating: Seating, parties: list[str]) -> list[NewEvent]:
+def _vote(agent: Any, deal: dict[str, str], state: ExerciseState) -> bool:
+    try:
+        return bool(agent.vote(deal, round_=state.round, total_rounds=state.total_rounds))
+    except TypeError:
+        return bool(agent.vote(deal))
+
+
+async def ai_turns(state: ExerciseState, seating: Seating, parties: list[str],
+                   cache: AgentCache | None = None) -> list[NewEvent]:
     """Events for ``parties``' turns in the current phase, all computed from the same state (concurrently)."""
+    cache = cache or AgentCache()
     if state.phase in (Phase.RESPONSES, Phase.FINAL_VOTE):
-        return [e for p in parties for e in vote_events(state, p, seating)]
+        return [e for p in parties for e in vote_events(state, p, seating, cache)]
     table = state.current_proposal
-    replies = await asyncio.gather(*(_respond(state, p, seating) for p in parties))
+    replies = await asyncio.gather(*(_respond(state, p, seating, cache) for p in parties))
     return [e for p, r in zip(parties, replies) for e in reply_events(state, p, r, table)]
 
 

@@ -11,11 +11,12 @@ import asyncio
 import json
 import logging
 import secrets
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
-from dialogue_engine.domain import AgreementRule, Protocol, RuleKind, Scenario, load_persona, load_scenario
+from dialogue_engine.domain import AgreementRule, Protocol, RuleKind, Scenario, load_scenario
 from dialogue_engine.errors import QDError
 from dialogue_engine.exercise import runner
 from dialogue_engine.exercise.events import FACILITATOR, Event, EventKind, NewEvent, utc_now
@@ -79,6 +80,10 @@ class ExerciseService:
         self._personas: dict[str, Any] = {}
         self.seating = runner.Seating(factory=factory, persona_for=self._persona, retriever=retriever,
                                       realizer=realizer)
+        self.agents = runner.AgentCache()
+        self._logs: dict[str, list[Event]] = {}
+        self._scenarios: dict = {}
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------ setup
 
@@ -187,11 +192,24 @@ class ExerciseService:
 
     def state(self, exercise_id: str) -> ExerciseState:
         """The folded state of an exercise (rebuilt from the database)."""
-        events = self.store.events(exercise_id)
+        events = self._log(exercise_id)
         if not events:
             self.store.get_exercise(exercise_id)
             raise ExerciseError(f"exercise {exercise_id} has an empty log")
-        return fold(events)
+        return fold(events, self._scenarios)
+
+    def _log(self, exercise_id: str) -> list[Event]:
+        """The log, read incrementally (events are immutable and seqs gap-free, so a prefix can be kept)."""
+        with self._lock:
+            cached = self._logs.get(exercise_id, [])
+        new = self.store.events(exercise_id, after=cached[-1].seq if cached else 0)
+        if new and cached and new[0].seq != cached[-1].seq + 1:
+            cached, new = [], self.store.events(exercise_id)
+        events = cached + new
+        with self._lock:
+            if len(events) >= len(self._logs.get(exercise_id, [])):
+                self._logs[exercise_id] = events
+        return events
 
     def seat_view(self, code: str) -> SeatView:
         """What one seat may see (only its own private data)."""
@@ -389,7 +407,7 @@ class ExerciseService:
             parties = runner.next_turns(state)
             if not parties:
                 return total
-            evs = await runner.ai_turns(state, self.seating, parties)
+            evs = await runner.ai_turns(state, self.seating, parties, self.agents)
             try:
                 total += len(self.store.append_many(exercise_id, evs, expect_seq=state.last_seq))
             except SeqConflict:
@@ -461,8 +479,7 @@ class ExerciseService:
         first = self.store.append_many(seat.exercise_id, evs)[0].seq
         state = self.state(seat.exercise_id)
         ai = next(p for p in state.party_ids if p != seat.party)
-        state.total_rounds = max(state.total_rounds, turn)
-        evs = asyncio.run(runner.ai_turns(state, self.seating, [ai]))
+        evs = asyncio.run(runner.ai_turns(state, self.seating, [ai], self.agents))
         self.store.append_many(seat.exercise_id, evs)
         self._solo_settle(seat.exercise_id)
         state = self.state(seat.exercise_id)
@@ -536,18 +553,19 @@ class ExerciseService:
 
     # ------------------------------------------------------------ helpers
 
-    def _persona(self, persona_id: str) -> Any:
-        if persona_id not in self._personas:
+    def _persona(self, party: Any) -> Any:
+        """The persona for a seat (a plain stand-in persona when the scenario names none)."""
+        if party.persona_id not in self._personas:
+            from dialogue_engine.agents.solo import persona_for
             from dialogue_engine.exercise.testing import stand_in_factory
 
             try:
-                self._personas[persona_id] = load_persona(persona_id)
+                self._personas[party.persona_id] = persona_for(party)
             except QDError:
-                if self.seating is not None and self.seating.factory is stand_in_factory:
-                    self._personas[persona_id] = None
-                else:
+                if self.seating.factory is not stand_in_factory:
                     raise
-        return self._personas[persona_id]
+                self._personas[party.persona_id] = None
+        return self._personas[party.persona_id]
 
     def _seat(self, code: str) -> Seat:
         found = self.store.find_code(code or "")

@@ -61,6 +61,7 @@ class InjectRec:
     text: str
     fired_by: str
     effects: list[dict[str, Any]] = field(default_factory=list)
+    scenario: Scenario | None = None
 
 
 @dataclass
@@ -89,6 +90,7 @@ class ExerciseState:
     relationship_shifts: list[tuple[str, str, float, float]] = field(default_factory=list)
     fallbacks: list[dict[str, Any]] = field(default_factory=list)
     scored: dict[str, Any] | None = None
+    below_threshold_votes: list[tuple[int, str]] = field(default_factory=list)
     last_seq: int = 0
     events: list[Event] = field(default_factory=list)
 
@@ -162,8 +164,8 @@ def initial_state(ev: Event) -> ExerciseState:
     )
 
 
-def apply(state: ExerciseState, ev: Event) -> None:
-    """Fold one event into ``state`` (in place)."""
+def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
+    """Fold one event into ``state`` (in place); ``memo`` caches scenarios after injects by (id, seq)."""
     p = ev.payload
     k = ev.kind
     state.last_seq = ev.seq
@@ -186,9 +188,16 @@ def apply(state: ExerciseState, ev: Event) -> None:
         state.injects.append(rec)
         if rec.effects:
             effects = _EFFECTS.validate_python(rec.effects)
-            state.scenario = apply_effects(state.scenario, effects)
+            key = (ev.exercise_id, ev.seq, ev.ts)
+            if memo is not None and key in memo:
+                state.scenario = memo[key]
+            else:
+                state.scenario = apply_effects(state.scenario, effects)
+                if memo is not None:
+                    memo[key] = state.scenario
             for rc in relationship_changes(effects):
                 state.relationship_shifts.append((rc.party, rc.other, rc.trust_delta, rc.commonality_delta))
+        rec.scenario = state.scenario
     elif k == EventKind.MESSAGE:
         state.messages.append(
             MessageRec(
@@ -210,6 +219,9 @@ def apply(state: ExerciseState, ev: Event) -> None:
         if prop is not None:
             accept = bool(p.get("accept", k == EventKind.ACCEPT))
             prop.votes[ev.actor] = accept
+            if accept and ev.actor in state.scenario.party_ids and not state.humans.get(ev.actor, False):
+                if utility(state.scenario, ev.actor, prop.deal) < state.scenario.party(ev.actor).threshold - 1e-9:
+                    state.below_threshold_votes.append((prop.id, ev.actor))
         _mark_turn(state, ev)
     elif k == EventKind.WALK_AWAY:
         state.walked_out.add(ev.actor)
@@ -240,12 +252,18 @@ def apply(state: ExerciseState, ev: Event) -> None:
                 state.proposals[pid].status = "failed"
 
 
+def utility(scenario: Scenario, party: str, deal: dict[str, str]) -> float:
+    """A party's total for a deal under ``scenario`` (missing or unknown options score 0)."""
+    scores = scenario.party(party).scores
+    return float(sum(scores.get(i, {}).get(o, 0.0) for i, o in deal.items()))
+
+
 def _mark_turn(state: ExerciseState, ev: Event) -> None:
     if ev.payload.get("turn"):
         state.acted.add(ev.actor)
 
 
-def fold(events: list[Event]) -> ExerciseState:
+def fold(events: list[Event], memo: dict | None = None) -> ExerciseState:
     """The state after ``events`` (the first must be ``created``).
 
     Raises:
@@ -257,5 +275,5 @@ def fold(events: list[Event]) -> ExerciseState:
     state.last_seq = events[0].seq
     state.events.append(events[0])
     for ev in events[1:]:
-        apply(state, ev)
+        apply(state, ev, memo)
     return state

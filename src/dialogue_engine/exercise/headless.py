@@ -1,0 +1,167 @@
+"""Headless play: every seat an AI persona, results and reports written to a folder; batches over processes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import statistics
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dialogue_engine.domain import Scenario, load_scenario
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HeadlessRun:
+    """One finished headless run: its id, its scored result and the files written."""
+
+    exercise_id: str
+    result: Any
+    files: dict[str, Path]
+
+
+def default_retriever(knowledge: bool = True):
+    """The default knowledge base when it exists and holds chunks, else None (no citations)."""
+    if not knowledge:
+        return None
+    try:
+        from dialogue_engine.knowledge.defaults import default_knowledge_base
+
+        kb = default_knowledge_base()
+        if kb.count() > 0:
+            return kb
+    except Exception as err:  # noqa: BLE001 - retrieval is optional for headless play
+        logger.info("running without the knowledge base: %s", err)
+    return None
+
+
+def _scenario(scenario: Scenario | str | Path | dict) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, dict):
+        return Scenario.model_validate(scenario)
+    return load_scenario(scenario)
+
+
+def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | Path | None = None, *,
+                 knowledge: bool = True, database_url: str | None = None, agent_factory=None, realizer=None,
+                 rounds: int | None = None, protocol: str | None = None, retriever=None) -> HeadlessRun:
+    """Play a scenario with AI personas in every seat and score it.
+
+    Args:
+        scenario: a scenario, its id or its file.
+        seed: the exercise seed; the same seed gives the same ``result.json`` with the built-in realizer.
+        out_dir: where to write ``events.jsonl``, ``result.json``, ``report.md`` and ``report.html``
+            (nothing is written when None).
+        knowledge: use the default knowledge base for citations when it exists.
+        database_url: keep the exercise in this database (default: a temporary SQLite file).
+    """
+    from dialogue_engine.exercise.service import ExerciseService
+    from dialogue_engine.report.aar import build_report, to_html, to_markdown
+    from dialogue_engine.report.scoring import score
+
+    scen = _scenario(scenario)
+    retriever = retriever if retriever is not None else default_retriever(knowledge)
+    with tempfile.TemporaryDirectory(prefix="qd-run-") as tmp:
+        url = database_url or f"sqlite:///{Path(tmp) / 'exercise.db'}"
+        svc = ExerciseService(database_url=url, agent_factory=agent_factory, retriever=retriever, realizer=realizer)
+        try:
+            info = svc.create(scen, [], seed, rounds=rounds, protocol=protocol)
+            svc.run_to_end(info.exercise_id)
+            state = svc.state(info.exercise_id)
+            result = score(state)
+            files: dict[str, Path] = {}
+            if out_dir is not None:
+                out = Path(out_dir)
+                out.mkdir(parents=True, exist_ok=True)
+                files["events"] = out / "events.jsonl"
+                svc.export_jsonl(info.exercise_id, files["events"])
+                files["result"] = out / "result.json"
+                files["result"].write_text(json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n",
+                                           encoding="utf-8")
+                rep = build_report(state, result)
+                files["report"] = out / "report.md"
+                files["report"].write_text(to_markdown(rep), encoding="utf-8")
+                files["html"] = out / "report.html"
+                files["html"].write_text(to_html(rep), encoding="utf-8")
+        finally:
+            svc.store.dispose()
+    return HeadlessRun(info.exercise_id, result, files)
+
+
+def summary_row(run: int, seed: int, result: Any) -> dict[str, Any]:
+    """One CSV row of a batch."""
+    m = result.metrics
+    return {
+        "run": run, "seed": seed, "agreement": result.agreement,
+        "rounds_to_agreement": result.process.rounds_to_agreement, "rounds_played": result.process.rounds_played,
+        "nash_ratio": m.get("nash_ratio"), "welfare_ratio": m.get("welfare_ratio"), "gini": m.get("gini"),
+        "proposals": result.process.proposals, "citations": result.process.citations_used,
+        "threshold_violations": result.process.threshold_violations,
+        "deal": json.dumps(result.deal, sort_keys=True) if result.deal else "",
+    }
+
+
+def _run_one(args: tuple) -> dict[str, Any]:
+    scen_data, seed, run, out_dir, knowledge = args
+    run_dir = Path(out_dir) / f"run-{run:04d}" if out_dir else None
+    res = run_exercise(scen_data, seed, run_dir, knowledge=knowledge)
+    return summary_row(run, seed, res.result)
+
+
+def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Agreement rate, mean Nash and welfare ratios (no deal counts 0), rounds to agreement."""
+    n = len(rows)
+    deals = [r for r in rows if r["agreement"]]
+
+    def mean(vals: list[float]) -> float | None:
+        return round(statistics.fmean(vals), 6) if vals else None
+
+    return {
+        "runs": n,
+        "agreements": len(deals),
+        "agreement_rate": round(len(deals) / n, 6) if n else 0.0,
+        "mean_nash_ratio": mean([r["nash_ratio"] or 0.0 for r in rows]),
+        "mean_nash_ratio_of_deals": mean([r["nash_ratio"] or 0.0 for r in deals]),
+        "mean_welfare_ratio": mean([r["welfare_ratio"] or 0.0 for r in rows]),
+        "mean_welfare_ratio_of_deals": mean([r["welfare_ratio"] or 0.0 for r in deals]),
+        "mean_rounds_to_agreement": mean([r["rounds_to_agreement"] for r in deals]),
+        "threshold_violations": sum(int(r["threshold_violations"]) for r in rows),
+    }
+
+
+def run_batch(scenario: Scenario | str | Path, runs: int, *, workers: int = 1, out_dir: str | Path | None = None,
+              seed: int = 0, knowledge: bool = True) -> dict[str, Any]:
+    """Play ``runs`` headless exercises (seeds ``seed .. seed+runs-1``) over ``workers`` processes.
+
+    Writes ``runs.json``, ``runs.csv`` and ``summary.json`` (plus a folder per run) into ``out_dir``.
+
+    Returns:
+        ``{"scenario", "aggregate", "runs"}``.
+    """
+    scen = _scenario(scenario)
+    data = scen.model_dump(mode="json")
+    jobs = [(data, seed + i, i + 1, str(out_dir) if out_dir else None, knowledge) for i in range(runs)]
+    if workers <= 1 or runs <= 1:
+        rows = [_run_one(j) for j in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            rows = list(pool.map(_run_one, jobs))
+    summary = {"scenario": scen.id, "aggregate": aggregate(rows), "runs": rows}
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "runs.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        (out / "summary.json").write_text(json.dumps(summary["aggregate"] | {"scenario": scen.id}, indent=2) + "\n",
+                                          encoding="utf-8")
+        with (out / "runs.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0].keys()) if rows else ["run"])
+            writer.writeheader()
+            writer.writerows(rows)
+    return summary
