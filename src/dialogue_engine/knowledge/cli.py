@@ -81,8 +81,11 @@ def search(
     from rich.table import Table
 
     table = Table(show_lines=True)
-    for col in ("#", "score", "source", "section", "text"):
-        table.add_column(col, overflow="fold")
+    table.add_column("#", no_wrap=True)
+    table.add_column("score", no_wrap=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column("section", overflow="fold", max_width=24)
+    table.add_column("text", overflow="fold", ratio=1)
     for i, h in enumerate(hits, start=1):
         text = h.text if len(h.text) <= 300 else h.text[:297] + "..."
         table.add_row(str(i), f"{h.score:.4f}", h.source, h.section or h.title, text)

@@ -90,6 +90,8 @@ def _load(model_path: Path, tokenizer_path: Path, expected_sha256: str) -> _Mode
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # Busy-waiting worker threads hurt badly on a shared, small machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own untyped errors

