@@ -164,3 +164,12 @@ def test_library_covers_the_formats():
     assert any(j.trigger is not None for s in scenarios for j in s.injects)
     assert any(not p.is_state for s in scenarios for p in (_persona(ROOT / "personas" / f"{x.persona_id}.yaml")
                                                            for x in s.parties))
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=_ids(SCENARIO_FILES))
+def test_personas_who_meet_know_each_other(path, personas):
+    """Each persona at a table has a written relationship to every other persona seated there."""
+    seated = [p.persona_id for p in _scenario(path).parties]
+    missing = sorted((a, b) for a in seated for b in seated
+                     if a != b and a in personas and b not in personas[a].relationships)
+    assert not missing, f"{path.name}: no relationship written for {missing}"
