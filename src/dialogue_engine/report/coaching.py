@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue_engine.domain import Scenario
 
-_ASK = re.compile(r"\b(why|what|how|which|would|could|can you|do you|is there|are there)\b", re.I)
+_ASK = re.compile(r"(why|what|how|which|could you|can you|would you|do you|is there|are there|tell me)\b", re.I)
 _INTEREST = re.compile(r"\b(need|needs|interest|interests|priority|priorities|concern|concerns|matter|matters|"
                        r"important|worr(y|ies|ied)|goal|goals|care|want|wants|constraint|constraints)\b", re.I)
 _ACK = re.compile(r"\b(i understand|we understand|understand your|i hear|we hear|fair point|you('re| are) right|"
@@ -99,7 +99,7 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
     proposals = [ln for ln in lines if ln.proposal]
     out: list[Criterion] = []
 
-    asked = [ln.text for ln in texts if "?" in ln.text and (_INTEREST.search(ln.text) or _ASK.search(ln.text))]
+    asked = [ln.text for ln in texts if "?" in ln.text or _ASK.match(ln.text.strip())]
     asked_interest = [t for t in asked if _INTEREST.search(t)]
     hit = asked_interest or asked
     out.append(Criterion(
