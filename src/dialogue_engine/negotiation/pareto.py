@@ -2,8 +2,9 @@
 
 A row ``p`` dominates a row ``c`` when ``p >= c`` on every column and ``p > c`` on at least one. Rows are
 processed in order of decreasing row sum (a dominator always has the larger sum), in blocks compared with
-broadcast numpy operations; large inputs are first split into the 2^d orthants around a pivot point so
-each row is only compared with rows from orthants that could dominate it.
+broadcast numpy operations. Large inputs are split (recursively) into the 2^d orthants around a pivot
+point on the frontier, so each row is only compared with rows of orthants that could dominate it: a
+dominator is at or above the pivot on every column where the row is.
 """
 
 from __future__ import annotations
@@ -73,19 +74,16 @@ def pareto_indexes(values: np.ndarray) -> np.ndarray:
     order = order[alive[order]]
     cuts = np.flatnonzero(np.diff(bits[order])) + 1
     groups = {int(bits[g[0]]): g for g in np.split(order, cuts) if g.size}
-    local = {m: g[_sfs(values[g], sums[g])] for m, g in groups.items()}
-    result = []
-    for m, rows in local.items():
-        sup = [local[o] for o in local if o != m and (o & m) == m]
+    if len(groups) == 1:  # the pivot did not split the rows: fall back to the plain skyline
+        (only,) = groups.values()
+        return np.sort(only[_sfs(values[only], sums[only])])
+    final: dict[int, np.ndarray] = {}
+    for m in sorted(groups, key=lambda b: (-int(b).bit_count(), b)):  # supersets first
+        g = groups[m]
+        rows = g[pareto_indexes(values[g])]
+        sup = [final[o] for o in final if (o & m) == m]
         if sup:
             by = np.concatenate(sup)
             rows = rows[~_dominated_by(values[rows], sums[rows], values[by], sums[by])]
-        result.append(rows)
-    return np.sort(np.concatenate(result))
-
-
-def dominated_by_any(point: np.ndarray, values: np.ndarray) -> bool:
-    """True when some row of ``values`` dominates ``point``."""
-    if values.shape[0] == 0:
-        return False
-    return bool((np.all(values >= point[None, :], axis=1) & np.any(values > point[None, :], axis=1)).any())
+        final[m] = rows
+    return np.sort(np.concatenate(list(final.values())))
