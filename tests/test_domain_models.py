@@ -283,3 +283,22 @@ def test_relationship_changes_are_left_to_agents():
            ChangeThreshold(kind="change_threshold", party="beta", delta=-1)]
     assert relationship_changes(eff) == [eff[0]]
     assert apply_effects(mini(), eff).party("beta").threshold == 49
+
+
+@pytest.mark.parametrize("trigger,field", [
+    ({"kind": "no_agreement_by"}, "round"),
+    ({"kind": "option_proposed"}, "option"),
+    ({"kind": "party_walked_out"}, "party"),
+])
+def test_trigger_needs_its_field(trigger, field):
+    data = mini_data()
+    data["injects"][0]["trigger"] = trigger
+    [msg] = problems_of(yaml.safe_dump(data, sort_keys=False))
+    assert f"injects[0] (shock).trigger.{field}: a {trigger['kind']} trigger needs {field}" in msg
+
+
+def test_inject_removing_every_option_of_an_issue():
+    data = mini_data()
+    data["injects"][0]["effects"] = [{"kind": "remove_option", "issue": "B", "option": o} for o in ("B1", "B2", "B3")]
+    [msg] = problems_of(yaml.safe_dump(data, sort_keys=False))
+    assert "injects[0] (shock).effects: removes every option of issue B" in msg

@@ -80,6 +80,10 @@ def check_scenario(s: "Scenario") -> list[str]:
                 problems.append(f"{where}.trigger.option: no option {t.option!r}")
             if t.party is not None and t.party not in party_ids:
                 problems.append(f"{where}.trigger.party: no party {t.party!r}")
+            needs = {"no_agreement_by": "round", "option_proposed": "option", "party_walked_out": "party"}
+            field = needs.get(t.kind.value)
+            if field and getattr(t, field) is None:
+                problems.append(f"{where}.trigger.{field}: a {t.kind.value} trigger needs {field}")
         added: set[str] = set()
         for m, eff in enumerate(inj.effects):
             ew = f"{where}.effects[{m}]"
@@ -106,4 +110,9 @@ def check_scenario(s: "Scenario") -> list[str]:
                 if extra:
                     problems.append(f"{ew}.scores: no party {', '.join(extra)}")
                 added.add(eff.option.id)
+        for issue_id, opts in options_of.items():
+            removed = {e.option for e in inj.effects if isinstance(e, RemoveOption) and e.issue == issue_id}
+            adds = [e for e in inj.effects if isinstance(e, AddOption) and e.issue == issue_id]
+            if opts and not adds and set(opts) <= removed:
+                problems.append(f"{where}.effects: removes every option of issue {issue_id}")
     return problems
