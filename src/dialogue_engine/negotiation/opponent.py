@@ -4,6 +4,10 @@ Frequency-based (in the spirit of the "HardHeaded" ANAC agent): options a party 
 valued, issues on which it holds its option fixed between proposals matter more to it. Acceptances add
 weak evidence for the options of the accepted deal; rejections take a little away from the rejected
 deal's options. Statements ("we need A2") add evidence like a partial proposal at half strength.
+
+Each party's reservation level (its threshold, on the estimated 0-1 scale) is bounded above by the least it
+ever asked for or accepted: nobody proposes or accepts below its own threshold. The estimate sits a margin
+under that bound, and starts at a neutral prior before any complete deal is seen.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ ACCEPT_WEIGHT = 0.6
 STATEMENT_WEIGHT = 0.5
 REJECT_WEIGHT = 0.3
 FIXED_ISSUE_BONUS = 0.25
+RESERVATION_PRIOR = 0.35
+RESERVATION_MARGIN = 0.15
 
 
 @dataclass
@@ -33,6 +39,8 @@ class PartyEstimate:
         last_proposal: the last (possibly partial) deal it proposed.
         accept_level: estimated normalised utility at which it accepts (starts at 0.5).
         observations: how many pieces of evidence were seen.
+        accepted: complete deals it accepted.
+        proposed: complete deals it proposed.
     """
 
     counts: dict[str, dict[str, float]]
@@ -41,6 +49,7 @@ class PartyEstimate:
     accept_level: float = 0.5
     observations: int = 0
     accepted: list[Deal] = field(default_factory=list)
+    proposed: list[Deal] = field(default_factory=list)
 
 
 class OpponentModel:
@@ -76,6 +85,8 @@ class OpponentModel:
             fresh.last_proposal = old.last_proposal
             fresh.accept_level = old.accept_level
             fresh.observations = old.observations
+            fresh.accepted = [d for d in old.accepted if self._indexes(d) is not None]
+            fresh.proposed = [d for d in old.proposed if self._indexes(d) is not None]
             self.estimates[pid] = fresh
 
     def _add(self, party: str, deal: Deal, amount: float) -> PartyEstimate | None:
@@ -94,6 +105,8 @@ class OpponentModel:
         est = self._add(party, deal, PROPOSAL_WEIGHT)
         if est is None:
             return
+        if self._indexes(deal) is not None:
+            est.proposed.append(dict(deal))
         if est.last_proposal is not None:
             for iid, oid in deal.items():
                 if est.last_proposal.get(iid) == oid:
@@ -103,7 +116,11 @@ class OpponentModel:
     def observe_accept(self, party: str, deal: Deal, *, estimated_utility: float | None = None) -> None:
         """``party`` accepted ``deal``: weak evidence for its options, and an upper bound on its accept level."""
         est = self._add(party, deal, ACCEPT_WEIGHT)
-        if est is not None and estimated_utility is not None:
+        if est is None:
+            return
+        if self._indexes(deal) is not None:
+            est.accepted.append(dict(deal))
+        if estimated_utility is not None:
             est.accept_level = min(est.accept_level, estimated_utility)
 
     def observe_reject(self, party: str, deal: Deal, *, estimated_utility: float | None = None) -> None:
@@ -152,7 +169,31 @@ class OpponentModel:
         return out
 
     def accept_level(self, party: str) -> float:
+        """Estimated normalised utility at which ``party`` currently accepts."""
         return self.estimates[party].accept_level
+
+    def _indexes(self, deal: Deal) -> list[int] | None:
+        """Option indexes of a complete deal under the current scenario, or None."""
+        out = []
+        for issue in self._scenario.issues:
+            ids = [o.id for o in issue.options]
+            if deal.get(issue.id) not in ids:
+                return None
+            out.append(ids.index(deal[issue.id]))
+        return out
+
+    def reservation(self, party: str) -> float:
+        """Estimated reservation level of ``party`` on the normalised 0-1 scale.
+
+        A margin below the least estimated utility among the complete deals it proposed or accepted (each
+        an upper bound on its threshold), and never above its current accept level.
+        """
+        est = self.estimates[party]
+        rows = [ix for ix in map(self._indexes, est.proposed + est.accepted) if ix is not None]
+        if not rows:
+            return min(RESERVATION_PRIOR, est.accept_level)
+        least = float(self.estimated_utilities(party, np.array(rows, dtype=np.int64)).min())
+        return max(0.0, min(least, est.accept_level) - RESERVATION_MARGIN)
 
     def favourite(self, party: str, issue_id: str) -> str | None:
         """The option ``party`` seems to want most on an issue, or None without evidence."""

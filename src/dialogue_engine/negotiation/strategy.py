@@ -3,10 +3,14 @@
 Aspiration (Faratin et al. 1998): from an opening level ``opening_ambition`` of the way from the threshold
 to the party's best total, down toward the threshold as ``t ** (1 / e)`` with ``e = style.concession``
 (e < 1 Boulware, e > 1 Conceder) and ``t = round / total_rounds``. Proposals are packages from the deal
-space whose own utility is at or above the aspiration, chosen to be as acceptable as possible to the
-others as the opponent model estimates them (logrolling falls out of this: concede on what others value
-and oneself does not). Trust and commonality toward the parties at the table make a persona concede
-earlier and deeper and weigh those parties' estimated utility more.
+space whose own utility is at or above the aspiration. Among those the persona prefers, in this order of
+weight: deals every other party is expected to accept (known acceptances count as certain), deals the
+agreement rule is expected to pass, and a large estimated Nash product (own gain over the threshold times
+each other party's estimated gain over its estimated reservation level). Logrolling falls out of this:
+concede on what others value and oneself does not. Deals others already proposed or accepted are
+remembered with who supports them, so later proposals move toward what is known to be acceptable and
+proposals meet. Trust and commonality toward the parties at the table make a persona concede earlier
+and deeper and weigh those parties' estimated gains more.
 
 Hard rule, asserted: a strategy never proposes or accepts a deal below its own threshold.
 """
@@ -27,7 +31,8 @@ from dialogue_engine.negotiation.space import DealSpace, passes_rule
 Deal = dict[str, str]
 EPS = 1e-9
 WALK_AWAY_BELOW = 0.1  # at the deadline, walk away when no feasible deal is estimated this acceptable
-NEAR_END = 0.85  # from this share of the time on, anything at or above the threshold is accepted
+NEAR_END = 0.85
+REJECTED_FACTOR = 0.2  # a party that rejected a deal is this much less likely to accept it later  # from this share of the time on, anything at or above the threshold is accepted
 
 
 class StrategyKind(str, Enum):
@@ -106,6 +111,8 @@ class Strategy:
         self.rng = np.random.default_rng(seed)
         self.opponent = OpponentModel(scenario, party_id)
         self.proposed: list[Deal] = []
+        self.support: dict[int, set[str]] = {}
+        self.rejected: dict[int, set[str]] = {}
         self._set_scenario(scenario)
 
     def _set_scenario(self, scenario: Scenario) -> None:
@@ -126,6 +133,8 @@ class Strategy:
         self.opponent.update_scenario(scenario)
         self._set_scenario(scenario)
         self.proposed = [d for d in self.proposed if self._complete(d)]
+        self.support.clear()  # utilities changed: earlier acceptances say nothing about the new space
+        self.rejected.clear()
 
     def shift_relationship(self, other: str, trust_delta: float = 0.0, commonality_delta: float = 0.0) -> None:
         """Move trust and commonality toward ``other`` (clipped to [-1, 1])."""
@@ -204,26 +213,74 @@ class Strategy:
         deals = self.space.deals[rows]
         return np.stack([self.opponent.estimated_utilities(o, deals) for o in self.others], axis=1)
 
-    def acceptability(self, rows: np.ndarray) -> np.ndarray:
-        """Estimated acceptability of candidate rows to the others (higher is better), vectorized."""
-        est = self._others_estimates(rows)
-        if est.shape[1] == 0:
-            return np.zeros(rows.shape[0])
-        levels = np.array([self.opponent.accept_level(o) for o in self.others])
-        p = 1.0 / (1.0 + np.exp(-(est - levels[None, :]) / 0.1))
+    def _weights(self) -> np.ndarray:
+        """Weight of each other party: warmer relationships and parties the rule needs weigh more."""
         weights = np.array([1.0 + self.relationships.get(o, Stance()).warmth for o in self.others]) + 0.05
         must = set(self.scenario.rule.required) | set(self.scenario.veto_parties)
-        weights = weights * np.array([2.0 if o in must else 1.0 for o in self.others])
-        score = ((0.5 * p + 0.5 * est) * weights[None, :]).sum(axis=1) / weights.sum()
+        return weights * np.array([2.0 if o in must else 1.0 for o in self.others])
+
+    def accept_probabilities(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Estimated utilities and acceptance probabilities (len(rows), n_others) of the others.
+
+        A party known to accept a row (it proposed or accepted it; aspirations only fall) accepts it for
+        sure; a known rejection scales the estimate down by ``REJECTED_FACTOR``.
+        """
+        est = self._others_estimates(rows)
+        if est.shape[1] == 0:
+            return est, est
+        levels = np.array([self.opponent.accept_level(o) for o in self.others])
+        p = 1.0 / (1.0 + np.exp(-(est - levels[None, :]) / 0.1))
+        col = {o: j for j, o in enumerate(self.others)}
+        for table, known in ((self.rejected, False), (self.support, True)):
+            for row, parties in table.items():
+                pos = np.flatnonzero(rows == row)
+                for party in parties:
+                    if party in col and pos.size:
+                        p[pos, col[party]] = 1.0 if known else REJECTED_FACTOR * p[pos, col[party]]
+        return est, p
+
+    def acceptability(self, rows: np.ndarray) -> np.ndarray:
+        """Estimated acceptability of candidate rows to the others (higher is better), vectorized.
+
+        The chance that every other party accepts, plus half a point when the agreement rule is expected to
+        pass, plus the warmth-weighted mean acceptance probability.
+        """
+        est, p = self.accept_probabilities(rows)
+        if est.shape[1] == 0:
+            return np.zeros(rows.shape[0])
+        weights = self._weights()
         accepts = np.ones((rows.shape[0], len(self.scenario.parties)), dtype=bool)
         for j, o in enumerate(self.others):
             accepts[:, self.space.party_index(o)] = p[:, j] >= 0.5
-        return score + 0.5 * passes_rule(self.scenario, accepts)
+        mean = (p * weights[None, :]).sum(axis=1) / weights.sum()
+        return p.prod(axis=1) + 0.5 * passes_rule(self.scenario, accepts) + 0.25 * mean
+
+    def nash_estimate(self, rows: np.ndarray) -> np.ndarray:
+        """Estimated Nash product of candidate rows as a weighted geometric mean of gains in [0.01, 1].
+
+        Own gain is exact (over the threshold, as a share of the best possible gain); each other party's is
+        its estimated utility over its estimated reservation level.
+        """
+        span = max(self.best - self.threshold, EPS)
+        own_gain = np.clip((self.own[rows] - self.threshold) / span, 0.01, 1.0)
+        if not self.others:
+            return own_gain
+        est = self._others_estimates(rows)
+        res = np.array([self.opponent.reservation(o) for o in self.others])
+        gains = np.clip(est - res[None, :], 0.01, 1.0)
+        weights = self._weights()
+        logs = np.log(own_gain) + (np.log(gains) * weights[None, :]).sum(axis=1)
+        return np.exp(logs / (1.0 + weights.sum()))
 
     # ---- proposals ------------------------------------------------------------------------------
 
     def candidates(self, t: float) -> np.ndarray:
-        """Rows at or above both the aspiration at ``t`` and the threshold."""
+        """Rows at or above both the aspiration at ``t`` and the threshold.
+
+        Near the deadline the persona proposes from what it would accept: anything at or above the threshold.
+        """
+        if self.kind == StrategyKind.PERSONA and t >= NEAR_END:
+            return np.flatnonzero(self.feasible)
         level = self.aspiration(t)
         return np.flatnonzero((self.own >= level - EPS) & self.feasible)
 
@@ -248,7 +305,8 @@ class Strategy:
             return self._checked(self.space.deal_at(int(self.rng.choice(near))))
         span = max(self.best - self.threshold, EPS)
         own_share = 0.15 * (1.0 - max(0.0, self.warmth()))
-        score = self.acceptability(rows) + own_share * (self.own[rows] - self.threshold) / span
+        score = (self.acceptability(rows) + 0.6 * self.nash_estimate(rows)
+                 + own_share * (self.own[rows] - self.threshold) / span)
         if keep:
             score = score + 0.2 * self._matches(rows, keep)
         score = score + self.rng.uniform(0.0, 1e-3, size=rows.size)
@@ -291,7 +349,10 @@ class Strategy:
         rows = np.flatnonzero(self.feasible)
         if rows.size == 0:
             return False
-        return bool((self.acceptability(rows) >= WALK_AWAY_BELOW).any())
+        if not self.others:
+            return True
+        _est, p = self.accept_probabilities(rows)
+        return bool((p.mean(axis=1) >= WALK_AWAY_BELOW).any())
 
     # ---- the move -------------------------------------------------------------------------------
 
@@ -360,15 +421,27 @@ class Strategy:
         row = self.space.deals[[self.space.index_of(deal)]]
         return float(self.opponent.estimated_utilities(party, row)[0])
 
+    def _remember(self, party: str, deal: Deal, accepted: bool) -> None:
+        """Record that ``party`` supports (or rejected) a complete deal."""
+        row = self.space.index_of(deal)
+        if accepted:
+            self.support.setdefault(row, set()).add(party)
+            self.rejected.get(row, set()).discard(party)
+        elif party not in self.support.get(row, ()):
+            self.rejected.setdefault(row, set()).add(party)
+
     def observe_proposal(self, party: str, deal: Deal) -> None:
         """Another party proposed a (possibly partial) deal."""
         if party != self.party_id and self._known(deal):
             self.opponent.observe_proposal(party, deal)
+            if self._complete(deal):
+                self._remember(party, deal, True)
 
     def observe_vote(self, party: str, deal: Deal, accepted: bool) -> None:
         """Another party voted on a complete deal."""
         if party == self.party_id or not self._complete(deal):
             return
+        self._remember(party, deal, accepted)
         est = self._est(party, deal)
         if accepted:
             self.opponent.observe_accept(party, deal, estimated_utility=est)
