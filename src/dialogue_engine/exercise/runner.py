@@ -196,6 +196,11 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
     if move in (MoveKind.PROPOSE, MoveKind.COUNTER) and reply.proposal:
         out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
                                                          "with_message": True}))
+    elif move == MoveKind.ACCEPT and reply.proposal and state.protocol == Protocol.DELIBERATION \
+            and party == state.p1():
+        # under deliberation p1's turn always leaves a proposal: accepting one makes it p1's own
+        out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
+                                                         "with_message": True, "endorsed": True}))
     elif move in (MoveKind.ACCEPT, MoveKind.REJECT):
         target = _accepted_proposal(state, reply.proposal, on_table)
         if target is not None and party not in target.votes and target.proposer != party:
