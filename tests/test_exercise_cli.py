@@ -1,0 +1,52 @@
+"""``dialogue-engine exercise`` commands: run, batch, export, import, errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from dialogue_engine.cli import app
+
+MINI = "tests/data/mini_scenario.yaml"
+runner = CliRunner()
+
+
+def test_run_writes_the_files_and_prints_json(tmp_path):
+    res = runner.invoke(app, ["exercise", "run", MINI, "--seed", "3", "--out", str(tmp_path), "--json",
+                              "--no-knowledge"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert {"agreement", "deal", "utilities", "metrics", "files"} <= set(data)
+    for name in ("events.jsonl", "result.json", "report.md", "report.html"):
+        assert (tmp_path / name).is_file()
+    db = f"sqlite:///{tmp_path / 'imp.db'}"
+    res = runner.invoke(app, ["exercise", "import", str(tmp_path / "events.jsonl"), "--db", db])
+    assert res.exit_code == 0, res.output
+    ex_id = res.output.split()[1]
+    res = runner.invoke(app, ["exercise", "export", ex_id, "--out", str(tmp_path / "again.jsonl"), "--db", db])
+    assert res.exit_code == 0, res.output
+    strip = [{k: v for k, v in json.loads(line).items() if k != "exercise_id"}
+             for line in (tmp_path / "again.jsonl").read_text().splitlines()]
+    orig = [{k: v for k, v in json.loads(line).items() if k != "exercise_id"}
+            for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    assert strip == orig
+
+
+def test_batch_over_processes_writes_json_and_csv(tmp_path):
+    res = runner.invoke(app, ["exercise", "batch", MINI, "--runs", "3", "--workers", "2", "--out", str(tmp_path),
+                              "--no-knowledge", "--json"])
+    assert res.exit_code == 0, res.output
+    agg = json.loads(res.output)
+    assert agg["runs"] == 3 and 0 <= agg["agreement_rate"] <= 1 and agg["threshold_violations"] == 0
+    rows = list(csv.DictReader((tmp_path / "runs.csv").open()))
+    assert [int(r["seed"]) for r in rows] == [0, 1, 2]
+    assert json.loads((tmp_path / "summary.json").read_text())["runs"] == 3
+    assert (tmp_path / "run-0002" / "report.md").is_file()
+
+
+def test_unknown_scenario_is_one_line(tmp_path):
+    res = runner.invoke(app, ["exercise", "run", "no-such-scenario", "--out", str(tmp_path)])
+    assert res.exit_code != 0
+    assert "no-such-scenario" in str(res.exception)
