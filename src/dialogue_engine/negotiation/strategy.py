@@ -24,15 +24,18 @@ import numpy as np
 
 from dialogue_engine.agents.types import MoveKind
 from dialogue_engine.domain.persona import NegotiationStyle
-from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.domain.scenario import RuleKind, Scenario
 from dialogue_engine.negotiation.opponent import OpponentModel
 from dialogue_engine.negotiation.space import DealSpace, passes_rule
 
 Deal = dict[str, str]
 EPS = 1e-9
 WALK_AWAY_BELOW = 0.1  # at the deadline, walk away when no feasible deal is estimated this acceptable
-NEAR_END = 0.85
-REJECTED_FACTOR = 0.2  # a party that rejected a deal is this much less likely to accept it later  # from this share of the time on, anything at or above the threshold is accepted
+NEAR_END = 0.85  # from this share of the time on, anything at or above the threshold is accepted and proposed
+REJECTED_FACTOR = 0.2  # a party that rejected a deal is this much less likely to accept it later
+SUPPORTED_P = 0.8  # a party that proposed or accepted a deal accepts it again at least this likely
+ALL_ACCEPT_WEIGHT = 0.5  # weight of "every other party accepts" in acceptability
+NASH_WEIGHT = 1.5  # weight of the estimated Nash product in proposal choice
 
 
 class StrategyKind(str, Enum):
@@ -222,8 +225,9 @@ class Strategy:
     def accept_probabilities(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Estimated utilities and acceptance probabilities (len(rows), n_others) of the others.
 
-        A party known to accept a row (it proposed or accepted it; aspirations only fall) accepts it for
-        sure; a known rejection scales the estimate down by ``REJECTED_FACTOR``.
+        A party known to accept a row (it proposed or accepted it; aspirations only fall) is taken to accept
+        it at least with ``SUPPORTED_P`` (not certainty: an inject may have moved it); a known rejection
+        scales the estimate down by ``REJECTED_FACTOR``.
         """
         est = self._others_estimates(rows)
         if est.shape[1] == 0:
@@ -236,24 +240,50 @@ class Strategy:
                 pos = np.flatnonzero(rows == row)
                 for party in parties:
                     if party in col and pos.size:
-                        p[pos, col[party]] = 1.0 if known else REJECTED_FACTOR * p[pos, col[party]]
+                        p[pos, col[party]] = (max(SUPPORTED_P, float(p[pos[0], col[party]])) if known
+                                              else REJECTED_FACTOR * p[pos, col[party]])
         return est, p
+
+    def pass_probability(self, p: np.ndarray) -> np.ndarray:
+        """Chance that the agreement rule passes each row, given the others' acceptance probabilities ``p``.
+
+        This party is taken to accept; the others are taken as independent (a Poisson-binomial count).
+        """
+        rule = self.scenario.rule
+        n = len(self.scenario.parties)
+        if rule.kind == RuleKind.UNANIMITY:
+            return p.prod(axis=1)
+        must = set(rule.required) | set(self.scenario.veto_parties)
+        p_must = np.ones(p.shape[0])
+        free = []
+        for j, o in enumerate(self.others):
+            if o in must:
+                p_must = p_must * p[:, j]
+            else:
+                free.append(j)
+        have = 1 + sum(1 for o in self.others if o in must)  # this party and the required others
+        need = rule.min_parties if rule.kind == RuleKind.QUORUM else n // 2 + 1
+        dist = np.zeros((p.shape[0], len(free) + 1))
+        dist[:, 0] = 1.0
+        for k, j in enumerate(free, start=1):
+            q = p[:, j][:, None]
+            dist[:, 1:k + 1] = dist[:, 1:k + 1] * (1 - q) + dist[:, 0:k] * q
+            dist[:, 0] = dist[:, 0] * (1 - q[:, 0])
+        extra = max(0, need - have)
+        return p_must * dist[:, extra:].sum(axis=1)
 
     def acceptability(self, rows: np.ndarray) -> np.ndarray:
         """Estimated acceptability of candidate rows to the others (higher is better), vectorized.
 
-        The chance that every other party accepts, plus half a point when the agreement rule is expected to
-        pass, plus the warmth-weighted mean acceptance probability.
+        The chance that the agreement rule passes, plus ``ALL_ACCEPT_WEIGHT`` times the chance that every other
+        party accepts, plus half the warmth-weighted mean of acceptance probability and estimated utility.
         """
         est, p = self.accept_probabilities(rows)
         if est.shape[1] == 0:
             return np.zeros(rows.shape[0])
         weights = self._weights()
-        accepts = np.ones((rows.shape[0], len(self.scenario.parties)), dtype=bool)
-        for j, o in enumerate(self.others):
-            accepts[:, self.space.party_index(o)] = p[:, j] >= 0.5
-        mean = (p * weights[None, :]).sum(axis=1) / weights.sum()
-        return p.prod(axis=1) + 0.5 * passes_rule(self.scenario, accepts) + 0.25 * mean
+        mean = ((0.5 * p + 0.5 * est) * weights[None, :]).sum(axis=1) / weights.sum()
+        return self.pass_probability(p) + ALL_ACCEPT_WEIGHT * p.prod(axis=1) + 0.5 * mean
 
     def nash_estimate(self, rows: np.ndarray) -> np.ndarray:
         """Estimated Nash product of candidate rows as a weighted geometric mean of gains in [0.01, 1].
@@ -305,7 +335,7 @@ class Strategy:
             return self._checked(self.space.deal_at(int(self.rng.choice(near))))
         span = max(self.best - self.threshold, EPS)
         own_share = 0.15 * (1.0 - max(0.0, self.warmth()))
-        score = (self.acceptability(rows) + 0.6 * self.nash_estimate(rows)
+        score = (self.acceptability(rows) + NASH_WEIGHT * self.nash_estimate(rows)
                  + own_share * (self.own[rows] - self.threshold) / span)
         if keep:
             score = score + 0.2 * self._matches(rows, keep)
