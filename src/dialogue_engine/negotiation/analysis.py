@@ -62,8 +62,13 @@ def _num(x: float) -> float | int:
 
 def _best(keys: list[np.ndarray]) -> int:
     """Position of the lexicographically largest key (first key most significant; lowest position on ties)."""
-    order = np.lexsort([np.arange(keys[0].shape[0])[::-1]] + keys[::-1])
-    return int(order[-1])
+    cand = np.arange(keys[0].shape[0])
+    for key in keys:
+        values = key[cand]
+        cand = cand[values == values.max()]
+        if cand.size == 1:
+            break
+    return int(cand[0])
 
 
 def nash_keys(gains: np.ndarray, unanimous: np.ndarray, totals: np.ndarray) -> list[np.ndarray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 _BLOCK = 512
-_CELLS = 4_000_000
+_CELLS = 262_144
 _SPLIT_AT = 4096
 
 
@@ -21,20 +21,24 @@ def _dominated_by(cand: np.ndarray, cand_sum: np.ndarray, by: np.ndarray, by_sum
     out = np.zeros(cand.shape[0], dtype=bool)
     if by.shape[0] == 0 or cand.shape[0] == 0:
         return out
+    cols, by_cols = np.ascontiguousarray(cand.T), np.ascontiguousarray(by.T)
     step = max(1, _CELLS // by.shape[0])
+    tmp = np.empty((min(step, cand.shape[0]), by.shape[0]), dtype=bool)
     for start in range(0, cand.shape[0], step):
-        c = cand[start:start + step]
-        acc = cand_sum[start:start + step, None] < by_sum[None, :]
-        for j in range(cand.shape[1]):
-            acc &= c[:, j, None] <= by[None, :, j]
-        out[start:start + step] = acc.any(axis=1)
+        stop = min(start + step, cand.shape[0])
+        t = tmp[: stop - start]
+        acc = np.less(cand_sum[start:stop, None], by_sum[None, :])
+        for j in range(cols.shape[0]):
+            np.less_equal(cols[j, start:stop, None], by_cols[j][None, :], out=t)
+            acc &= t
+        out[start:stop] = acc.any(axis=1)
     return out
 
 
 def _sfs(values: np.ndarray, sums: np.ndarray) -> np.ndarray:
     """Indexes of the non-dominated rows (sort-filter skyline in blocks)."""
     n = values.shape[0]
-    order = np.lexsort((np.arange(n), -sums))
+    order = np.argsort(-sums, kind="stable")
     v, s = values[order], sums[order]
     rest = np.arange(n)
     kept: list[np.ndarray] = []
@@ -64,11 +68,13 @@ def pareto_indexes(values: np.ndarray) -> np.ndarray:
     if n <= _SPLIT_AT or values.shape[1] < 2:
         return _sfs(values, sums)
     # Pivot: a skyline row with balanced ranks (the max-sum row is always on the skyline).
-    top = np.argsort(-sums, kind="stable")[:256]
+    top = np.argpartition(-sums, 255)[:256] if n > 256 else np.arange(n)
     top_sky = top[_sfs(values[top], sums[top])]
     ranks = (values[top_sky, None, :] >= values[None, top, :]).mean(axis=1)
     pivot = values[top_sky[int(np.argmax(ranks.min(axis=1)))]]
-    bits = (values >= pivot[None, :]).astype(np.int64) @ (1 << np.arange(values.shape[1], dtype=np.int64))
+    bits = (values >= pivot[None, :]) @ (1 << np.arange(values.shape[1], dtype=np.int64))
+    if values.shape[1] <= 15:
+        bits = bits.astype(np.int16)  # small keys: numpy's stable sort is a radix sort
     alive = bits != 0  # rows below the pivot on every column are dominated by it
     order = np.argsort(bits, kind="stable")
     order = order[alive[order]]
