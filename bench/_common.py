@@ -65,6 +65,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]])
 
 
+def machine_note() -> str:
+    """CPU count and load average, printed with every figure (the machine is often shared)."""
+    import os
+
+    try:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "n/a"
+    return f"{os.cpu_count()} CPUs, load average {load}"
+
+
 def source_files() -> list[Path]:
     """The essays in ``../shared/sources`` (exits with a message when the folder is absent)."""
     files = sorted(SOURCES.glob("*.txt"))

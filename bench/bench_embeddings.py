@@ -30,7 +30,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import ensure_src_on_path, table  # noqa: E402
+from _common import machine_note, ensure_src_on_path, table  # noqa: E402
 
 CANDIDATES = ("minilm-int8", "gt-fp32")
 
@@ -136,7 +136,7 @@ def main() -> None:
             rows.append([name, f"{hit5 / len(questions):.3f}", f"{rr / len(questions):.3f}",
                          f"{res['chunks_per_s']:.1f}", f"{res['query_ms_p50']:.1f}", f"{res['load_s']:.1f}",
                          f"{res['model_mb']:.0f}"])
-    print(f"{len(chunks)} chunks, {len(questions)} questions (dense-only retrieval)")
+    print(f"{len(chunks)} chunks, {len(questions)} questions (dense-only retrieval; {machine_note()})")
     print(table(["candidate", "recall@5", "MRR@10", "chunks/s", "query ms p50", "load s", "model MB"], rows))
 
 

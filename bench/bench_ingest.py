@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ensure_src_on_path, source_files, summary_ms, table, time_calls, timer, percentile  # noqa: E402
+from _common import machine_note, ensure_src_on_path, source_files, summary_ms, table, time_calls, timer, percentile  # noqa: E402
 
 ensure_src_on_path()
 
@@ -99,6 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     files = source_files()
+    print(machine_note())
 
     fast, slow, n = ingest_rate(files)
     print(table(
@@ -134,6 +135,7 @@ def main() -> None:
         for row, label in zip(rows, results):
             row.append(f"{percentile(results[label], 95) / dense_p95:.2f}x")
         print(table([f"search, {kb.count()} chunks, k=5", "latency", "p95 vs dense"], rows))
+        print(machine_note())
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, ensure_src_on_path, source_files, table, timer  # noqa: E402
+from _common import machine_note, ROOT, ensure_src_on_path, source_files, table, timer  # noqa: E402
 
 ensure_src_on_path()
 
@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     questions = load_questions()
-    print(f"{len(questions)} questions over {len(source_files())} essays")
+    print(f"{len(questions)} questions over {len(source_files())} essays ({machine_note()})")
     rows = run(ChunkingConfig(), [SearchConfig()], questions, verbose=True)
     print(table(["mode", "recall@5", "MRR@10", "chunks", "ingest"], [r[1:] for r in rows]))
     if not args.sweep:

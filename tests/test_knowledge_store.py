@@ -166,3 +166,15 @@ def test_sha256_mismatch_is_a_clear_error(tmp_path):
     with pytest.raises(KnowledgeError) as info:
         ef.embed(["hello"])
     assert "model.onnx" in str(info.value) and "sha256" in str(info.value)
+
+
+def test_single_path_and_default_instance(docs):
+    from dialogue_engine.config import get_settings
+    from dialogue_engine.knowledge import default_knowledge_base
+
+    kb = default_knowledge_base()
+    assert kb is default_knowledge_base()
+    assert kb.store_dir == get_settings().resolved_store_dir
+    report = kb.ingest(str(docs / "harbour-compact.md"), tags="extra")
+    assert report.added == kb.count() > 0
+    assert all("extra" in c.tags for c in kb.chunks("harbour-compact.md"))

@@ -99,12 +99,14 @@ class KnowledgeBase:
         self, paths: Iterable[str | Path], tags: Iterable[str] = (), progress: Progress | None = None
     ) -> list[tuple[Document, list[Chunk]]]:
         """Read and chunk files without touching the store (raises on the first bad file)."""
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
         files = collect_files(paths)
         names = Counter(f.name for f in files)
         dupes = sorted(n for n, c in names.items() if c > 1)
         if dupes:
             raise KnowledgeError(f"{dupes[0]}: two files share this name; sources are identified by file name")
-        extra = normalize_tags(list(tags))
+        extra = normalize_tags([tags] if isinstance(tags, str) else list(tags))
         loaded = []
         for i, f in enumerate(files):
             if progress:
@@ -128,7 +130,7 @@ class KnowledgeBase:
         store as it was. A changed file's new chunks are added before its stale ones are deleted.
 
         Args:
-            paths: files and folders (folders are searched for .md, .txt, .html, .pdf).
+            paths: files and folders, or one path (folders are searched for .md, .txt, .html, .pdf).
             tags: tags added to every chunk (besides the documents' own front-matter tags).
             prune: also remove sources that are not among the given files.
             progress: optional callback ``(stage, done, total)``.

@@ -107,7 +107,7 @@ def kb_status(as_json: bool = typer.Option(False, "--json", help="Print as JSON.
     from dialogue_engine.knowledge.defaults import default_knowledge_base, index_status
 
     kb = default_knowledge_base()
-    status = index_status(kb)
+    status = index_status()
     info = {
         "store": status["store"],
         "knowledge_dir": status["knowledge_dir"],

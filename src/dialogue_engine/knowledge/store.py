@@ -96,6 +96,7 @@ class StoredChunks:
     ids: list[str]
     texts: list[str]
     metadatas: list[dict[str, Any]]
+    embeddings: np.ndarray | None = None
 
 
 class ChunkStore:
@@ -171,9 +172,16 @@ class ChunkStore:
         if ids:
             self._bump_revision()
 
-    def all_chunks(self) -> StoredChunks:
-        got = self._col.get(include=["documents", "metadatas"])
-        return StoredChunks(list(got["ids"]), list(got["documents"] or []), [m or {} for m in got["metadatas"] or []])
+    def all_chunks(self, embeddings: bool = False) -> StoredChunks:
+        include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
+        got = self._col.get(include=include)
+        vectors = None
+        if embeddings:
+            raw = got.get("embeddings")
+            vectors = np.asarray(raw, dtype=np.float32) if raw is not None and len(raw) else np.zeros((0, 384), np.float32)
+        return StoredChunks(
+            list(got["ids"]), list(got["documents"] or []), [m or {} for m in got["metadatas"] or []], vectors
+        )
 
     def get(self, where: Where | None = None) -> StoredChunks:
         got = self._col.get(where=to_chroma_where(where), include=["documents", "metadatas"])
