@@ -162,3 +162,42 @@ def test_hardliner_never_moves():
     strat = Strategy(s, "alpha", kind=StrategyKind.HARDLINER)
     assert {tuple(strat.propose(t).items()) for t in (0, 0.5, 1)} == {(("A", "A1"), ("B", "B3"))}
     assert not strat.acceptable({"A": "A2", "B": "B3"}, 1.0)  # 80 < 95
+
+
+def test_reservation_estimate_stays_below_what_a_party_asked_for():
+    s = mini()
+    strat = Strategy(s, "alpha")
+    assert strat.opponent.reservation("beta") <= 0.5
+    for deal in ({"A": "A3", "B": "B1"}, {"A": "A2", "B": "B1"}):
+        strat.observe_proposal("beta", deal)
+    space = strat.space
+    asked = space.deals[[space.index_of({"A": "A3", "B": "B1"}), space.index_of({"A": "A2", "B": "B1"})]]
+    assert strat.opponent.reservation("beta") < strat.opponent.estimated_utilities("beta", asked).min()
+
+
+def test_known_support_and_rejection_shift_acceptance():
+    s = mini()
+    strat = Strategy(s, "alpha")
+    liked, disliked = {"A": "A2", "B": "B2"}, {"A": "A1", "B": "B3"}
+    rows = np.array([strat.space.index_of(liked), strat.space.index_of(disliked)])
+    _est, before = strat.accept_probabilities(rows)
+    strat.observe_vote("beta", liked, accepted=True)
+    strat.observe_vote("beta", disliked, accepted=False)
+    _est, after = strat.accept_probabilities(rows)
+    assert after[0, 0] >= 0.8 and after[1, 0] < before[1, 0]
+    # two parties under unanimity: the pass probability is the other's acceptance probability
+    assert np.allclose(strat.pass_probability(after), after[:, 0])
+
+
+def test_cold_bilateral_still_reaches_a_deal_where_both_gain():
+    from dialogue_engine.agents.agent import stances_for
+    from dialogue_engine.agents.solo import persona_for
+    from dialogue_engine.domain import load_scenario
+
+    s = load_scenario(Path(__file__).parent.parent / "scenarios" / "us-russia-quiet-dialogue.yaml")
+    styles = {p.id: persona_for(p).style for p in s.parties}
+    rels = {p.id: stances_for(persona_for(p), s, p.id) for p in s.parties}
+    result = self_play(s, StrategyKind.PERSONA, styles=styles, relationships=rels, seed=0)
+    assert result.deal is not None and result.below_threshold == 0
+    space = DealSpace.from_scenario(s)
+    assert (space.utilities[space.index_of(result.deal)] > space.thresholds).all()
