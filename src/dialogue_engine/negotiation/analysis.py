@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -60,22 +60,34 @@ def _num(x: float) -> float | int:
     return int(round(x)) if abs(x - round(x)) < 1e-9 else round(float(x), 6)
 
 
-def _best(keys: list[np.ndarray]) -> int:
-    """Position of the lexicographically largest key (first key most significant; lowest position on ties)."""
-    cand = np.arange(keys[0].shape[0])
+Key = Callable[[np.ndarray], np.ndarray]
+
+
+def _best(n: int, keys: list[Key]) -> int:
+    """Row (of ``n``) with the lexicographically largest key, lowest row on ties.
+
+    Each key maps an array of candidate rows to their values; it is evaluated only on the rows still
+    tied after the more significant keys.
+    """
+    cand = np.arange(n)
     for key in keys:
-        values = key[cand]
+        values = key(cand)
         cand = cand[values == values.max()]
         if cand.size == 1:
             break
     return int(cand[0])
 
 
-def nash_keys(gains: np.ndarray, unanimous: np.ndarray, totals: np.ndarray) -> list[np.ndarray]:
-    """The Nash ordering keys (most significant first) of rows of ``gains`` (see the module docstring)."""
-    positive = gains > 0
-    logs = np.where(positive, np.log(np.where(positive, gains, 1.0)), 0.0).sum(axis=1)
-    return [unanimous.astype(np.int8), positive.sum(axis=1), logs, totals]
+def nash_keys(gains: np.ndarray, unanimous: np.ndarray, totals: np.ndarray) -> list[Key]:
+    """The Nash ordering keys (most significant first) over rows of ``gains`` (see the module docstring)."""
+
+    def logs(rows: np.ndarray) -> np.ndarray:
+        g = gains[rows]
+        positive = g > 0
+        return np.where(positive, np.log(np.where(positive, g, 1.0)), 0.0).sum(axis=1)
+
+    return [lambda rows: unanimous[rows], lambda rows: (gains[rows] > 0).sum(axis=1), logs,
+            lambda rows: totals[rows]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,14 +193,15 @@ def analyze(scenario_or_space: Scenario | DealSpace) -> Analysis:
     pareto_idx = passable_idx[pareto_indexes(u)]
     totals = u.sum(axis=1)
     gains = u - space.thresholds[None, :]
-    nash = _best(nash_keys(gains, space.unanimous[passable_idx], totals))
-    welfare = _best([totals])
+    n = passable_idx.size
+    nash = _best(n, nash_keys(gains, space.unanimous[passable_idx], totals))
+    welfare = _best(n, [lambda rows: totals[rows]])
     ideal = u.max(axis=0)
     span = ideal - space.thresholds
     counted = span > 1e-12
     if counted.any():
-        norm = gains[:, counted] / span[counted][None, :]
-        ks = _best([norm.min(axis=1), totals])
+        norm_min = (gains[:, counted] / span[counted][None, :]).min(axis=1)
+        ks = _best(n, [lambda rows: norm_min[rows], lambda rows: totals[rows]])
     else:
         ks = welfare
     return Analysis(space, passable_idx, pareto_idx, int(passable_idx[nash]), int(passable_idx[welfare]),
