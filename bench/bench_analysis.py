@@ -19,17 +19,21 @@ import argparse
 import itertools
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from dialogue_engine.domain import Scenario, load_scenario
-from dialogue_engine.negotiation.analysis import analyze
-from dialogue_engine.negotiation.pareto import pareto_indexes
-from dialogue_engine.negotiation.space import DealSpace
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
 
-BASE = Path(__file__).resolve().parent.parent / "src" / "dialogue_engine" / "negotiation" / "data" / "harbour_sport_park.yaml"
+from dialogue_engine.domain import Scenario, load_scenario  # noqa: E402
+from dialogue_engine.negotiation.analysis import analyze  # noqa: E402
+from dialogue_engine.negotiation.pareto import pareto_indexes  # noqa: E402
+from dialogue_engine.negotiation.space import DealSpace  # noqa: E402
+
+BASE = ROOT / "src" / "dialogue_engine" / "negotiation" / "data" / "harbour_sport_park.yaml"
 
 
 def random_scenario(issues: int, options: int, parties: int, seed: int, thresholds: str = "mean") -> Scenario:
