@@ -262,3 +262,18 @@ def test_gini():
     assert gini(np.array([3.0, 3.0, 3.0])) == 0.0
     assert gini(np.array([0.0, 0.0, 0.0, 8.0])) == pytest.approx(0.75)
     assert math.isclose(gini(np.array([1.0, 3.0])), 0.25)
+
+
+def test_too_large_space_is_a_one_line_error():
+    from dialogue_engine.errors import QDError
+    from dialogue_engine.negotiation.space import DealSpaceTooLarge
+
+    issues = [{"id": f"I{k}", "title": f"I{k}", "options": [{"id": f"I{k}o{j}", "label": "x"} for j in range(10)]}
+              for k in range(8)]
+    scores = {i["id"]: {o["id"]: 1.0 for o in i["options"]} for i in issues}
+    s = Scenario.model_validate({"id": "huge", "title": "Huge", "situation": "Too many deals.", "issues": issues,
+                                 "parties": [{"id": "a", "threshold": 0, "scores": scores},
+                                             {"id": "b", "threshold": 0, "scores": scores}]})
+    with pytest.raises(DealSpaceTooLarge) as err:
+        analyze(s)
+    assert isinstance(err.value, QDError) and "100,000,000 possible deals" in str(err.value)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from dialogue_engine.domain.scenario import RuleKind, Scenario
+from dialogue_engine.errors import QDError
 
 Deal = dict[str, str]
+MAX_DEALS = 20_000_000
+
+
+class DealSpaceTooLarge(QDError):
+    """The scenario has more deals than can be enumerated in memory."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,8 +37,16 @@ class DealSpace:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "DealSpace":
-        """Enumerate the whole space (no Python loop per deal)."""
+        """Enumerate the whole space (no Python loop per deal).
+
+        Raises:
+            DealSpaceTooLarge: above ``MAX_DEALS`` deals.
+        """
         sizes = [len(i.options) for i in scenario.issues]
+        n_deals = math.prod(sizes)
+        if n_deals > MAX_DEALS:
+            raise DealSpaceTooLarge(f"scenario {scenario.id}: {n_deals:,} possible deals is more than the "
+                                    f"{MAX_DEALS:,} that can be analysed; use fewer issues or options")
         grids = np.indices(sizes, dtype=np.int32).reshape(len(sizes), -1).T
         n_parties = len(scenario.parties)
         utilities = np.zeros((1, n_parties), dtype=np.float64)
