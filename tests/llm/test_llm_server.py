@@ -31,13 +31,13 @@ PARTY = Scenario.model_validate(
         "situation": "Two states settle port fees.",
         "parties": [
             {"id": "n", "threshold": 57, "private_brief": "Settle quietly if the fee review is kept.",
-             "scores": {"A": {"A1": 23, "A2": 41}}},
+             "scores": {"A": {"A1": 23, "A2": 64}}},
             {"id": "s", "threshold": 30, "scores": {"A": {"A1": 40, "A2": 20}}},
         ],
         "issues": [{"id": "A", "title": "Money", "options": [{"id": "A1", "label": "Low"}, {"id": "A2", "label": "Mid"}]}],
     }
 ).party("n")
-SECRETS = ("57", "23", "41")
+SECRETS = ("57", "23", "64")
 
 
 def resilient(mode: str, **kw) -> ResilientRealizer:
