@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from dialogue_engine.negotiation.analysis import Analysis, analyze
+from dialogue_engine.negotiation.analysis import Analysis
 from dialogue_engine.negotiation.space import Deal, DealSpace
 
 
@@ -88,12 +88,12 @@ def outcome_metrics(space: DealSpace, deal: Deal | None, analysis: Analysis | No
     Args:
         space: the deal space (the scenario as it stood when the outcome was reached).
         deal: a complete deal ``{issue_id: option_id}``, or None for no agreement.
-        analysis: ``analyze(space)`` when already computed.
+        analysis: ``analyze(space)`` when already computed (default: ``space.analysis``, computed once).
 
     Raises:
         KeyError: when the deal misses an issue or names an unknown option.
     """
-    analysis = analysis or analyze(space)
+    analysis = analysis or space.analysis
     ids = space.party_ids
     r = space.thresholds
     if deal is None:

@@ -79,6 +79,13 @@ class DealSpace:
     def unanimous(self) -> np.ndarray:
         return self.accepts.all(axis=1)
 
+    @cached_property
+    def analysis(self):
+        """``analyze(self)``, computed once per space (frontier, Nash, welfare, KS)."""
+        from dialogue_engine.negotiation.analysis import analyze
+
+        return analyze(self)
+
     def party_index(self, party_id: str) -> int:
         return self.party_ids.index(party_id)
 
