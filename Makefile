@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
-WHEELS ?= $(HOME)/.cache/quiet-dialogue/wheels
+WHEELS ?= $(HOME)/.cache/quiet-dialogue/wheels-portable
 # Portable CPU build: a native build uses AMX on CPUs that have it, and AMX tiles fault (SIGSEGV in
 # ggml_backend_amx_mul_mat) inside VMs that do not enable them, e.g. Firecracker.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
@@ -28,7 +28,7 @@ install-llm: $(LLM_STAMP)
 $(LLM_STAMP): $(STAMP)
 	mkdir -p $(WHEELS)
 	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
-		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --no-deps -w $(WHEELS) "llama-cpp-python==0.3.36"
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --no-cache-dir --no-deps -w $(WHEELS) "llama-cpp-python==0.3.36"
 	$(PIP) install --find-links $(WHEELS) -e ".[dev,postgres,llm-local]"
 	touch $(LLM_STAMP)
 
