@@ -26,16 +26,16 @@ def home() -> None:
 pages = {
     "Practice": [
         st.Page(home, title="Home", icon=":material/home:", default=True),
-        st.Page("pages/solo.py", title="Solo dialogue", icon=":material/forum:", url_path="solo"),
+        st.Page("screens/solo.py", title="Solo dialogue", icon=":material/forum:", url_path="solo"),
     ],
     "Exercises": [
-        st.Page("pages/exercise.py", title="Exercise", icon=":material/groups:", url_path="exercise"),
-        st.Page("pages/facilitator.py", title="Facilitator console", icon=":material/tune:", url_path="facilitator"),
-        st.Page("pages/debrief.py", title="Debrief", icon=":material/summarize:", url_path="debrief"),
+        st.Page("screens/exercise.py", title="Exercise", icon=":material/groups:", url_path="exercise"),
+        st.Page("screens/facilitator.py", title="Facilitator console", icon=":material/tune:", url_path="facilitator"),
+        st.Page("screens/debrief.py", title="Debrief", icon=":material/summarize:", url_path="debrief"),
     ],
     "Content": [
-        st.Page("pages/library.py", title="Library", icon=":material/menu_book:", url_path="library"),
-        st.Page("pages/knowledge.py", title="Knowledge", icon=":material/search:", url_path="knowledge"),
+        st.Page("screens/library.py", title="Library", icon=":material/menu_book:", url_path="library"),
+        st.Page("screens/knowledge.py", title="Knowledge", icon=":material/search:", url_path="knowledge"),
     ],
 }
 st.navigation(pages).run()

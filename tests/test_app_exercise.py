@@ -37,7 +37,7 @@ def errors(at: AppTest) -> list[str]:
 
 
 def create_exercise():
-    at = page("pages/exercise.py")
+    at = page("screens/exercise.py")
     at.button(key="ex_create").click().run()
     assert not at.exception and not errors(at), errors(at)
     info = at.session_state["ex_created"]
@@ -48,7 +48,7 @@ def create_exercise():
 
 
 def _join(code: str) -> AppTest:
-    at = page("pages/exercise.py")
+    at = page("screens/exercise.py")
     at.text_input(key="ex_join_code").set_value(code)
     [b for b in at.button if b.label == "Join"][0].click().run()
     assert not at.exception and not errors(at), errors(at)
@@ -56,7 +56,7 @@ def _join(code: str) -> AppTest:
 
 
 def facilitator(code: str) -> AppTest:
-    at = page("pages/facilitator.py")
+    at = page("screens/facilitator.py")
     at.text_input(key="fac_code_input").set_value(code)
     [b for b in at.button if b.label == "Open console"][0].click().run()
     assert not at.exception and not errors(at), errors(at)
@@ -126,7 +126,7 @@ def test_facilitator_console_and_debrief(shared_store):
     assert len(fac.tabs) >= 1 + len(info.seats)
     fac.button(key="fac_end").click().run()
     assert any("Ended" in s.value for s in fac.success)
-    d = page("pages/debrief.py")
+    d = page("screens/debrief.py")
     d.text_input(key="debrief_code_input").set_value(info.facilitator_code)
     [b for b in d.button if b.label == "Open report"][0].click().run()
     assert not d.exception and not errors(d), errors(d)
@@ -138,14 +138,14 @@ def test_facilitator_console_and_debrief(shared_store):
 def test_debrief_refuses_a_seat_code(shared_store):
     _, info = create_exercise()
     seat = next(s for s in info.seats if s.human)
-    d = page("pages/debrief.py")
+    d = page("screens/debrief.py")
     d.text_input(key="debrief_code_input").set_value(seat.code)
     [b for b in d.button if b.label == "Open report"][0].click().run()
     assert errors(d) == ["The report shows every seat's scores: open it with the facilitator code."]
 
 
 def test_wrong_code_shows_one_line(shared_store):
-    at = page("pages/exercise.py")
+    at = page("screens/exercise.py")
     at.text_input(key="ex_join_code").set_value("not-a-real-code")
     [b for b in at.button if b.label == "Join"][0].click().run()
     assert not at.exception

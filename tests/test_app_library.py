@@ -12,7 +12,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def _library() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=30).run()
-    at.switch_page("pages/library.py").run()
+    at.switch_page("screens/library.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -12,7 +12,7 @@ APP = Path(__file__).resolve().parent.parent / "app" / "main.py"
 
 def test_solo_turn_gives_a_cited_reply():
     at = AppTest.from_file(str(APP), default_timeout=120).run()
-    at.switch_page("pages/solo.py").run()
+    at.switch_page("screens/solo.py").run()
     assert not at.exception, at.exception
     at.button(key="solo_start").click().run()
     assert not at.exception, at.exception

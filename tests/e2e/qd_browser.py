@@ -134,8 +134,9 @@ def wait_idle(driver, timeout: float = 30.0) -> None:
 def click_button(driver, label: str, timeout: float = 30.0) -> None:
     from selenium.webdriver.common.by import By
 
-    xpath = f'//button[.//*[normalize-space(text())="{label}"]]'
-    button = wait_for(driver, lambda d: [b for b in d.find_elements(By.XPATH, xpath) if b.is_enabled()], timeout,
+    xpath = (f'//*[((self::button or @role="tab") and normalize-space(.)="{label}")'
+             f' or (self::summary and contains(normalize-space(.), "{label}"))]')
+    button = wait_for(driver, lambda d: [b for b in d.find_elements(By.XPATH, xpath) if b.is_displayed() and b.get_attribute("disabled") is None], timeout,
                       f"button {label!r}")[0]
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
@@ -146,8 +147,10 @@ def type_into(driver, label: str, text: str, submit: bool = True) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    box = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f'input[aria-label="{label}"]'), 30,
-                   f"input {label!r}")[0]
+    box = wait_for(driver, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, f'input[aria-label="{label}"]')
+                                      if e.is_displayed() and e.is_enabled()], 30, f"input {label!r}")[0]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    time.sleep(0.3)
     box.clear()
     box.send_keys(text + (Keys.ENTER if submit else ""))
 
