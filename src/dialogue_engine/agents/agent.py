@@ -11,6 +11,7 @@ from dialogue_engine.agents.grounding import Grounder, Retriever
 from dialogue_engine.agents.guard import check_reply, cited_numbers, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
 from dialogue_engine.agents.realizer import Passage, Realization, Realizer, RealizeRequest
+from dialogue_engine.agents.resilience import ResilientRealizer
 from dialogue_engine.agents.types import (
     Citation,
     Deal,
@@ -257,6 +258,14 @@ class PersonaAgent:
         except KeyError:
             return ""
 
+    def _guard_for(self, passages: list[Passage]):
+        """A guard for the resilient wrapper, so a leaking model reply is regenerated before any fallback."""
+
+        def guard(_request: RealizeRequest, real: Realization) -> str | None:
+            return "; ".join(self._check(real.text, passages)) or None
+
+        return guard
+
     def _check(self, text: str, passages: list[Passage]) -> list[str]:
         return check_reply(text, self.party, passages, public_text=self._public, taboo=self.persona.voice.taboo_words)
 
@@ -266,7 +275,10 @@ class PersonaAgent:
         violations: list[str] = []
         if self.realizer is not self.builtin:
             try:
-                real: Realization = await self.realizer.realize(request)
+                if isinstance(self.realizer, ResilientRealizer):
+                    real: Realization = await self.realizer.realize(request, guard=self._guard_for(passages))
+                else:
+                    real = await self.realizer.realize(request)
                 violations = self._check(real.text, passages)
                 if not violations:
                     return real.text, real.source, real.fallback_reason, []
