@@ -302,3 +302,10 @@ def test_inject_removing_every_option_of_an_issue():
     data["injects"][0]["effects"] = [{"kind": "remove_option", "issue": "B", "option": o} for o in ("B1", "B2", "B3")]
     [msg] = problems_of(yaml.safe_dump(data, sort_keys=False))
     assert "injects[0] (shock).effects: removes every option of issue B" in msg
+
+
+def test_duplicate_yaml_key_is_reported_with_its_line():
+    text = (DATA / "mini_scenario.yaml").read_text().replace(
+        "      B: {B1: 50, B2: 30, B3: 0}\n", "      B: {B1: 50, B2: 30, B3: 0}\n      A: {A1: 1, A2: 1, A3: 1}\n")
+    [msg] = problems_of(text)
+    assert msg == "s.yaml:17: parties[1].scores.A: duplicate key (written twice)"

@@ -64,6 +64,33 @@ def _line_map(text: str) -> dict[tuple, int]:
     return lines
 
 
+def _duplicate_keys(text: str, file: str) -> list[Problem]:
+    """Mapping keys written twice (YAML would silently keep the last one)."""
+    problems: list[Problem] = []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return problems
+
+    def walk(node: Any, field: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                k = str(key.value)
+                where = f"{field}.{k}" if field else k
+                if k in seen:
+                    problems.append(Problem(file, where, "duplicate key (written twice)", key.start_mark.line + 1))
+                seen.add(k)
+                walk(value, where)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{field}[{i}]")
+
+    if root is not None:
+        walk(root, "")
+    return problems
+
+
 _TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]\s()]+)|\([^)]*\)")
 
 
@@ -122,6 +149,9 @@ def parse_model(text: str, model: type[M], file: str) -> M:
         raise DomainError([Problem(file, "", f"invalid YAML: {reason}", line)]) from None
     if not isinstance(data, dict):
         raise DomainError([Problem(file, "", f"expected a mapping of fields at the top, found {type(data).__name__}")])
+    duplicates = _duplicate_keys(text, file)
+    if duplicates:
+        raise DomainError(duplicates)
     try:
         return model.model_validate(data)
     except ValidationError as err:
