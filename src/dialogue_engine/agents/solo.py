@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from dialogue_engine.agents.agent import PersonaAgent
+from dialogue_engine.agents.factory import agent_factory
 from dialogue_engine.agents.grounding import Retriever
 from dialogue_engine.agents.perception import Perception
 from dialogue_engine.agents.realizer import Realizer
@@ -77,8 +77,8 @@ class SoloDialogue:
         self.human_party = human_party
         self.counterpart_party = counterpart_party
         persona = persona or persona_for(scenario.party(counterpart_party))
-        self.agent = PersonaAgent(persona, self.scenario, counterpart_party, retriever=retriever,
-                                  realizer=realizer, seed=seed)
+        self.agent = agent_factory()(persona, self.scenario, counterpart_party, retriever=retriever,
+                                     realizer=realizer, seed=seed)
         self.transcript: list[Line] = []
         self.round = 0
         self.on_table: Deal | None = None

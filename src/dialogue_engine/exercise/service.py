@@ -51,15 +51,10 @@ class ExerciseError(QDError):
 
 
 def default_agent_factory():
-    """``PersonaAgent`` when the agents package provides it, else the stand-in agent."""
-    try:
-        from dialogue_engine.agents.agent import PersonaAgent
-    except ImportError:
-        from dialogue_engine.exercise.testing import stand_in_factory
+    """The settings' agent class: ``PersonaAgent``, or the LLM-deciding agent under ``QD_LLM_DECIDES``."""
+    from dialogue_engine.agents.factory import agent_factory
 
-        logger.warning("agents.agent.PersonaAgent is not available; AI seats use the stand-in agent")
-        return stand_in_factory
-    return PersonaAgent
+    return agent_factory()
 
 
 class ExerciseService:
