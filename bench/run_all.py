@@ -1,0 +1,36 @@
+"""Run every benchmark in turn (``make bench``); each prints its figures beside same-run baselines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHES = [
+    "bench_analysis.py",
+    "bench_retrieval.py",
+    "bench_embeddings.py",
+    "bench_ingest.py",
+    "bench_turn.py",
+    "bench_concurrency.py",
+    "bench_selfplay.py",
+    "bench_tournament.py",
+    "bench_headless.py",
+]
+
+
+def main() -> int:
+    here = Path(__file__).resolve().parent
+    failed = []
+    for name in BENCHES:
+        sys.stdout.write(f"\n=== {name} ===\n")
+        sys.stdout.flush()
+        if subprocess.call([sys.executable, str(here / name)], cwd=here.parent) != 0:
+            failed.append(name)
+    if failed:
+        sys.stdout.write(f"\nfailed: {', '.join(failed)}\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
