@@ -178,3 +178,15 @@ def test_single_path_and_default_instance(docs):
     report = kb.ingest(str(docs / "harbour-compact.md"), tags="extra")
     assert report.added == kb.count() > 0
     assert all("extra" in c.tags for c in kb.chunks("harbour-compact.md"))
+
+
+def test_filtered_dense_matches_chroma_filter(kb, docs):
+    kb.ingest([docs / "harbour-compact.md", docs / "lantern-festival.html"])
+    kb.ingest([docs / "orchard-notes.txt"], tags=["farming"])
+    searcher = kb.searcher
+    state = searcher._lexical_state()
+    query = kb.embedder.embed(["shared costs"])[0]
+    for where in ({"tags": ["farming", "culture"]}, {"source": "harbour-compact.md"}):
+        exact = searcher._dense(state, query, 10, where, searcher._mask(state, where))
+        chroma = [cid for cid, _ in kb.store.query(query, 10, where)]
+        assert exact == chroma

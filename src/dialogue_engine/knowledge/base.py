@@ -235,9 +235,6 @@ class KnowledgeBase:
         """
         if not query or not query.strip():
             raise KnowledgeError("search: the query is empty")
-        if self.store.count() == 0:
-            log.warning("knowledge store %s is empty; run `dialogue-engine ingest PATH` first", self.location)
-            return []
         return self.searcher.search(query, k, where)
 
     def count(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -53,7 +54,7 @@ class _LexicalState:
     index: LexicalIndex
     position: dict[str, int]
     sources: np.ndarray
-    tags: list[frozenset[str]]
+    tag_masks: dict[str, np.ndarray]
 
 
 class HybridSearcher:
@@ -71,12 +72,20 @@ class HybridSearcher:
         self.config = config
         self._lexical: _LexicalState | None = None
         self._lock = threading.Lock()
+        self._checked_at = 0.0
+
+    REVISION_TTL = 1.0
+    """Seconds a revision check stays valid: other processes' writes show within this delay (own writes at once)."""
 
     def invalidate(self) -> None:
         self._lexical = None
 
     def _lexical_state(self) -> _LexicalState:
+        now = time.monotonic()
+        if self._lexical is not None and now - self._checked_at < self.REVISION_TTL:
+            return self._lexical
         revision = self.store.revision()
+        self._checked_at = now
         with self._lock:
             if self._lexical is None or self._lexical.revision != revision:
                 chunks = self.store.all_chunks(embeddings=True)
@@ -84,13 +93,17 @@ class HybridSearcher:
                     lexical_text(str(m.get("title", "")), str(m.get("section", "")), t)
                     for t, m in zip(chunks.texts, chunks.metadatas)
                 ]
+                tag_masks: dict[str, np.ndarray] = {}
+                for i, meta in enumerate(chunks.metadatas):
+                    for tag in meta.get("tags") or ():
+                        tag_masks.setdefault(tag, np.zeros(len(chunks.ids), dtype=bool))[i] = True
                 self._lexical = _LexicalState(
                     revision=revision,
                     chunks=chunks,
                     index=LexicalIndex(texts),
                     position={cid: i for i, cid in enumerate(chunks.ids)},
                     sources=np.array([str(m.get("source", "")) for m in chunks.metadatas], dtype=object),
-                    tags=[frozenset(m.get("tags") or ()) for m in chunks.metadatas],
+                    tag_masks=tag_masks,
                 )
                 log.debug("BM25 index rebuilt over %d chunks", len(chunks.ids))
             return self._lexical
@@ -102,9 +115,13 @@ class HybridSearcher:
         sources = _as_list(where.get("source"))
         if sources:
             mask &= np.isin(state.sources, sources)
-        tags = set(_as_list(where.get("tags")))
+        tags = _as_list(where.get("tags"))
         if tags:
-            mask &= np.array([bool(t & tags) for t in state.tags], dtype=bool)
+            any_tag = np.zeros(len(state.chunks.ids), dtype=bool)
+            for tag in tags:
+                if tag in state.tag_masks:
+                    any_tag |= state.tag_masks[tag]
+            mask &= any_tag
         return mask
 
     def search(self, query: str, k: int = 5, where: Where | None = None) -> list[Hit]:
@@ -112,7 +129,10 @@ class HybridSearcher:
         cfg = self.config
         to_chroma_where(where)  # validates the filter keys
         state = self._lexical_state()
-        if not state.chunks.ids or k <= 0:
+        if not state.chunks.ids:
+            log.warning("knowledge store %s is empty; run `dialogue-engine ingest PATH` first", self.store.location)
+            return []
+        if k <= 0:
             return []
         n = max(cfg.candidates, k)
         fused: dict[str, float] = {}
@@ -137,11 +157,13 @@ class HybridSearcher:
         vectors = state.chunks.embeddings
         if mask is None or vectors is None or len(vectors) != len(state.chunks.ids):
             return [cid for cid, _ in self.store.query(embedding, n, where)]
-        idx = np.flatnonzero(mask)
-        if not len(idx):
+        allowed = int(mask.sum())
+        if not allowed:
             return []
-        sims = vectors[idx] @ embedding
-        top = idx[np.argsort(-sims, kind="stable")[:n]]
+        sims = np.where(mask, vectors @ embedding, -np.inf)
+        n = min(n, allowed)
+        top = np.argpartition(-sims, n - 1)[:n]
+        top = top[np.argsort(-sims[top], kind="stable")]
         return [state.chunks.ids[i] for i in top]
 
     @staticmethod

@@ -138,7 +138,7 @@ class ChunkStore:
     def revision(self) -> str:
         """Changes whenever a writer of this collection (any process) changes its chunks."""
         meta = self._client.get_collection(self.name).metadata or {}
-        return f"{meta.get('revision', '')}:{self.count()}"
+        return str(meta.get("revision", ""))
 
     def _bump_revision(self) -> None:
         self._col.modify(metadata={"revision": uuid.uuid4().hex})
