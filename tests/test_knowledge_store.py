@@ -190,3 +190,12 @@ def test_filtered_dense_matches_chroma_filter(kb, docs):
         exact = searcher._dense(state, query, 10, where, searcher._mask(state, where))
         chroma = [cid for cid, _ in kb.store.query(query, 10, where)]
         assert exact == chroma
+
+
+def test_pdf_and_html_are_searchable(kb, tmp_path):
+    from knowledge_helpers import make_text_pdf
+
+    pdf = make_text_pdf(tmp_path / "ferry-memo.pdf", ["The ferry tariff rises in spring.", "Fishermen object to it."])
+    kb.ingest([pdf, DOCS / "lantern-festival.html"])
+    assert kb.search("ferry ticket prices", k=1)[0].source == "ferry-memo.pdf"
+    assert kb.search("battery lights instead of candles", k=1)[0].source == "lantern-festival.html"
