@@ -15,6 +15,8 @@ import pytest
 from dialogue_engine.config import get_settings
 from knowledge_helpers import DOCS
 
+from procs import stop
+
 pytestmark = pytest.mark.slow
 
 
@@ -50,11 +52,7 @@ def chroma_url(tmp_path):
             pytest.skip("chroma server did not answer within 30 s")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

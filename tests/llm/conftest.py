@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from procs import stop
+
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SERVER_MODULES = ("llama_cpp", "llama_cpp.server", "fastapi", "uvicorn", "sse_starlette", "starlette_context",
                   "pydantic_settings")
@@ -103,12 +105,7 @@ def llama_server(tmp_path_factory) -> LocalServer:
         if proc.poll() is not None:
             pytest.fail(f"llama.cpp server crashed during the tests (exit {proc.returncode}):\n{_tail(log_path)}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
 
 
 @pytest.fixture()

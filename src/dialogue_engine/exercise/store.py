@@ -106,6 +106,20 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+
+def _insert_exercise(record: ExerciseRecord):
+    """The INSERT of an exercise row."""
+    return insert(exercises_table).values(
+        id=record.id,
+        scenario_id=record.scenario_id,
+        title=record.title,
+        mode=record.mode,
+        seed=record.seed,
+        created=record.created,
+        scenario=record.scenario_json,
+        codes=json.dumps(record.codes, sort_keys=True),
+    )
+
 class EventStore:
     """Exercises and their events in one SQL database.
 
@@ -142,18 +156,7 @@ class EventStore:
         """Insert the exercise row and its ``created`` event (seq 1) in one transaction."""
         ev = Event(record.id, 1, record.created, EventKind.CREATED, "system", created_payload)
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(exercises_table).values(
-                    id=record.id,
-                    scenario_id=record.scenario_id,
-                    title=record.title,
-                    mode=record.mode,
-                    seed=record.seed,
-                    created=record.created,
-                    scenario=record.scenario_json,
-                    codes=json.dumps(record.codes, sort_keys=True),
-                )
-            )
+            conn.execute(_insert_exercise(record))
             conn.execute(insert(events_table).values(**_row(ev)))
         return ev
 
@@ -257,18 +260,7 @@ class EventStore:
         """
         try:
             with self.engine.begin() as conn:
-                conn.execute(
-                    insert(exercises_table).values(
-                        id=record.id,
-                        scenario_id=record.scenario_id,
-                        title=record.title,
-                        mode=record.mode,
-                        seed=record.seed,
-                        created=record.created,
-                        scenario=record.scenario_json,
-                        codes=json.dumps(record.codes, sort_keys=True),
-                    )
-                )
+                conn.execute(_insert_exercise(record))
                 rows = [_row(Event(record.id, e.seq, e.ts, e.kind, e.actor, e.payload)) for e in events]
                 if rows:
                     conn.execute(insert(events_table), rows)
