@@ -265,3 +265,17 @@ def _as_realization(text: str):
     from dialogue_engine.agents.realizer import Realization
 
     return Realization(text=text)
+
+
+def test_guard_sees_a_private_number_inside_a_decimal_or_timestamp():
+    from dialogue_engine.agents.guard import check_reply
+    from dialogue_engine.domain.scenario import Scenario
+
+    party = Scenario.model_validate({
+        "id": "t", "title": "T", "situation": "S",
+        "parties": [{"id": "n", "threshold": 57, "scores": {"A": {"A1": 23, "A2": 64}}},
+                    {"id": "s", "threshold": 10, "scores": {"A": {"A1": 40, "A2": 20}}}],
+        "issues": [{"id": "A", "title": "Money", "options": [{"id": "A1", "label": "Low"}, {"id": "A2", "label": "Mid"}]}],
+    }).party("n")
+    assert check_reply("Logged at 22:59:57.186, we propose Mid.", party)
+    assert not check_reply("Since 2023 we have proposed Mid.", party)

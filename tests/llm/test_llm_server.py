@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,7 @@ def assert_robust(out: Realization) -> None:
         assert out.fallback_reason is None
     else:
         assert out.fallback_reason  # the reason is recorded
-    assert not [s for s in SECRETS if s in out.text]
+    assert not [s for s in SECRETS if s in re.findall(r"\d+", out.text)]  # digit runs: "57.186" has 57
 
 
 @pytest.mark.parametrize("mode", ["function_calling", "json_mode"])
@@ -93,7 +94,8 @@ async def test_too_short_timeout_falls_back_with_reason(llm_env):
 async def test_make_realizer_from_env(llm_env):
     pytest.importorskip("dialogue_engine.agents.builtin")
     realizer = make_realizer()
-    assert_robust(await realizer.realize(fakes.sample_request()))
+    # As PersonaAgent calls it: with the seat's leak guard, so a leaking reply is regenerated or replaced.
+    assert_robust(await realizer.realize(fakes.sample_request(), guard=party_guard(PARTY)))
 
 
 def _chat_target() -> tuple[str, str] | None:

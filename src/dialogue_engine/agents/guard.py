@@ -52,8 +52,15 @@ def _ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
 
 
 def _numbers(text: str) -> list[str]:
+    """Numbers in ``text``: each numeric token and, for a decimal, its digit runs ("57.186" -> 57.186, 57, 186)."""
     stripped = _CITATION.sub(" ", text)
-    return [m.group(1).replace(",", "") for m in _NUMBER.finditer(stripped)]
+    out: list[str] = []
+    for m in _NUMBER.finditer(stripped):
+        token = m.group(1).replace(",", "")
+        out.append(token)
+        if "." in token:
+            out.extend(part for part in token.lstrip("-").split(".") if part)
+    return out
 
 
 def _allowed_numbers(passages: Sequence[Passage], public_text: str) -> set[str]:

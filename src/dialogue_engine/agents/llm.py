@@ -75,6 +75,7 @@ def make_chat_model(
                 "set it in the environment or .env, or use QD_LLM=none"
             )
         key = PLACEHOLDER_KEY
+    import httpx
     from langchain_openai import ChatOpenAI
 
     cap = max_tokens or settings.llm_max_tokens
@@ -89,6 +90,12 @@ def make_chat_model(
         max_tokens=cap,
         temperature=temperature,
         extra_body=extra,
+        # Our own async client without a keep-alive pool: langchain's default client is shared process-wide,
+        # and a pooled connection opened in one event loop breaks the next (each app turn and each test
+        # runs its own loop).
+        http_async_client=httpx.AsyncClient(
+            timeout=settings.llm_timeout, limits=httpx.Limits(max_keepalive_connections=0)
+        ),
     )
 
 
