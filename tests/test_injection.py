@@ -279,3 +279,6 @@ def test_guard_sees_a_private_number_inside_a_decimal_or_timestamp():
     }).party("n")
     assert check_reply("Logged at 22:59:57.186, we propose Mid.", party)
     assert not check_reply("Since 2023 we have proposed Mid.", party)
+    # A public decimal is fine as a whole, but does not license its digit run on its own.
+    assert not check_reply("The index stands at 1.57.", party, public_text="index 1.57")
+    assert check_reply("We need 57.", party, public_text="index 1.57")

@@ -52,15 +52,20 @@ def _ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
 
 
 def _numbers(text: str) -> list[str]:
-    """Numbers in ``text``: each numeric token and, for a decimal, its digit runs ("57.186" -> 57.186, 57, 186)."""
+    """Numeric tokens in ``text`` (citation markers left out)."""
     stripped = _CITATION.sub(" ", text)
-    out: list[str] = []
-    for m in _NUMBER.finditer(stripped):
-        token = m.group(1).replace(",", "")
-        out.append(token)
-        if "." in token:
-            out.extend(part for part in token.lstrip("-").split(".") if part)
-    return out
+    return [m.group(1).replace(",", "") for m in _NUMBER.finditer(stripped)]
+
+
+def _leaked_numbers(text: str, private: set[str], allowed: set[str]) -> set[str]:
+    """Private numbers in ``text``: a token not in the public material, or a digit run of one ("57.186" has 57)."""
+    leaked: set[str] = set()
+    for token in _numbers(text):
+        if token in allowed:
+            continue
+        runs = {part for part in token.lstrip("-").split(".") if part} if "." in token else set()
+        leaked |= ({token} | runs) & private
+    return leaked
 
 
 def _allowed_numbers(passages: Sequence[Passage], public_text: str) -> set[str]:
@@ -87,7 +92,7 @@ def check_reply(text: str, party: Party, passages: Sequence[Passage] = (), *, pu
     if not text or not text.strip():
         return ["empty reply"]
     allowed = _allowed_numbers(passages, public_text)
-    leaked = sorted({n for n in _numbers(text) if n in private_numbers(party) and n not in allowed})
+    leaked = sorted(_leaked_numbers(text, private_numbers(party), allowed))
     if leaked:
         problems.append(f"private number(s) in the text: {', '.join(leaked)}")
     if _SCORE_TALK.search(text):
