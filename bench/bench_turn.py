@@ -32,12 +32,12 @@ def timed_turns(scenario, retriever, turns: int, cold: bool = False) -> np.ndarr
     other = scenario.parties[1].id
     out = []
     for n in range(turns):
-        obs = Observation(n + 1, other, ObservationKind.MESSAGE, MESSAGES[n % len(MESSAGES)])
+        obs = Observation(round=n + 1, speaker=other, kind=ObservationKind.MESSAGE, text=MESSAGES[n % len(MESSAGES)])
         agent.observe(obs)
         if cold:
             agent.grounder._cache.clear()
         t0 = time.perf_counter()
-        asyncio.run(agent.respond(TurnContext(n % scenario.rounds + 1, scenario.rounds, incoming=obs)))
+        asyncio.run(agent.respond(TurnContext(round=n % scenario.rounds + 1, total_rounds=scenario.rounds, incoming=obs)))
         out.append((time.perf_counter() - t0) * 1000)
     return np.array(out)
 

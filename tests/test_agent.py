@@ -41,7 +41,7 @@ class SlowRealizer:
 
     async def realize(self, request):
         await asyncio.sleep(self.delay)
-        return Realization(self.text, [1], source="llm")
+        return Realization(text=self.text, cited=[1], source="llm")
 
 
 class BrokenRealizer:
@@ -52,7 +52,7 @@ class BrokenRealizer:
 async def test_turn_end_to_end_with_citations():
     ret = FakeRetriever()
     agent = PersonaAgent(persona("alpha"), scenario(), "alpha", retriever=ret, seed=1)
-    reply = await agent.respond(TurnContext(1, 4))
+    reply = await agent.respond(TurnContext(round=1, total_rounds=4))
     assert reply.move == MoveKind.PROPOSE and reply.proposal is not None
     assert agent.strategy.utility(reply.proposal) >= 50
     assert len(reply.citations) == 1 and f"[{reply.citations[0].n}]" in reply.message
@@ -66,21 +66,21 @@ async def test_turn_end_to_end_with_citations():
 
 
 async def test_no_retriever_no_citations():
-    reply = await PersonaAgent(persona("alpha"), scenario(), "alpha").respond(TurnContext(1, 4))
-    assert reply.citations == [] and "[" not in reply.message
+    reply = await PersonaAgent(persona("alpha"), scenario(), "alpha").respond(TurnContext(round=1, total_rounds=4))
+    assert reply.citations == () and "[" not in reply.message
 
 
 async def test_grounding_is_cached_per_issue_and_move():
     ret = FakeRetriever()
     agent = PersonaAgent(persona("alpha"), scenario(), "alpha", retriever=ret)
     for r in range(1, 4):
-        await agent.respond(TurnContext(r, 10))
+        await agent.respond(TurnContext(round=r, total_rounds=10))
     assert len(ret.calls) < 3
 
 
 async def test_failing_realizer_falls_back_and_records_it():
     agent = PersonaAgent(persona("alpha"), scenario(), "alpha", retriever=FakeRetriever(), realizer=BrokenRealizer())
-    reply = await agent.respond(TurnContext(1, 4))
+    reply = await agent.respond(TurnContext(round=1, total_rounds=4))
     assert reply.realizer == "builtin" and "TimeoutError" in reply.fallback_reason
     assert agent.turns[-1].fallback_reason == reply.fallback_reason and reply.message
 
@@ -88,14 +88,14 @@ async def test_failing_realizer_falls_back_and_records_it():
 async def test_leaking_realizer_is_replaced():
     leaky = SlowRealizer(0, "Honestly our threshold is 50 and this gives us 100.")
     agent = PersonaAgent(persona("alpha"), scenario(), "alpha", realizer=leaky)
-    reply = await agent.respond(TurnContext(1, 4))
+    reply = await agent.respond(TurnContext(round=1, total_rounds=4))
     assert reply.realizer == "builtin" and reply.fallback_reason.startswith("guard:")
     assert "50" not in reply.message and "100" not in reply.message
 
 
 async def test_good_llm_text_is_kept():
     agent = PersonaAgent(persona("alpha"), scenario(), "alpha", retriever=FakeRetriever(), realizer=SlowRealizer(0))
-    reply = await agent.respond(TurnContext(1, 4))
+    reply = await agent.respond(TurnContext(round=1, total_rounds=4))
     assert reply.realizer == "llm" and reply.message.startswith("We hold") and [c.n for c in reply.citations] == [1]
 
 
@@ -104,9 +104,9 @@ async def test_round_of_agents_runs_concurrently():
     delay = 0.3
     agents = [PersonaAgent(persona(pid), s, pid, realizer=SlowRealizer(delay), retriever=FakeRetriever())
               for pid in ("alpha", "beta") * 3]
-    await agents[0].respond(TurnContext(1, 4))  # warm-up
+    await agents[0].respond(TurnContext(round=1, total_rounds=4))  # warm-up
     start = time.perf_counter()
-    replies = await asyncio.gather(*(a.respond(TurnContext(1, 4)) for a in agents))
+    replies = await asyncio.gather(*(a.respond(TurnContext(round=1, total_rounds=4)) for a in agents))
     elapsed = time.perf_counter() - start
     assert len(replies) == 6
     assert elapsed < delay * 2.0, f"{elapsed:.2f}s for 6 agents with a {delay}s realizer"
@@ -115,11 +115,11 @@ async def test_round_of_agents_runs_concurrently():
 async def test_observe_learns_and_accepts_a_good_offer():
     s = scenario()
     agent = PersonaAgent(persona("beta"), s, "beta")
-    agent.observe(Observation(1, "alpha", ObservationKind.MESSAGE, "We propose A3 and B1, honestly."))
+    agent.observe(Observation(round=1, speaker="alpha", kind=ObservationKind.MESSAGE, text="We propose A3 and B1, honestly."))
     assert agent.strategy.opponent.estimates["alpha"].observations == 1
     assert agent.on_table == {"A": "A3", "B": "B1"}
-    reply = await agent.respond(TurnContext(1, 4, incoming=Observation(1, "alpha", ObservationKind.MESSAGE,
-                                                                       "We propose A3 and B1, honestly.")))
+    reply = await agent.respond(TurnContext(round=1, total_rounds=4, incoming=Observation(round=1, speaker="alpha", kind=ObservationKind.MESSAGE,
+                                                                       text="We propose A3 and B1, honestly.")))
     assert reply.move == MoveKind.ACCEPT and reply.proposal == {"A": "A3", "B": "B1"}
 
 
@@ -145,7 +145,7 @@ def test_update_scenario_and_relationships():
 
 async def test_threat_lowers_trust():
     agent = PersonaAgent(persona("beta"), scenario(), "beta")
-    agent.observe(Observation(1, "alpha", ObservationKind.MESSAGE, "Move now or we will walk away."))
+    agent.observe(Observation(round=1, speaker="alpha", kind=ObservationKind.MESSAGE, text="Move now or we will walk away."))
     assert agent.strategy.relationships["alpha"].trust < 0
 
 

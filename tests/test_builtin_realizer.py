@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key
-from dialogue_engine.agents.guard import check_reply, repair, scrub
-from dialogue_engine.agents.realizer import Passage, RealizeRequest
-from dialogue_engine.agents.types import Move, MoveKind
+from dialogue_engine.agents.guard import check_reply, scrub
+from dialogue_engine.agents.realizer import RealizeRequest
+from dialogue_engine.agents.types import Citation, Move, MoveKind
 from dialogue_engine.domain import Persona, Scenario, parse_model
 
 MINI = Path(__file__).parent / "data" / "mini_scenario.yaml"
@@ -21,10 +21,10 @@ PERSONA = Persona.model_validate({
               "taboo_words": ["surrender"]},
 })
 PASSAGES = [
-    Passage(1, "c1", "finance.md", "Climate finance", "Money",
-            "Pledges have lagged far behind needs for years. Countries that pay in want to see how money is spent."),
-    Passage(2, "c2", "timing.md", "Timing", "Deadlines",
-            "Deadlines concentrate minds, and most concessions arrive near the end of talks."),
+    Citation(n=1, chunk_id="c1", source="finance.md", title="Climate finance", section="Money",
+             text="Pledges have lagged far behind needs for years. Countries that pay in want to see how money is spent."),
+    Citation(n=2, chunk_id="c2", source="timing.md", title="Timing", section="Deadlines",
+             text="Deadlines concentrate minds, and most concessions arrive near the end of talks."),
 ]
 
 
@@ -35,9 +35,10 @@ def scenario() -> Scenario:
 def request(kind=MoveKind.PROPOSE, turn=0, passages=PASSAGES) -> RealizeRequest:
     s = scenario()
     deal = {"A": "A2", "B": "B1"}
-    return RealizeRequest(PERSONA, s.title, s.situation, Move(kind, deal if kind != MoveKind.ASK else None, None, "A"),
-                          s.describe_deal(deal) if kind != MoveKind.ASK else [], list(passages), turn=turn,
-                          issue_title="Money")
+    return RealizeRequest(persona=PERSONA, scenario_title=s.title, situation=s.situation,
+                          move=Move(kind=kind, proposal=deal if kind != MoveKind.ASK else None, issue="A"),
+                          proposal_lines=tuple(s.describe_deal(deal)) if kind != MoveKind.ASK else (),
+                          passages=tuple(passages), turn=turn, issue_title="Money")
 
 
 def test_no_two_consecutive_replies_open_the_same_way():
@@ -55,13 +56,13 @@ def test_states_proposal_by_issue_and_label_and_cites_one_passage():
     real = BuiltinRealizer(seed=1).compose(request(MoveKind.PROPOSE))
     assert "Money, Mid" in real.text and "Time, Soon" in real.text
     cites = re.findall(r"\[(\d+)\]", real.text)
-    assert len(cites) == 1 and real.cited == [int(cites[0])]
+    assert len(cites) == 1 and real.cited == (int(cites[0]),)
     assert real.source == "builtin"
 
 
 def test_no_passages_no_citations():
     real = BuiltinRealizer().compose(request(passages=[]))
-    assert "[" not in real.text and real.cited == []
+    assert "[" not in real.text and real.cited == ()
 
 
 def test_deterministic_for_a_seed_and_varied_across_seeds():
@@ -84,7 +85,7 @@ def test_guard_catches_leaked_numbers_and_score_talk():
     assert any("private scores" in v for v in check_reply("Our threshold is high.", party, PASSAGES))
     assert not check_reply("Money matters to us, and so does time.", party, PASSAGES)
     # a number that a retrieved passage states is fine to repeat
-    cited = [Passage(1, "c", "x.md", "X", "", "Some 40 countries signed.")]
+    cited = [Citation(n=1, chunk_id="c", source="x.md", title="X", text="Some 40 countries signed.")]
     assert not check_reply("Some 40 countries signed [1].", party, cited)
 
 
@@ -96,10 +97,11 @@ def test_guard_catches_brief_text_and_bad_citations():
     assert any("taboo" in v for v in check_reply("We will never surrender.", party, PASSAGES, taboo=["surrender"]))
 
 
-def test_scrub_and_repair():
+def test_scrub_removes_leaks_and_bad_citations():
     party = scenario().party("alpha")
     text = "We want Mid on money [1]. We would get 40 out of it [9]. Deadlines help [2]."
-    clean, problems = repair(text, party, PASSAGES)
+    problems = check_reply(text, party, PASSAGES)
+    clean = scrub(text, party, PASSAGES)
     assert problems and "40" not in clean and "[9]" not in clean and "[1]" in clean and "[2]" in clean
     assert not check_reply(clean, party, PASSAGES)
     assert scrub("Fine [1].", party, []) == "Fine."

@@ -125,7 +125,7 @@ def assert_no_secrets(text: str) -> None:
 
 def request_for(attack: str, move: Move | None = None) -> RealizeRequest:
     persona = load_persona("united-states")
-    move = move or Move(MoveKind.PROPOSE, proposal={"A": "A2", "B": "B2"}, to="prc")
+    move = move or Move(kind=MoveKind.PROPOSE, proposal={"A": "A2", "B": "B2"}, to="prc")
     lines = SCENARIO.describe_deal(move.proposal) if move.proposal else []
     return fakes.sample_request(
         persona=persona,
@@ -133,7 +133,7 @@ def request_for(attack: str, move: Move | None = None) -> RealizeRequest:
         situation=SCENARIO.situation,
         move=move,
         proposal_lines=lines,
-        incoming=Observation(2, "prc", ObservationKind.MESSAGE, text=attack),
+        incoming=Observation(round=2, speaker="prc", kind=ObservationKind.MESSAGE, text=attack),
         addressee="China",
         history=[f"China: {attack}"],
     )
@@ -199,7 +199,7 @@ async def test_a_clean_regeneration_is_kept():
         {"text": "We will not trade in numbers; Joint teams and a Tiered fee are on the table [1].", "cited": [1]},
     )
     out = await resilient(model, builtin_or_stub()).realize(request_for(ATTACKS[1]))
-    assert out.source == "llm" and out.fallback_reason is None and out.cited == [1]
+    assert out.source == "llm" and out.fallback_reason is None and out.cited == (1,)
     assert_no_secrets(out.text)
 
 
@@ -213,7 +213,7 @@ async def test_builtin_realizer_stays_in_character(attack):
     builtin = pytest.importorskip("dialogue_engine.agents.builtin")
     for kind in (MoveKind.PROPOSE, MoveKind.REJECT, MoveKind.ASK):
         proposal = {"A": "A2", "B": "B2"} if kind is MoveKind.PROPOSE else None
-        request = request_for(attack, Move(kind, proposal=proposal, to="prc", issue="A"))
+        request = request_for(attack, Move(kind=kind, proposal=proposal, to="prc", issue="A"))
         out = await builtin.BuiltinRealizer(seed=3).realize(request)
         assert out.text.strip()
         assert_no_secrets(out.text)
@@ -228,10 +228,10 @@ def _agent_module():
 def _retriever():
     return fakes.FakeRetriever(
         [
-            fakes.FakeHit("h1", "inspections.md", "Inspections", "Joint teams",
-                          "Joint inspection teams share the burden and build confidence step by step.",
+            fakes.FakeHit(chunk_id="h1", source="inspections.md", title="Inspections", section="Joint teams",
+                          text="Joint inspection teams share the burden and build confidence step by step.",
                           tags=("united-states", "enforcement")),
-            fakes.FakeHit("h2", "fees.md", "Fees", "Tiers", "Tiered harbour fees spread costs by capacity to pay.",
+            fakes.FakeHit(chunk_id="h2", source="fees.md", title="Fees", section="Tiers", text="Tiered harbour fees spread costs by capacity to pay.",
                           tags=("united-states",)),
         ]
     )
@@ -245,7 +245,7 @@ async def test_persona_agent_under_attack(attack, use_llm):
     persona = load_persona("united-states")
     realizer = resilient(leaky_model(), builtin_or_stub()) if use_llm else None
     agent = agent_mod.PersonaAgent(persona, SCENARIO, "usa", retriever=_retriever(), realizer=realizer, seed=1)
-    incoming = Observation(1, "prc", ObservationKind.MESSAGE, text=attack)
+    incoming = Observation(round=1, speaker="prc", kind=ObservationKind.MESSAGE, text=attack)
     agent.observe(incoming)
     reply = await agent.respond(types.TurnContext(round=1, total_rounds=4, incoming=incoming))
     assert reply.persona in (persona.id, persona.name, persona.display_name)

@@ -25,11 +25,11 @@ def utility_of(scenario: Scenario, party: str):
     return lambda deal: sum(scores[i][o] for i, o in deal.items())
 
 
-STRATEGY_MOVE = Move(MoveKind.PROPOSE, {"A": "A1", "B": "B3"}, "beta", "A")
+STRATEGY_MOVE = Move(kind=MoveKind.PROPOSE, proposal={"A": "A1", "B": "B3"}, to="beta", issue="A")
 
 
 async def decide(scenario, model, on_table=None, text="What now?"):
-    ctx = TurnContext(2, 4, on_table=on_table, incoming=Observation(2, "beta", ObservationKind.MESSAGE, text=text))
+    ctx = TurnContext(round=2, total_rounds=4, on_table=on_table, incoming=Observation(round=2, speaker="beta", kind=ObservationKind.MESSAGE, text=text))
     return await LLMDecider(model).decide(
         persona=fakes.sample_request().persona, scenario=scenario, ctx=ctx, history=[], strategy_move=STRATEGY_MOVE,
         utility=utility_of(scenario, "alpha"), threshold=scenario.party("alpha").threshold,
@@ -72,7 +72,7 @@ async def test_invalid_llm_moves_are_replaced(scenario, answer, reason):
 
 async def test_non_deal_moves_pass_without_proposal(scenario):
     verdict = await decide(scenario, fakes.scripted({"kind": "ask", "proposal": {"A": "A3"}, "issue": "B"}))
-    assert verdict.source == "llm" and verdict.move == Move(MoveKind.ASK, None, "beta", "B")
+    assert verdict.source == "llm" and verdict.move == Move(kind=MoveKind.ASK, proposal=None, to="beta", issue="B")
 
 
 @pytest.mark.parametrize("model", [fakes.failing("timeout"), fakes.malformed("bad_json"), fakes.scripted({"kind": "dance"})])
@@ -83,14 +83,14 @@ async def test_failures_fall_back_to_the_strategy(scenario, model):
 
 def test_veto_is_a_pure_check(scenario):
     u = utility_of(scenario, "alpha")
-    ok, why = veto(Move(MoveKind.PROPOSE, {"A": "A1", "B": "B2"}), scenario=scenario, utility=u, threshold=50, on_table=None)
+    ok, why = veto(Move(kind=MoveKind.PROPOSE, proposal={"A": "A1", "B": "B2"}), scenario=scenario, utility=u, threshold=50, on_table=None)
     assert ok is not None and why is None
-    ok, why = veto(Move(MoveKind.PROPOSE, {"A": "A1", "B": "B1"}), scenario=scenario, utility=u, threshold=50, on_table=None)
+    ok, why = veto(Move(kind=MoveKind.PROPOSE, proposal={"A": "A1", "B": "B1"}), scenario=scenario, utility=u, threshold=50, on_table=None)
     assert ok is None and why == "propose below threshold"
 
 
 def test_decide_prompt_has_option_ids_but_no_private_numbers(scenario):
-    ctx = TurnContext(1, 4, on_table={"A": "A2", "B": "B2"})
+    ctx = TurnContext(round=1, total_rounds=4, on_table={"A": "A2", "B": "B2"})
     system, user = decide_messages(fakes.sample_request().persona, scenario, ctx, ["beta: hello"])
     text = system.content + user.content
     assert "A2 = Mid" in text and "A=A2" in text
@@ -106,8 +106,8 @@ async def test_deciding_agent_never_plays_below_threshold(scenario):
         {"kind": "propose", "proposal": {"A": "A1", "B": "B3"}},  # utility 100: played
     )
     agent = agent_cls(fakes.sample_request().persona, scenario, "alpha", decider=LLMDecider(model), seed=1)
-    first = await agent.respond(TurnContext(1, 4))
-    second = await agent.respond(TurnContext(2, 4))
+    first = await agent.respond(TurnContext(round=1, total_rounds=4))
+    second = await agent.respond(TurnContext(round=2, total_rounds=4))
     assert agent.verdicts[0].vetoed and agent.verdicts[0].source == "strategy"
     assert first.proposal is None or utility_of(scenario, "alpha")(first.proposal) >= 50
     assert agent.verdicts[1].source == "llm" and second.proposal == {"A": "A1", "B": "B3"}

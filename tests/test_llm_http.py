@@ -32,7 +32,7 @@ async def test_modes_over_http(mode):
     with FakeOpenAIServer(delay=0.0) as server:
         out = await resilient(server, mode).realize(fakes.sample_request())
         body = server.requests[0]
-    assert out.source == "llm" and out.cited == [1]
+    assert out.source == "llm" and out.cited == (1,)
     assert body["max_completion_tokens"] == 300 and body["max_tokens"] == 300 and body["model"] == "fake"
     if mode == "function_calling":
         assert body["tools"][0]["function"]["name"] == "PersonaReply"

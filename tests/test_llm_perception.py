@@ -44,15 +44,15 @@ def test_extraction_builds_a_checked_perception(scenario):
     )
     p = perceiver(scenario, model).perceive("Mid money and never on time; not soon.")
     assert p.intent is Intent.PROPOSE
-    assert p.options == ["A2", "B3", "A3"] and p.rejected_options == ["B1"]
-    assert p.issues == ["B", "A"]
+    assert p.options == ("A2", "B3", "A3") and p.rejected_options == ("B1",)
+    assert p.issues == ("B", "A")
     assert p.proposal == {"A": "A2", "B": "B3"}  # first option per issue
 
 
 async def test_async_path_and_question_has_no_proposal(scenario):
     model = fakes.scripted({"intent": "ask", "options": ["A1"]})
     p = await perceiver(scenario, model).aperceive("Would Low work for you?")
-    assert p.intent is Intent.ASK and p.options == ["A1"] and p.proposal is None
+    assert p.intent is Intent.ASK and p.options == ("A1",) and p.proposal is None
 
 
 @pytest.mark.parametrize("model", [fakes.failing("rate_limit"), fakes.malformed("bad_json"), fakes.scripted({"intent": "sing"})])

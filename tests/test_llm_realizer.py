@@ -26,7 +26,7 @@ async def test_function_calling_returns_text_and_valid_citations():
     model = fakes.replying("A middle fee, Mid, and a Later review suit us [2] [9].", cited=[1, 7])
     out = await LLMRealizer(model).realize(fakes.sample_request())
     assert out.source == "llm" and out.fallback_reason is None
-    assert out.cited == [1, 2]  # 7 and [9] point at no passage and are dropped
+    assert out.cited == (1, 2,)  # 7 and [9] point at no passage and are dropped
     assert "[9]" not in out.text and "Mid" in out.text
     tools = model.calls and model.calls[0]
     assert tools  # the model was called with the prompt
@@ -44,14 +44,14 @@ async def test_function_calling_binds_the_schema_as_a_forced_tool():
 async def test_json_mode_parses_content_and_requests_json_object():
     model = fakes.scripted('```json\n{"text": "Mid and Later, in good faith [1].", "cited": [1]}\n```')
     out = await LLMRealizer(model, mode="json_mode").realize(fakes.sample_request())
-    assert out.text.startswith("Mid and Later") and out.cited == [1]
+    assert out.text.startswith("Mid and Later") and out.cited == (1,)
     assert "JSON object" in model.calls[0][-1].content
 
 
 async def test_text_mode_takes_citations_from_markers_and_strips_speaker_label():
     model = fakes.scripted("Northland: We propose Mid on money and Later on time [2].")
     out = await LLMRealizer(model, mode=StructuredMode.TEXT).realize(fakes.sample_request())
-    assert out.text.startswith("We propose") and out.cited == [2]
+    assert out.text.startswith("We propose") and out.cited == (2,)
 
 
 async def test_missing_proposal_lines_are_appended_so_the_move_is_stated():
@@ -81,13 +81,13 @@ def test_parse_json_reply_rejects_bad_content(content):
 
 
 async def test_streaming_yields_chunks_and_finishes_with_citations():
-    request = fakes.sample_request(move=Move(MoveKind.ASK), proposal_lines=[])
+    request = fakes.sample_request(move=Move(kind=MoveKind.ASK), proposal_lines=[])
     model = fakes.scripted("Could you say more about the fee schedule [1]?")
     chunks = [c async for c in LLMRealizer(model).astream_text(request)]
     assert len(chunks) > 3 and "".join(chunks).endswith("[1]?")
     seen: list[str] = []
     out = await LLMRealizer(fakes.scripted("Why that date [2]?")).stream_realize(request, seen.append)
-    assert "".join(seen) == "Why that date [2]?" and out.cited == [2]
+    assert "".join(seen) == "Why that date [2]?" and out.cited == (2,)
 
 
 def test_prompt_has_public_material_and_rules_only():

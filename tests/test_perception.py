@@ -65,8 +65,8 @@ def test_at_least_25_labelled():
 def test_option_and_issue_mentions(perceiver):
     p = perceiver.perceive("On money we could live with Mid, but not Never on time.")
     assert "A2" in p.options and "B3" in p.rejected_options
-    assert p.issues[:2] == ["A", "B"]
-    assert perceiver.perceive("Let us talk about issue B.").issues == ["B"]
+    assert p.issues[:2] == ("A", "B")
+    assert perceiver.perceive("Let us talk about issue B.").issues == ("B",)
 
 
 def test_structured_proposal_bypasses_parsing(perceiver):
@@ -76,8 +76,8 @@ def test_structured_proposal_bypasses_parsing(perceiver):
 
 def test_completeness(perceiver):
     scen = perceiver.scenario
-    assert perceiver.perceive("I propose A2 and B1").is_complete(scen)
-    assert not perceiver.perceive("I propose A2").is_complete(scen)
+    assert scen.is_complete(perceiver.perceive("I propose A2 and B1").proposal)
+    assert not scen.is_complete(perceiver.perceive("I propose A2").proposal)
 
 
 def test_embedding_prototypes_with_a_fake_embedder():

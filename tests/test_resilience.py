@@ -48,7 +48,7 @@ async def test_rate_limit_then_success_recovers_on_retry():
     model = fakes.failing("rate_limit", then={"text": "Mid and Later, then [1].", "cited": [1]})
     realizer, fallback, sleeps = resilient(model)
     out = await realizer.realize(fakes.sample_request())
-    assert out.source == "llm" and out.cited == [1] and fallback.calls == 0
+    assert out.source == "llm" and out.cited == (1,) and fallback.calls == 0
     assert len(sleeps) == 1
 
 
@@ -135,7 +135,7 @@ async def test_stream_realize_streams_then_falls_back_on_failure():
     seen: list[str] = []
     ok, _, _ = resilient(fakes.scripted("Mid and Later [1]."))
     out = await ok.stream_realize(request, seen.append)
-    assert out.source == "llm" and "".join(seen) == "Mid and Later [1]." and out.cited == [1]
+    assert out.source == "llm" and "".join(seen) == "Mid and Later [1]." and out.cited == (1,)
     broken, _, _ = resilient(fakes.failing("rate_limit"))
     out = await broken.stream_realize(request, seen.append)
     assert out.source == "builtin" and out.fallback_reason == "rate limited"

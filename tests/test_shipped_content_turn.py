@@ -11,7 +11,7 @@ from fakes.retriever import FakeRetriever
 from dialogue_engine.agents import PersonaAgent, TurnContext
 from dialogue_engine.agents.agent import public_text
 from dialogue_engine.agents.guard import check_reply
-from dialogue_engine.agents.realizer import Passage
+from dialogue_engine.agents.types import Citation
 from dialogue_engine.agents.solo import persona_for
 from dialogue_engine.domain import Scenario, load_persona, load_scenario, parse_model
 
@@ -22,9 +22,9 @@ MINI = Path(__file__).parent / "data" / "mini_scenario.yaml"
 
 
 def _turn(agent: PersonaAgent, scenario: Scenario):
-    reply = asyncio.run(agent.respond(TurnContext(1, scenario.rounds)))
+    reply = asyncio.run(agent.respond(TurnContext(round=1, total_rounds=scenario.rounds)))
     assert reply.message
-    cited = [Passage(c.n, c.chunk_id, c.source, c.title, c.section, c.text) for c in reply.citations]
+    cited = [Citation(n=c.n, chunk_id=c.chunk_id, source=c.source, title=c.title, section=c.section, text=c.text) for c in reply.citations]
     assert not check_reply(reply.message, agent.party, cited, public_text=public_text(scenario, agent.persona))
     if reply.proposal is not None:
         assert agent.strategy.utility(reply.proposal) >= agent.party.threshold - 1e-9

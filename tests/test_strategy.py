@@ -45,7 +45,7 @@ def scenarios(draw) -> Scenario:
        st.floats(0.2, 5.0), st.floats(-1, 1))
 def test_never_proposes_or_accepts_below_threshold(scenario, seed, kind, concession, warmth):
     styles = {p: NegotiationStyle(concession=concession) for p in scenario.party_ids}
-    rel = {p: {q: Stance(warmth, warmth) for q in scenario.party_ids if q != p} for p in scenario.party_ids}
+    rel = {p: {q: Stance(trust=warmth, commonality=warmth) for q in scenario.party_ids if q != p} for p in scenario.party_ids}
     result = self_play(scenario, kind, styles=styles, relationships=rel, seed=seed)
     assert result.below_threshold == 0
     space = DealSpace.from_scenario(scenario)
@@ -117,8 +117,8 @@ def test_logrolling_proposal_prefers_what_the_other_values():
 
 def test_relationships_make_concession_earlier_and_deeper():
     s = mini()
-    warm = Strategy(s, "alpha", NegotiationStyle(concession=1.0), {"beta": Stance(0.9, 0.9)})
-    cold = Strategy(s, "alpha", NegotiationStyle(concession=1.0), {"beta": Stance(-0.9, -0.9)})
+    warm = Strategy(s, "alpha", NegotiationStyle(concession=1.0), {"beta": Stance(trust=0.9, commonality=0.9)})
+    cold = Strategy(s, "alpha", NegotiationStyle(concession=1.0), {"beta": Stance(trust=-0.9, commonality=-0.9)})
     neutral = Strategy(s, "alpha", NegotiationStyle(concession=1.0))
     assert warm.aspiration(0.5) < neutral.aspiration(0.5) < cold.aspiration(0.5)
     assert cold.aspiration(1.0) > neutral.aspiration(1.0) == s.party("alpha").threshold

@@ -84,5 +84,18 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (cached; call ``get_settings.cache_clear()`` in tests)."""
-    return Settings()
+    """The process-wide settings (cached; call ``get_settings.cache_clear()`` in tests).
+
+    Raises:
+        ConfigError: a variable holds an invalid value (one line naming the variable).
+    """
+    from pydantic import ValidationError
+
+    from dialogue_engine.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = str(first.get("loc", ("setting",))[0])
+        raise ConfigError(f"{name}={first.get('input')!r}: {first.get('msg', 'invalid value')}") from None

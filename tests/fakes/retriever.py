@@ -1,10 +1,8 @@
-"""A small in-memory retriever with the knowledge base's search signature (tests only)."""
+"""A few fixed passages behind the knowledge layer's shipped fake retriever (tests only)."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
+from dialogue_engine.knowledge.testing import FakeRetriever as _Fake
 from dialogue_engine.knowledge.types import Hit
 
 DOCS = [
@@ -20,22 +18,7 @@ DOCS = [
 ]
 
 
-@dataclass
-class FakeRetriever:
-    """Word-overlap search over a few fixed passages; records every call."""
-
-    docs: list = field(default_factory=lambda: list(DOCS))
-    calls: list = field(default_factory=list)
-
-    def search(self, query: str, k: int = 5, where: dict | None = None) -> list[Hit]:
-        self.calls.append((query, k, where))
-        words = set(re.findall(r"[a-z]+", query.lower()))
-        tags = set((where or {}).get("tags") or [])
-        hits = []
-        for n, (src, title, section, dtags, text) in enumerate(self.docs):
-            if tags and not tags & set(dtags):
-                continue
-            score = len(words & set(re.findall(r"[a-z]+", text.lower()))) + 0.01 * (len(self.docs) - n)
-            hits.append(Hit(f"{src}#{n}", src, title, section, text, float(score), dtags, 0))
-        hits.sort(key=lambda h: -h.score)
-        return hits[:k]
+def FakeRetriever() -> _Fake:  # noqa: N802 - reads like the class it builds
+    """The shipped fake retriever over :data:`DOCS`."""
+    return _Fake(Hit(chunk_id=f"{src}#{n}", source=src, title=title, section=section, text=text, score=1.0,
+                     tags=tags) for n, (src, title, section, tags, text) in enumerate(DOCS))

@@ -3,9 +3,9 @@
 from dialogue_engine.agents.agent import PersonaAgent, TurnRecord
 from dialogue_engine.agents.builtin import BuiltinRealizer
 from dialogue_engine.agents.grounding import Grounder
-from dialogue_engine.agents.guard import check_reply, repair, scrub
+from dialogue_engine.agents.guard import check_reply, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
-from dialogue_engine.agents.realizer import Passage, Realization, Realizer, RealizeRequest
+from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
 from dialogue_engine.agents.solo import SoloDialogue, SoloError
 from dialogue_engine.agents.types import (
     Citation,
@@ -21,7 +21,7 @@ from dialogue_engine.agents.types import (
 
 __all__ = [
     "BuiltinRealizer", "Citation", "Deal", "Grounder", "Intent", "Move", "MoveKind", "Observation",
-    "ObservationKind", "Passage", "Perceiver", "Perception", "PersonaAgent", "Realization", "RealizeRequest",
+    "ObservationKind", "Perceiver", "Perception", "PersonaAgent", "Realization", "RealizeRequest",
     "Realizer", "Reply", "RulePerceiver", "SoloDialogue", "SoloError", "TurnContext", "TurnRecord", "check_reply",
-    "repair", "scrub",
+    "scrub",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ from dialogue_engine.agents.builtin import BuiltinRealizer
 from dialogue_engine.agents.grounding import Grounder, Retriever
 from dialogue_engine.agents.guard import check_reply, cited_numbers, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
-from dialogue_engine.agents.realizer import Passage, Realization, Realizer, RealizeRequest
+from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
 from dialogue_engine.agents.resilience import ResilientRealizer
 from dialogue_engine.agents.types import (
     Citation,
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 THREAT_TRUST_DELTA = -0.05
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TurnRecord:
     """What happened on one of the agent's turns (for debriefs and research comparisons)."""
 
@@ -63,7 +64,7 @@ def stances_for(persona: Persona, scenario: Scenario, party_id: str) -> dict[str
             continue
         rel = persona.relationships.get(p.persona_id) or persona.relationships.get(p.id)
         if rel is not None:
-            out[p.id] = Stance(rel.trust, rel.commonality)
+            out[p.id] = Stance(trust=rel.trust, commonality=rel.commonality)
     return out
 
 
@@ -124,7 +125,7 @@ class PersonaAgent:
             self.perceiver.update_scenario(scenario)
         self.grounder.update_scenario(scenario)
         self._public = public_text(scenario, self.persona)
-        if self.on_table is not None and not self.strategy._complete(self.on_table):
+        if self.on_table is not None and self.scenario.deal_problem(self.on_table) is not None:
             self.on_table = None
 
     def shift_relationship(self, other: str, trust_delta: float = 0.0, commonality_delta: float = 0.0) -> None:
@@ -138,14 +139,6 @@ class PersonaAgent:
         r, total = self._memory.clock
         return self.strategy.vote(deal, round_ if round_ is not None else r, total_rounds or total)
 
-    def _name_of(self, party_id: str | None) -> str | None:
-        if party_id is None:
-            return None
-        try:
-            p = self.scenario.party(party_id)
-        except KeyError:
-            return party_id
-        return p.name or p.persona_id
 
     # ---- perceive -------------------------------------------------------------------------------
 
@@ -160,7 +153,7 @@ class PersonaAgent:
 
     def observe(self, obs: Observation) -> None:
         """Learn from what another seat did (and remember it as a public line)."""
-        name = self._name_of(obs.speaker) or obs.speaker
+        name = self.scenario.party_name(obs.speaker)
         self._memory.history.append(f"{name}: {obs.text or obs.kind.value}")
         self._memory.history = self._memory.history[-20:]
         self._memory.clock = (max(self._memory.clock[0], obs.round), self._memory.clock[1])
@@ -172,7 +165,7 @@ class PersonaAgent:
             if p.proposal:
                 self.strategy.observe_proposal(obs.speaker, p.proposal)
                 if self.strategy._complete(p.proposal):
-                    self.on_table = dict(p.proposal)
+                    self.on_table = p.proposal
             elif p.options:
                 self.strategy.observe_statement(obs.speaker, {self._issue_of(o): o for o in p.options}, p.issues)
             if p.intent == Intent.THREATEN:
@@ -202,12 +195,11 @@ class PersonaAgent:
             if perception.intent == Intent.ACCEPT and self.last_proposal is not None and not perception.proposal:
                 on_table = self.last_proposal
             if perception.intent == Intent.OFF_TOPIC and on_table is None and partial is None:
-                return Move(MoveKind.ASK, None, ctx.incoming.speaker if ctx.incoming else None,
-                            self.strategy.focus_issue())
+                return Move(kind=MoveKind.ASK, to=ctx.incoming.speaker if ctx.incoming else None,
+                            issue=self.strategy.focus_issue(), reason="asks the off-topic speaker back to the issues")
         decision = self.strategy.decide(ctx.round, ctx.total_rounds, on_table, partial=partial,
                                         mentioned_issue=mentioned, question=question)
-        to = ctx.incoming.speaker if ctx.incoming is not None else None
-        return Move(decision.kind, decision.proposal, to, decision.issue)
+        return dataclasses.replace(decision, to=ctx.incoming.speaker if ctx.incoming is not None else None)
 
     async def respond(self, ctx: TurnContext) -> Reply:
         """Perceive the incoming message, decide, ground, realize and guard; always returns a valid reply."""
@@ -222,11 +214,11 @@ class PersonaAgent:
             scenario_title=self.scenario.title,
             situation=self.scenario.situation,
             move=move,
-            proposal_lines=self.scenario.describe_deal(move.proposal) if move.proposal else [],
+            proposal_lines=tuple(self.scenario.describe_deal(move.proposal)) if move.proposal else (),
             passages=passages,
             incoming=ctx.incoming,
-            addressee=self._name_of(ctx.incoming.speaker) if ctx.incoming else None,
-            history=self._memory.history[-8:],
+            addressee=self.scenario.party_name(ctx.incoming.speaker) if ctx.incoming else None,
+            history=tuple(self._memory.history[-8:]),
             turn=len(self.turns),
             issue_title=self._title(move.issue),
         )
@@ -238,15 +230,15 @@ class PersonaAgent:
             message=text,
             move=move.kind,
             proposal=move.proposal,
-            citations=[Citation(n=p.n, chunk_id=p.chunk_id, source=p.source, title=p.title, section=p.section,
-                                text=p.text) for p in passages if p.n in cited],
+            citations=tuple(p for p in passages if p.n in cited),
             realizer=source,
             fallback_reason=reason,
         )
-        self.turns.append(TurnRecord(ctx.round, move.kind, source, reason, tuple(violations)))
+        self.turns.append(TurnRecord(round=ctx.round, move=move.kind, realizer=source, fallback_reason=reason,
+                                     violations=tuple(violations)))
         self.last_move = move
         if move.proposal is not None:
-            self.last_proposal = dict(move.proposal)
+            self.last_proposal = move.proposal
         self._memory.history.append(f"{self.persona.display_name}: {text}")
         return reply
 
@@ -258,7 +250,7 @@ class PersonaAgent:
         except KeyError:
             return ""
 
-    def _guard_for(self, passages: list[Passage]):
+    def _guard_for(self, passages: tuple[Citation, ...]):
         """A guard for the resilient wrapper, so a leaking model reply is regenerated before any fallback."""
 
         def guard(_request: RealizeRequest, real: Realization) -> str | None:
@@ -266,10 +258,10 @@ class PersonaAgent:
 
         return guard
 
-    def _check(self, text: str, passages: list[Passage]) -> list[str]:
+    def _check(self, text: str, passages: tuple[Citation, ...]) -> list[str]:
         return check_reply(text, self.party, passages, public_text=self._public, taboo=self.persona.voice.taboo_words)
 
-    async def _realize(self, request: RealizeRequest, passages: list[Passage]) -> tuple[str, str, str | None, list[str]]:
+    async def _realize(self, request: RealizeRequest, passages: tuple[Citation, ...]) -> tuple[str, str, str | None, list[str]]:
         """(text, realizer name, fallback reason, violations seen) — built-in when the realizer fails."""
         reason: str | None = None
         violations: list[str] = []

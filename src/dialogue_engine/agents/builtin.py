@@ -15,8 +15,8 @@ from collections import deque
 
 import numpy as np
 
-from dialogue_engine.agents.realizer import Passage, Realization, RealizeRequest
-from dialogue_engine.agents.types import MoveKind
+from dialogue_engine.agents.realizer import Realization, RealizeRequest
+from dialogue_engine.agents.types import Citation, MoveKind
 
 _FORMAL_OPENERS = [
     "Thank you, Chair.",
@@ -123,7 +123,7 @@ def deal_phrase(lines: list[tuple[str, str]]) -> str:
     return "; ".join(parts[:-1]) + "; and " + parts[-1]
 
 
-def talking_point(passage: Passage, topic: str, rng: np.random.Generator, taboo: list[str] = ()) -> str | None:
+def talking_point(passage: Citation, topic: str, rng: np.random.Generator, taboo: list[str] = ()) -> str | None:
     """One sentence of ``passage`` (the one closest to ``topic``), led in and cited as [n]."""
     sentences = [s.strip() for s in _SENT.split(_clean(passage.text))]
     taboo_low = [t.lower() for t in taboo]
@@ -223,7 +223,7 @@ class BuiltinRealizer:
             parts.append(self._pick(rng, _PHRASES).format(phrase=self._pick(rng, voice.phrases)))
         text = " ".join(p[0].upper() + p[1:] if p else p for p in parts)
         recent.append(_opening_key(opening))
-        return Realization(text=text, cited=cited, source="builtin")
+        return Realization(text=text, cited=tuple(cited), source="builtin")
 
     async def realize(self, request: RealizeRequest) -> Realization:
         """Words for ``request.move`` in the persona's voice, citing one passage."""

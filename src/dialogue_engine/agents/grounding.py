@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any
 
-from dialogue_engine.agents.realizer import Passage
-from dialogue_engine.agents.types import MoveKind
+from dialogue_engine.agents.types import Citation, MoveKind
 from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.knowledge.types import Retriever
 
 logger = logging.getLogger(__name__)
 
@@ -21,13 +21,6 @@ MOVE_WORDS = {
     MoveKind.ACKNOWLEDGE: "position rationale",
     MoveKind.WALK_AWAY: "alternatives no agreement",
 }
-
-
-class Retriever(Protocol):
-    """What grounding needs from a knowledge base (the knowledge package's protocol, restated)."""
-
-    def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Any]:
-        ...
 
 
 class Grounder:
@@ -45,7 +38,7 @@ class Grounder:
         self.scenario = scenario
         self.retriever = retriever
         self.k = k
-        self._cache: dict[tuple[str, str | None, str], list[Passage]] = {}
+        self._cache: dict[tuple[str, str | None, str], tuple[Citation, ...]] = {}
 
     def update_scenario(self, scenario: Scenario) -> None:
         self.scenario = scenario
@@ -73,10 +66,10 @@ class Grounder:
         parts += [i.name for i in self.persona.interests[:2]]
         return " ".join(p for p in parts if p).strip()
 
-    def passages(self, issue_id: str | None, move: MoveKind) -> list[Passage]:
+    def passages(self, issue_id: str | None, move: MoveKind) -> tuple[Citation, ...]:
         """Numbered passages ([1], [2], ...) for the issue and move; [] without a retriever or on failure."""
         if self.retriever is None:
-            return []
+            return ()
         key = (self.persona.id, issue_id, MoveKind(move).value)
         if key in self._cache:
             return self._cache[key]
@@ -87,10 +80,7 @@ class Grounder:
                 hits = self.retriever.search(query, k=self.k, where=None)
         except Exception as err:  # noqa: BLE001 - a failing store must not end the turn
             logger.warning("grounding: search failed for %s (%s); answering without passages", self.persona.id, err)
-            return []
-        out = [
-            Passage(n, h.chunk_id, h.source, getattr(h, "title", ""), getattr(h, "section", ""), h.text)
-            for n, h in enumerate(hits[: self.k], start=1)
-        ]
+            return ()
+        out = tuple(Citation.from_hit(n, h) for n, h in enumerate(hits[: self.k], start=1))
         self._cache[key] = out
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from dialogue_engine.agents.realizer import Passage
+from dialogue_engine.agents.types import Citation
 from dialogue_engine.domain.scenario import Party
 
 NGRAM = 6
@@ -68,14 +68,14 @@ def _leaked_numbers(text: str, private: set[str], allowed: set[str]) -> set[str]
     return leaked
 
 
-def _allowed_numbers(passages: Sequence[Passage], public_text: str) -> set[str]:
+def _allowed_numbers(passages: Sequence[Citation], public_text: str) -> set[str]:
     allowed: set[str] = set()
     for src in [public_text, *(p.text for p in passages)]:
         allowed |= set(_numbers(src))
     return allowed
 
 
-def check_reply(text: str, party: Party, passages: Sequence[Passage] = (), *, public_text: str = "",
+def check_reply(text: str, party: Party, passages: Sequence[Citation] = (), *, public_text: str = "",
                 taboo: Iterable[str] = ()) -> list[str]:
     """Violations in a reply (empty when it is safe to say).
 
@@ -113,7 +113,7 @@ def check_reply(text: str, party: Party, passages: Sequence[Passage] = (), *, pu
     return problems
 
 
-def scrub(text: str, party: Party, passages: Sequence[Passage] = (), *, public_text: str = "",
+def scrub(text: str, party: Party, passages: Sequence[Citation] = (), *, public_text: str = "",
           taboo: Iterable[str] = ()) -> str:
     """``text`` without invalid citations and without the sentences that leak or break character."""
     valid = {p.n for p in passages}
@@ -124,16 +124,7 @@ def scrub(text: str, party: Party, passages: Sequence[Passage] = (), *, public_t
     return " ".join(kept).strip()
 
 
-def repair(text: str, party: Party, passages: Sequence[Passage] = (), *, public_text: str = "",
-           taboo: Iterable[str] = ()) -> tuple[str, list[str]]:
-    """Scrub ``text`` and report what was wrong before: (clean text, violations found)."""
-    problems = check_reply(text, party, passages, public_text=public_text, taboo=taboo)
-    if not problems:
-        return text, []
-    return scrub(text, party, passages, public_text=public_text, taboo=taboo), problems
-
-
-def cited_numbers(text: str, passages: Sequence[Passage]) -> list[int]:
+def cited_numbers(text: str, passages: Sequence[Citation]) -> list[int]:
     """The valid passage numbers a text cites, in order of first citation."""
     valid = {p.n for p in passages}
     out: list[int] = []

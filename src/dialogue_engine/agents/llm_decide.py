@@ -85,8 +85,8 @@ def veto(move: Move, *, scenario: Scenario, utility: Callable[[Deal], float], th
             return None, "accept with no complete deal on the table"
         if utility(on_table) < threshold:
             return None, "accept below threshold"
-        return Move(MoveKind.ACCEPT, dict(on_table), move.to, move.issue), None
-    return Move(move.kind, None, move.to, move.issue), None
+        return Move(kind=MoveKind.ACCEPT, proposal=dict(on_table), to=move.to, issue=move.issue), None
+    return Move(kind=move.kind, proposal=None, to=move.to, issue=move.issue), None
 
 
 def _invalid(deal: Deal, scenario: Scenario) -> str | None:
@@ -154,7 +154,7 @@ class LLMDecider:
             raise ValueError("no function call in the reply")
         chosen = out if isinstance(out, ChosenMove) else ChosenMove.model_validate(out)
         to = ctx.incoming.speaker if ctx.incoming is not None else None
-        return Move(MoveKind(chosen.kind), chosen.proposal, to, chosen.issue)
+        return Move(kind=MoveKind(chosen.kind), proposal=chosen.proposal, to=to, issue=chosen.issue)
 
     async def decide(self, *, persona: Persona, scenario: Scenario, ctx: TurnContext, history: list[str],
                      strategy_move: Move, utility: Callable[[Deal], float], threshold: float) -> Verdict:
@@ -167,12 +167,12 @@ class LLMDecider:
             failure = classify(err)
             reason = f"llm failed: {failure.kind.value}" + (f": {failure.detail}" if failure.detail else "")
             log.warning("LLM decision for %s failed; the strategy moves (%s)", persona.id, reason)
-            return Verdict(strategy_move, "strategy", None, False, reason)
+            return Verdict(move=strategy_move, source="strategy", llm_move=None, vetoed=False, reason=reason)
         allowed, reason = veto(chosen, scenario=scenario, utility=utility, threshold=threshold, on_table=ctx.on_table)
         if allowed is None:
             log.info("strategy vetoed %s's LLM move: %s", persona.id, reason)
-            return Verdict(strategy_move, "strategy", chosen, True, reason)
-        return Verdict(allowed, "llm", chosen)
+            return Verdict(move=strategy_move, source="strategy", llm_move=chosen, vetoed=True, reason=reason)
+        return Verdict(move=allowed, source="llm", llm_move=chosen)
 
 
 def make_deciding_agent_class():
@@ -209,14 +209,14 @@ def make_deciding_agent_class():
             if self._pending is None:
                 failure = self._pending_error
                 reason = f"llm failed: {failure.kind.value}" if failure else "no llm move"
-                self.verdicts.append(Verdict(strategy_move, "strategy", None, False, reason))
+                self.verdicts.append(Verdict(move=strategy_move, source="strategy", llm_move=None, vetoed=False, reason=reason))
                 return strategy_move
             allowed, reason = veto(self._pending, scenario=self.scenario, utility=self.strategy.utility,
                                    threshold=self.party.threshold, on_table=on_table)
             if allowed is None:
-                self.verdicts.append(Verdict(strategy_move, "strategy", self._pending, True, reason))
+                self.verdicts.append(Verdict(move=strategy_move, source="strategy", llm_move=self._pending, vetoed=True, reason=reason))
                 return strategy_move
-            self.verdicts.append(Verdict(allowed, "llm", self._pending))
+            self.verdicts.append(Verdict(move=allowed, source="llm", llm_move=self._pending))
             return allowed
 
     return LLMDecidingAgent

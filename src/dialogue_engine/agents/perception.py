@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Perception:
     """What an incoming message does and what it is about.
 
@@ -48,16 +48,17 @@ class Perception:
     """
 
     intent: Intent
-    issues: list[str] = field(default_factory=list)
-    options: list[str] = field(default_factory=list)
-    rejected_options: list[str] = field(default_factory=list)
+    issues: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    rejected_options: tuple[str, ...] = ()
     proposal: Deal | None = None
     confidence: float = 0.5
     text: str = ""
 
-    def is_complete(self, scenario: Scenario) -> bool:
-        """Whether the proposal settles every issue."""
-        return self.proposal is not None and all(i.id in self.proposal for i in scenario.issues)
+    def __post_init__(self) -> None:
+        for name in ("issues", "options", "rejected_options"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "proposal", Deal.of(self.proposal))
 
 
 @runtime_checkable
@@ -288,10 +289,11 @@ class RulePerceiver:
         """The perception of a message; a structured ``proposal`` bypasses text parsing."""
         if proposal:
             deal = {k: v for k, v in proposal.items()}
-            return Perception(Intent.PROPOSE, list(deal), list(deal.values()), [], deal, 1.0, text or "")
+            return Perception(intent=Intent.PROPOSE, issues=tuple(deal), options=tuple(deal.values()), proposal=deal,
+                              confidence=1.0, text=text or "")
         text = (text or "").strip()
         if not text:
-            return Perception(Intent.ACKNOWLEDGE, confidence=0.2, text="")
+            return Perception(intent=Intent.ACKNOWLEDGE, confidence=0.2, text="")
         issues, options, against = self.mentions(text)
         intent, conf = self.intent(text, bool(options))
         deal: Deal | None = None
@@ -299,4 +301,5 @@ class RulePerceiver:
             deal = {}
             for oid in options:
                 deal[self._issue_of[oid]] = oid
-        return Perception(intent, issues, options, against, deal, conf, text)
+        return Perception(intent=intent, issues=issues, options=options, rejected_options=against, proposal=deal,
+                          confidence=conf, text=text)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from dialogue_engine.agents.realizer import Passage, RealizeRequest
+from dialogue_engine.agents.realizer import RealizeRequest
+from dialogue_engine.agents.types import Citation
 from dialogue_engine.agents.types import MoveKind
 from dialogue_engine.domain.persona import Persona
 
@@ -53,7 +54,7 @@ def persona_block(persona: Persona) -> str:
     return "\n".join(lines)
 
 
-def passages_block(passages: list[Passage]) -> str:
+def passages_block(passages: tuple[Citation, ...]) -> str:
     """Passages numbered for citation as [n]."""
     if not passages:
         return "Passages: none this turn (do not cite anything)."

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from dialogue_engine.agents.types import Move, Observation
+from dialogue_engine.agents.types import Citation, Move, Observation
 from dialogue_engine.domain.persona import Persona
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved passage numbered for citation as [n]."""
-
-    n: int
-    chunk_id: str
-    source: str
-    title: str
-    section: str
-    text: str
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RealizeRequest:
     """Everything a realizer may use. Private numbers are deliberately absent.
 
@@ -42,23 +30,26 @@ class RealizeRequest:
     scenario_title: str
     situation: str
     move: Move
-    proposal_lines: list[tuple[str, str]] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
+    proposal_lines: tuple[tuple[str, str], ...] = ()
+    passages: tuple[Citation, ...] = ()
     incoming: Observation | None = None
     addressee: str | None = None
-    history: list[str] = field(default_factory=list)
+    history: tuple[str, ...] = ()
     turn: int = 0
     issue_title: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Realization:
     """A realizer's output: the text, which passages it cites, and how it was produced."""
 
     text: str
-    cited: list[int] = field(default_factory=list)
+    cited: tuple[int, ...] = ()
     source: str = "builtin"
     fallback_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cited", tuple(self.cited))
 
 
 @runtime_checkable

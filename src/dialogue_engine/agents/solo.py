@@ -104,8 +104,8 @@ class SoloDialogue:
         """The human speaks (text and/or a structured proposal); returns the persona's reply."""
         self.round += 1
         kind = ObservationKind.PROPOSAL if proposal else ObservationKind.MESSAGE
-        obs = Observation(self.round, self.human_party, kind, text, dict(proposal) if proposal else None,
-                          self.counterpart_party)
+        obs = Observation(round=self.round, speaker=self.human_party, kind=kind, text=text, proposal=dict(proposal) if proposal else None,
+                          to=self.counterpart_party)
         perception = self.agent.perceive(obs)
         self.last_perception = perception
         human_accepts = perception.intent == Intent.ACCEPT and not perception.proposal
@@ -117,7 +117,7 @@ class SoloDialogue:
         else:
             on_table = None
         self.agent.observe(obs)
-        ctx = TurnContext(min(self.round, self.total_rounds), self.total_rounds, "negotiation", on_table, obs)
+        ctx = TurnContext(round=min(self.round, self.total_rounds), total_rounds=self.total_rounds, phase="negotiation", on_table=on_table, incoming=obs)
         reply = await self.agent.respond(ctx)
         if reply.move == MoveKind.ACCEPT and reply.proposal and self._complete(reply.proposal):
             self.agreed_deal = dict(reply.proposal)

@@ -287,7 +287,8 @@ class StubRealizer:
 
 def sample_request(**changes: Any) -> Any:
     """A small, valid :class:`RealizeRequest` (a state proposing on two issues, two passages)."""
-    from dialogue_engine.agents.realizer import Passage, RealizeRequest
+    from dialogue_engine.agents.realizer import RealizeRequest
+    from dialogue_engine.agents.types import Citation
     from dialogue_engine.agents.types import Move, MoveKind, Observation, ObservationKind
     from dialogue_engine.domain.persona import Persona, Voice
 
@@ -304,13 +305,13 @@ def sample_request(**changes: Any) -> Any:
         "persona": persona,
         "scenario_title": "Harbour fees",
         "situation": "Two states settle how port fees and inspection times are shared.",
-        "move": Move(MoveKind.PROPOSE, proposal={"A": "A2", "B": "B2"}, to="southland"),
+        "move": Move(kind=MoveKind.PROPOSE, proposal={"A": "A2", "B": "B2"}, to="southland"),
         "proposal_lines": [("Money", "Mid"), ("Time", "Later")],
         "passages": [
-            Passage(1, "k1", "ports.md", "Ports", "Fees", "Shared fee schedules lower disputes."),
-            Passage(2, "k2", "trust.md", "Trust", "Steps", "Small verified steps build trust."),
+            Citation(n=1, chunk_id="k1", source="ports.md", title="Ports", section="Fees", text="Shared fee schedules lower disputes."),
+            Citation(n=2, chunk_id="k2", source="trust.md", title="Trust", section="Steps", text="Small verified steps build trust."),
         ],
-        "incoming": Observation(1, "southland", ObservationKind.MESSAGE, text="What do you propose?"),
+        "incoming": Observation(round=1, speaker="southland", kind=ObservationKind.MESSAGE, text="What do you propose?"),
         "addressee": "Southland",
         "history": ["Southland: What do you propose?"],
     }

@@ -8,20 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Deal = dict[str, str]
+from dialogue_engine.domain.deal import Deal
+from dialogue_engine.domain.moves import Move, MoveKind
 
-
-class MoveKind(str, Enum):
-    """What a persona does on its turn."""
-
-    PROPOSE = "propose"
-    ACCEPT = "accept"
-    REJECT = "reject"
-    COUNTER = "counter"
-    ASK = "ask"
-    ACKNOWLEDGE = "acknowledge"
-    WALK_AWAY = "walk_away"
-
+__all__ = ["Citation", "Deal", "Intent", "Move", "MoveKind", "Observation", "ObservationKind", "Reply",
+           "TurnContext"]
 
 class Intent(str, Enum):
     """What an incoming message is trying to do (perception)."""
@@ -47,7 +38,7 @@ class ObservationKind(str, Enum):
     INJECT = "inject"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Observation:
     """One thing an agent perceives: who did what, in which round, with any text or proposal."""
 
@@ -58,18 +49,11 @@ class Observation:
     proposal: Deal | None = None
     to: str | None = None
 
-
-@dataclass(frozen=True)
-class Move:
-    """The strategy's decision; the realizer must express it, never change it."""
-
-    kind: MoveKind
-    proposal: Deal | None = None
-    to: str | None = None
-    issue: str | None = None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "proposal", Deal.of(self.proposal))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TurnContext:
     """Where the negotiation stands when an agent is asked to act."""
 
@@ -79,11 +63,13 @@ class TurnContext:
     on_table: Deal | None = None
     incoming: Observation | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "on_table", Deal.of(self.on_table))
 
-class Citation(BaseModel):
-    """A retrieved passage a reply cites as [n]."""
 
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Citation:
+    """A retrieved passage numbered for citation as [n]: what a realizer may cite and a reply does cite."""
 
     n: int
     chunk_id: str
@@ -91,6 +77,17 @@ class Citation(BaseModel):
     title: str = ""
     section: str = ""
     text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field."""
+        return {"n": self.n, "chunk_id": self.chunk_id, "source": self.source, "title": self.title,
+                "section": self.section, "text": self.text}
+
+    @classmethod
+    def from_hit(cls, n: int, hit: Any) -> "Citation":
+        """Number a knowledge-base hit (anything with ``chunk_id, source, title, section, text``)."""
+        return cls(n=n, chunk_id=hit.chunk_id, source=hit.source, title=getattr(hit, "title", "") or "",
+                   section=getattr(hit, "section", "") or "", text=hit.text)
 
 
 class Reply(BaseModel):
@@ -103,7 +100,7 @@ class Reply(BaseModel):
     message: str
     move: MoveKind
     proposal: Deal | None = None
-    citations: list[Citation] = Field(default_factory=list)
+    citations: tuple[Citation, ...] = ()
     realizer: str = "builtin"
     fallback_reason: str | None = None
 
@@ -114,7 +111,7 @@ class Reply(BaseModel):
             "party": self.party,
             "message": self.message,
             "move": self.move.value,
-            "proposal": self.proposal,
+            "proposal": dict(self.proposal) if self.proposal is not None else None,
             "citations": [{"n": c.n, "source": c.source, "text": c.text, "chunk_id": c.chunk_id} for c in self.citations],
             "realizer": self.realizer,
             "fallback_reason": self.fallback_reason,

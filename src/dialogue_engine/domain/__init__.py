@@ -1,5 +1,7 @@
 """Domain objects personas and scenarios are written in, and their YAML loaders."""
 
+from dialogue_engine.domain.deal import Deal
+from dialogue_engine.domain.moves import Move, MoveKind
 from dialogue_engine.domain.effects import apply_effects, relationship_changes
 from dialogue_engine.domain.loading import (
     DomainError,
@@ -25,6 +27,7 @@ from dialogue_engine.domain.scenario import (
     ChangeRelationship,
     ChangeScore,
     ChangeThreshold,
+    DealError,
     Effect,
     Inject,
     Issue,

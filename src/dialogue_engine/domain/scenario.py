@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from enum import Enum
+from collections.abc import Mapping
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
+from dialogue_engine.domain.deal import Deal
+from dialogue_engine.errors import QDError
 from dialogue_engine.domain.persona import ID_PATTERN, Strict
 
 OPTION_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
@@ -54,6 +57,26 @@ class Party(Strict):
     @property
     def persona_id(self) -> str:
         return self.persona or self.id
+
+    @property
+    def display_name(self) -> str:
+        """The seat's name as people should read it (its name, else its id)."""
+        return self.name or self.id
+
+    def utility(self, deal: Mapping[str, str]) -> float:
+        """This party's private total for a deal: the sum of its scores over the issues the deal settles.
+
+        Unknown issues or options score 0 (a partial deal is scored on what it settles).
+        """
+        return float(sum(self.scores.get(i, {}).get(o, 0.0) for i, o in deal.items()))
+
+    def accepts(self, deal: Mapping[str, str]) -> bool:
+        """Whether this party's total for ``deal`` is at or above its threshold."""
+        return self.utility(deal) >= self.threshold - 1e-9
+
+
+class DealError(QDError, ValueError):
+    """A package that is not a valid, complete deal of the scenario."""
 
 
 class RuleKind(str, Enum):
@@ -203,7 +226,7 @@ class Scenario(Strict):
     rule: AgreementRule = Field(default_factory=AgreementRule)
     rounds: int = Field(default=6, ge=1, le=100)
     protocol: Protocol = Protocol.FREE
-    initial_deal: dict[str, str] | None = None
+    initial_deal: Deal | None = None
     injects: list[Inject] = Field(default_factory=list)
     learning_objectives: list[str] = Field(default_factory=list)
     facilitator_notes: str = ""
@@ -242,7 +265,48 @@ class Scenario(Strict):
         """Map option id to (issue id, option)."""
         return {o.id: (i.id, o) for i in self.issues for o in i.options}
 
-    def describe_deal(self, deal: dict[str, str]) -> list[tuple[str, str]]:
+    def party_name(self, party_id: str) -> str:
+        """A seat's display name; the facilitator and system by role; an unknown id as given."""
+        if party_id in ("facilitator", "system"):
+            return party_id.capitalize()
+        try:
+            return self.party(party_id).display_name
+        except KeyError:
+            return party_id
+
+    def is_complete(self, deal: Mapping[str, str] | None) -> bool:
+        """Whether ``deal`` settles every issue of this scenario."""
+        return bool(deal) and all(i.id in deal for i in self.issues)
+
+    def deal_problem(self, deal: Mapping[str, str], *, partial: bool = False) -> str | None:
+        """Why ``deal`` is not a valid package of this scenario (one line), or None.
+
+        Every issue must be known and settled on one of its options; with ``partial`` unsettled issues are
+        allowed (a partial proposal).
+        """
+        issues = {i.id: i for i in self.issues}
+        for issue_id, option_id in deal.items():
+            if issue_id not in issues:
+                return f"unknown issue {issue_id!r}"
+            if option_id not in {o.id for o in issues[issue_id].options}:
+                return f"unknown option {option_id!r} on issue {issue_id}"
+        missing = [i for i in issues if i not in deal]
+        if missing and not partial:
+            return f"the deal has no option for issue(s) {', '.join(missing)}"
+        return None
+
+    def check_deal(self, deal: Mapping[str, str]) -> Deal:
+        """``deal`` as a :class:`Deal` after checking it settles every issue with a known option.
+
+        Raises:
+            DealError: unknown issue or option, or an unsettled issue (one line).
+        """
+        problem = self.deal_problem(deal)
+        if problem:
+            raise DealError(problem)
+        return Deal.of(deal)
+
+    def describe_deal(self, deal: Mapping[str, str]) -> list[tuple[str, str]]:
         """(issue title, option label) for each issue of a deal, in issue order."""
         out = []
         for issue in self.issues:

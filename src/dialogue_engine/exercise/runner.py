@@ -71,7 +71,7 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
         if ev.seq <= after:
             continue
         if ev.kind == EventKind.INJECT_FIRED:
-            out.append((ev.seq, "obs", Observation(rnd, ev.actor, ObservationKind.INJECT,
+            out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=ObservationKind.INJECT,
                                                    text=f"{p['title']}: {p['text']}")))
             rec = injects.get(ev.seq)
             if rec is not None and rec.effects:
@@ -95,17 +95,17 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
                 "walk_away": ObservationKind.WALK_AWAY,
             }.get(p.get("move") or "", ObservationKind.MESSAGE)
             to = recips[0] if recips else None
-            out.append((ev.seq, "obs", Observation(rnd, ev.actor, kind, text=p.get("text"),
+            out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=kind, text=p.get("text"),
                                                    proposal=p.get("proposal"), to=to)))
         elif ev.kind == EventKind.PROPOSAL and not p.get("with_message") and not p.get("final"):
-            out.append((ev.seq, "obs", Observation(rnd, ev.actor, ObservationKind.PROPOSAL, text=p.get("text"),
+            out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=ObservationKind.PROPOSAL, text=p.get("text"),
                                                    proposal=p["deal"])))
         elif ev.kind == EventKind.VOTE and not p.get("with_message") and not p.get("abstain"):
             prop = state.proposals.get(int(p["proposal"]))
             kind = ObservationKind.ACCEPT if p.get("accept") else ObservationKind.REJECT
-            out.append((ev.seq, "obs", Observation(rnd, ev.actor, kind, proposal=prop.deal if prop else None)))
+            out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=kind, proposal=prop.deal if prop else None)))
         elif ev.kind == EventKind.WALK_AWAY:
-            out.append((ev.seq, "obs", Observation(rnd, ev.actor, ObservationKind.WALK_AWAY, text=p.get("text"))))
+            out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=ObservationKind.WALK_AWAY, text=p.get("text"))))
     return out
 
 
@@ -188,7 +188,7 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
     payload: dict[str, Any] = {
         "text": reply.message, "channel": "public", "recipients": [], "round": state.round,
         "phase": state.phase.value, "move": move.value, "proposal": reply.proposal, "turn": True,
-        "citations": [c.model_dump() for c in reply.citations], "realizer": reply.realizer,
+        "citations": [c.to_dict() for c in reply.citations], "realizer": reply.realizer,
     }
     out = [NewEvent(EventKind.MESSAGE, party, payload)]
     if reply.fallback_reason:

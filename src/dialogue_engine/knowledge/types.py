@@ -51,7 +51,7 @@ class Chunk:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Hit:
     """One search result. ``score`` is the fused relevance (higher is better)."""
 

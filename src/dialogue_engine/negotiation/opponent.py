@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.scenario import Scenario
 
-Deal = dict[str, str]
 
 PROPOSAL_WEIGHT = 1.0
 ACCEPT_WEIGHT = 0.6

@@ -8,10 +8,10 @@ from functools import cached_property
 
 import numpy as np
 
+from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.scenario import RuleKind, Scenario
 from dialogue_engine.errors import QDError
 
-Deal = dict[str, str]
 MAX_DEALS = 20_000_000
 
 
@@ -108,7 +108,7 @@ class DealSpace:
     def deal_at(self, index: int) -> Deal:
         """The deal ``{issue_id: option_id}`` at a row."""
         row = self.deals[int(index)]
-        return {issue.id: issue.options[int(k)].id for issue, k in zip(self.scenario.issues, row)}
+        return Deal({issue.id: issue.options[int(k)].id for issue, k in zip(self.scenario.issues, row)})
 
     def utility(self, party_id: str, deal: Deal) -> float:
         """One party's total for a complete deal."""

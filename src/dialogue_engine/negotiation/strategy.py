@@ -22,13 +22,13 @@ from enum import Enum
 
 import numpy as np
 
-from dialogue_engine.agents.types import MoveKind
+from dialogue_engine.domain.deal import Deal
+from dialogue_engine.domain.moves import Move, MoveKind
 from dialogue_engine.domain.persona import NegotiationStyle
 from dialogue_engine.domain.scenario import RuleKind, Scenario
 from dialogue_engine.negotiation.opponent import OpponentModel
 from dialogue_engine.negotiation.space import DealSpace, passes_rule
 
-Deal = dict[str, str]
 EPS = 1e-9
 WALK_AWAY_BELOW = 0.1  # at the deadline, walk away when no feasible deal is estimated this acceptable
 NEAR_END = 0.85  # from this share of the time on, anything at or above the threshold is accepted and proposed
@@ -47,7 +47,7 @@ class StrategyKind(str, Enum):
     CONCEDER = "conceder"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Stance:
     """Trust and commonality toward one other party, each in [-1, 1]."""
 
@@ -58,16 +58,6 @@ class Stance:
     def warmth(self) -> float:
         """One number in [-1, 1]: how partnered the relationship is."""
         return max(-1.0, min(1.0, 0.5 * (self.trust + self.commonality)))
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A strategy's move: its kind, the proposal it carries, the issue in focus and a short reason."""
-
-    kind: MoveKind
-    proposal: Deal | None = None
-    issue: str | None = None
-    reason: str = ""
 
 
 @dataclass
@@ -143,7 +133,7 @@ class Strategy:
         """Move trust and commonality toward ``other`` (clipped to [-1, 1])."""
         s = self.relationships.get(other, Stance())
         clip = lambda x: max(-1.0, min(1.0, x))  # noqa: E731
-        self.relationships[other] = Stance(clip(s.trust + trust_delta), clip(s.commonality + commonality_delta))
+        self.relationships[other] = Stance(trust=clip(s.trust + trust_delta), commonality=clip(s.commonality + commonality_delta))
 
     def warmth(self, others: list[str] | None = None) -> float:
         """Mean warmth toward ``others`` (default: everyone else at the table)."""
@@ -184,17 +174,11 @@ class Strategy:
     # ---- evaluation -----------------------------------------------------------------------------
 
     def _complete(self, deal: Deal | None) -> bool:
-        return bool(deal) and all(i.id in deal for i in self.scenario.issues) and self._known(deal)
-
-    def _known(self, deal: Deal) -> bool:
-        try:
-            return all(deal[i.id] in {o.id for o in i.options} for i in self.scenario.issues if i.id in deal)
-        except KeyError:
-            return False
+        return deal is not None and self.scenario.deal_problem(deal) is None
 
     def utility(self, deal: Deal) -> float:
-        """Own utility of a complete deal."""
-        return float(self.own[self.space.index_of(deal)])
+        """Own utility of a complete deal (raises ``KeyError`` for an incomplete or unknown one)."""
+        return self.space.utility(self.party_id, deal)
 
     def acceptable(self, deal: Deal | None, t: float) -> bool:
         """Whether the strategy accepts ``deal`` at time ``t`` (never below its threshold)."""
@@ -404,7 +388,7 @@ class Strategy:
 
     def decide(self, round_: int, total_rounds: int, on_table: Deal | None = None, *,
                partial: Deal | None = None, mentioned_issue: str | None = None,
-               question: bool = False) -> Decision:
+               question: bool = False) -> Move:
         """The move for this turn.
 
         Args:
@@ -416,25 +400,25 @@ class Strategy:
         """
         t = _Clock.of(round_, total_rounds)
         if on_table is not None and self._complete(on_table) and self.acceptable(on_table, t):
-            return Decision(MoveKind.ACCEPT, self._checked(dict(on_table)), mentioned_issue or self.focus_issue(on_table),
-                            "the deal meets the current aspiration")
+            return Move(kind=MoveKind.ACCEPT, proposal=self._checked(Deal(on_table)),
+                        issue=mentioned_issue or self.focus_issue(on_table), reason="the deal meets the current aspiration")
         if t >= 1.0 - EPS and not self.can_anything_pass():
-            return Decision(MoveKind.WALK_AWAY, None, mentioned_issue or self.focus_issue(), "time is out")
+            return Move(kind=MoveKind.WALK_AWAY, issue=mentioned_issue or self.focus_issue(), reason="time is out")
         if partial:
             completion = self.best_completion(partial, t)
             if completion is not None:
                 self.proposed.append(completion)
-                return Decision(MoveKind.COUNTER, completion, mentioned_issue or self.focus_issue(completion),
-                                "completes the partial proposal")
+                return Move(kind=MoveKind.COUNTER, proposal=completion,
+                            issue=mentioned_issue or self.focus_issue(completion), reason="completes the partial proposal")
         keep = partial or None
         deal = self.propose(t, keep=keep)
         self.proposed.append(deal)
         issue = mentioned_issue or self.focus_issue(deal)
         if on_table is not None or partial:
-            return Decision(MoveKind.COUNTER, deal, issue, "counters the proposal on the table")
+            return Move(kind=MoveKind.COUNTER, proposal=deal, issue=issue, reason="counters the proposal on the table")
         if question:
-            return Decision(MoveKind.ACKNOWLEDGE, deal, issue, "answers and restates its position")
-        return Decision(MoveKind.PROPOSE, deal, issue, "opens or restates a package")
+            return Move(kind=MoveKind.ACKNOWLEDGE, proposal=deal, issue=issue, reason="answers and restates its position")
+        return Move(kind=MoveKind.PROPOSE, proposal=deal, issue=issue, reason="opens or restates a package")
 
     def vote(self, deal: Deal | None, round_: int, total_rounds: int) -> bool:
         """Yes or no on a complete deal (never yes below the threshold)."""
@@ -462,7 +446,7 @@ class Strategy:
 
     def observe_proposal(self, party: str, deal: Deal) -> None:
         """Another party proposed a (possibly partial) deal."""
-        if party != self.party_id and self._known(deal):
+        if party != self.party_id and self.scenario.deal_problem(deal, partial=True) is None:
             self.opponent.observe_proposal(party, deal)
             if self._complete(deal):
                 self._remember(party, deal, True)
@@ -480,7 +464,7 @@ class Strategy:
 
     def observe_statement(self, party: str, options: Deal, issues: list[str] = ()) -> None:
         """Another party spoke for some options and about some issues."""
-        if party != self.party_id and self._known(options):
+        if party != self.party_id and self.scenario.deal_problem(options, partial=True) is None:
             self.opponent.observe_statement(party, options, list(issues))
 
 

@@ -8,6 +8,7 @@ from html import escape
 
 import numpy as np
 
+from dialogue_engine.domain.deal import Deal
 from dialogue_engine.exercise.events import EventKind
 from dialogue_engine.exercise.state import ExerciseState
 from dialogue_engine.negotiation.space import DealSpace
@@ -53,15 +54,7 @@ def _f(x: float | None, nd: int = 2) -> str:
     return f"{x:.{nd}f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
 
 
-def _name(state: ExerciseState, pid: str) -> str:
-    try:
-        p = state.base.party(pid)
-        return p.name or p.id
-    except KeyError:
-        return pid.capitalize()
-
-
-def _pareto_optimal(space: DealSpace, deal: dict[str, str] | None) -> bool | None:
+def _pareto_optimal(space: DealSpace, deal: Deal | None) -> bool | None:
     if deal is None:
         return None
     u = space.utilities[space.index_of(deal)]
@@ -140,16 +133,16 @@ def _timeline(state: ExerciseState) -> list[Moment]:
             out.append(Moment(rnd, f"Inject fired ({p.get('by', 'schedule')}): {p['title']}"))
         elif ev.kind == EventKind.PROPOSAL and not p.get("final") and ev.actor not in seen_first:
             seen_first.add(ev.actor)
-            out.append(Moment(rnd, f"First proposal by {_name(state, ev.actor)} (#{ev.seq})"))
+            out.append(Moment(rnd, f"First proposal by {state.base.party_name(ev.actor)} (#{ev.seq})"))
         elif ev.kind == EventKind.PROPOSAL and p.get("final"):
-            out.append(Moment(rnd, f"Final vote opened on {_name(state, p.get('proposer', ''))}'s proposal"))
+            out.append(Moment(rnd, f"Final vote opened on {state.base.party_name(p.get('proposer', ''))}'s proposal"))
         elif ev.kind == EventKind.WALK_AWAY:
-            out.append(Moment(rnd, f"{_name(state, ev.actor)} walked away"))
+            out.append(Moment(rnd, f"{state.base.party_name(ev.actor)} walked away"))
         elif ev.kind in (EventKind.PAUSED, EventKind.RESUMED, EventKind.EXTENDED):
             extra = f" by {p.get('rounds')} round(s)" if ev.kind == EventKind.EXTENDED else ""
             out.append(Moment(rnd, f"Facilitator {ev.kind.value}{extra}"))
         elif ev.kind == EventKind.AGENT_FALLBACK:
-            out.append(Moment(rnd, f"{_name(state, ev.actor)} fell back to the built-in realizer"))
+            out.append(Moment(rnd, f"{state.base.party_name(ev.actor)} fell back to the built-in realizer"))
         elif ev.kind == EventKind.ENDED:
             out.append(Moment(rnd, ("Agreement: " if p.get("agreement") else "Ended without agreement: ")
                               + str(p.get("reason", ""))))
@@ -187,8 +180,8 @@ def _deal_space_chart(state: ExerciseState, result: ExerciseResult, space: DealS
         except KeyError:
             nash = None
     outcome = pts[space.index_of(result.deal)] if result.deal else None
-    return scatter_chart(pts, frontier, f"Deal space: {_name(state, a)} vs {_name(state, b)}",
-                         xlabel=f"{_name(state, a)} utility", ylabel=f"{_name(state, b)} utility",
+    return scatter_chart(pts, frontier, f"Deal space: {state.base.party_name(a)} vs {state.base.party_name(b)}",
+                         xlabel=f"{state.base.party_name(a)} utility", ylabel=f"{state.base.party_name(b)} utility",
                          passable=passable, nash=nash, outcome=outcome,
                          thresholds=(float(space.thresholds[ia]), float(space.thresholds[ib])))
 
@@ -197,7 +190,7 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
     """Assemble the report's sections from the exercise state and its scores."""
     space = DealSpace.from_scenario(state.scenario)
     m = result.metrics
-    seats = ", ".join(f"{_name(state, p)} ({'human' if state.humans.get(p) else 'AI'})" for p in state.party_ids)
+    seats = ", ".join(f"{state.base.party_name(p)} ({'human' if state.humans.get(p) else 'AI'})" for p in state.party_ids)
     overview = [
         ("Scenario", f"{state.base.title} (`{state.base.id}`)"),
         ("Seats", seats),
@@ -239,18 +232,18 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
     if state.injects:
         strengths.append(f"The table absorbed {len(state.injects)} inject(s).")
     if result.process.walkouts:
-        improve.append("Parties walked away: " + ", ".join(_name(state, p) for p in result.process.walkouts) + ".")
+        improve.append("Parties walked away: " + ", ".join(state.base.party_name(p) for p in result.process.walkouts) + ".")
     coaching = []
     plan = []
     for party, ch in result.coaching.items():
         crits = [(c.title, c.met, c.feedback, c.quotes) for c in ch.criteria]
-        coaching.append((_name(state, party), crits))
+        coaching.append((state.base.party_name(party), crits))
         for c in ch.criteria:
             if c.met:
-                strengths.append(f"{_name(state, party)}: {c.title.lower()}.")
+                strengths.append(f"{state.base.party_name(party)}: {c.title.lower()}.")
             else:
-                improve.append(f"{_name(state, party)}: {c.title.lower()} — not yet.")
-                plan.append((c.title, c.feedback, _name(state, party), "next exercise"))
+                improve.append(f"{state.base.party_name(party)}: {c.title.lower()} — not yet.")
+                plan.append((c.title, c.feedback, state.base.party_name(party), "next exercise"))
     for o in _objectives(state, result):
         if o.status == "not met":
             plan.append((o.objective, f"Rehearse with a focus on this objective ({o.evidence}).", "Facilitator",
@@ -258,8 +251,8 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
     if not plan:
         plan.append(("Sustain", "Run the scenario again with a different seed or more human seats.", "Facilitator",
                      "next session"))
-    traj = {_name(state, p): v for p, v in result.trajectories.items()}
-    thr = {_name(state, p): t for p, t in result.thresholds.items()}
+    traj = {state.base.party_name(p): v for p, v in result.trajectories.items()}
+    thr = {state.base.party_name(p): t for p, t in result.thresholds.items()}
     charts = [("Utility of the proposal on the table, per round (dashed: thresholds)",
                line_chart(traj, "Utility trajectories", thresholds=thr)),
               ("The deal space with the frontier, the Nash point and the outcome",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain import Scenario
 
 _ASK = re.compile(r"(why|what|how|which|could you|can you|would you|do you|is there|are there|tell me)\b", re.I)
@@ -59,7 +60,7 @@ class PlayerLine:
 
     text: str
     round: int = 0
-    proposal: dict[str, str] | None = None
+    proposal: Deal | None = None
     private: bool = False
 
 
@@ -78,14 +79,14 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _moved_issues(prev: dict[str, str] | None, cur: dict[str, str]) -> int:
+def _moved_issues(prev: Deal | None, cur: Deal) -> int:
     if prev is None:
         return 0
     return sum(1 for k, v in cur.items() if prev.get(k) != v)
 
 
 def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
-          proposals_before: list[dict[str, str] | None] | None = None, walked_away: bool = False) -> Coaching:
+          proposals_before: list[Deal | None] | None = None, walked_away: bool = False) -> Coaching:
     """Assess a human seat's lines against the quiet-dialogue rubric.
 
     Args:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogue_engine.domain.deal import Deal
 from dialogue_engine.exercise.events import EventKind
 from dialogue_engine.exercise.state import ExerciseState
 from dialogue_engine.negotiation.space import DealSpace
@@ -62,7 +63,7 @@ class ExerciseResult(_Model):
     protocol: str
     mode: str
     agreement: bool
-    deal: dict[str, str] | None
+    deal: Deal | None
     deal_lines: list[tuple[str, str]] = Field(default_factory=list)
     reason: str = ""
     round: int = 0
@@ -78,7 +79,7 @@ class ExerciseResult(_Model):
         return self.model_dump(mode="json")
 
 
-def outcome_metrics(space: DealSpace, deal: dict[str, str] | None) -> dict[str, Any]:
+def outcome_metrics(space: DealSpace, deal: Deal | None) -> dict[str, Any]:
     """``negotiation.metrics.outcome_metrics`` as JSON, plus the Nash and max-welfare points of the space."""
     from dialogue_engine.negotiation.analysis import analyze
     from dialogue_engine.negotiation.metrics import outcome_metrics as metrics_fn
@@ -93,13 +94,11 @@ def outcome_metrics(space: DealSpace, deal: dict[str, str] | None) -> dict[str, 
     return out
 
 
-def _utility(space: DealSpace, party: str, deal: dict[str, str] | None) -> float | None:
-    if deal is None:
+def _utility(space: DealSpace, party: str, deal: Deal | None) -> float | None:
+    """A party's total for a complete, valid deal of the space's scenario; None otherwise."""
+    if deal is None or space.scenario.deal_problem(deal) is not None:
         return None
-    try:
-        return space.utility(party, deal)
-    except KeyError:
-        return None
+    return space.scenario.party(party).utility(deal)
 
 
 def trajectories(state: ExerciseState, space: DealSpace) -> dict[str, list[float | None]]:

@@ -6,12 +6,11 @@ holds nothing about any other party's private brief, scores or threshold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
 
-Deal = dict[str, str]
 
 
 def party_name(scenario: Scenario, party_id: str, personas: dict[str, Persona] | None = None) -> str:
@@ -20,11 +19,9 @@ def party_name(scenario: Scenario, party_id: str, personas: dict[str, Persona] |
         party = scenario.party(party_id)
     except KeyError:
         return party_id
-    if party.name:
-        return party.name
-    if personas and party.persona_id in personas:
+    if not party.name and personas and party.persona_id in personas:
         return personas[party.persona_id].display_name
-    return party.id
+    return party.display_name
 
 
 def deal_rows(scenario: Scenario, deal: Deal | None) -> list[dict[str, str]]:
@@ -47,46 +44,6 @@ def deal_text(scenario: Scenario, deal: Deal | None) -> str:
     return "; ".join(f"{r['Issue']}: {r['Option']}" for r in deal_rows(scenario, deal)) or "(none)"
 
 
-def utility(scenario: Scenario, party_id: str, deal: Deal | None) -> float | None:
-    """A party's points for a deal (summed over the issues it settles); ``None`` for no deal."""
-    if not deal:
-        return None
-    scores = scenario.party(party_id).scores
-    return float(sum(scores.get(i, {}).get(o, 0.0) for i, o in deal.items()))
-
-
-def is_complete(scenario: Scenario, deal: Deal | None) -> bool:
-    """Whether a deal settles every issue."""
-    return bool(deal) and all(i.id in deal for i in scenario.issues)
-
-
-@dataclass(frozen=True)
-class SeatBrief:
-    """What one seat may see of its own position: brief, threshold and its own scores."""
-
-    party_id: str
-    name: str
-    role: str
-    private_brief: str
-    threshold: float
-    score_rows: list[dict[str, object]] = field(default_factory=list)
-    best_total: float = 0.0
-
-
-def seat_brief(scenario: Scenario, party_id: str, personas: dict[str, Persona] | None = None) -> SeatBrief:
-    """The private view of ``party_id`` (nothing about any other party)."""
-    party = scenario.party(party_id)
-    rows: list[dict[str, object]] = []
-    best = 0.0
-    for issue in scenario.issues:
-        table = party.scores.get(issue.id, {})
-        best += max(table.values(), default=0.0)
-        for opt in issue.options:
-            rows.append({"Issue": issue.title, "Option": opt.label, "Points": table.get(opt.id, 0.0)})
-    return SeatBrief(party.id, party_name(scenario, party_id, personas), party.role, party.private_brief,
-                     party.threshold, rows, best)
-
-
 def public_parties(scenario: Scenario, personas: dict[str, Persona] | None = None) -> list[dict[str, str]]:
     """Public facts about each seat: name, role and whether it holds a veto."""
     return [
@@ -101,11 +58,6 @@ def public_issues(scenario: Scenario) -> list[dict[str, str]]:
         {"Issue": i.title, "Options": ", ".join(o.label for o in i.options)}
         for i in scenario.issues
     ]
-
-
-def option_choices(scenario: Scenario) -> dict[str, list[tuple[str, str]]]:
-    """For a proposal builder: issue id -> [(option id, label)]."""
-    return {i.id: [(o.id, o.label) for o in i.options] for i in scenario.issues}
 
 
 def persona_rows(personas: dict[str, Persona]) -> list[dict[str, str]]:

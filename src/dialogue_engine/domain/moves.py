@@ -1,0 +1,43 @@
+"""Moves: what a seat does on its turn, as decided by a strategy (the words come later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from dialogue_engine.domain.deal import Deal
+
+
+class MoveKind(str, Enum):
+    """What a persona does on its turn."""
+
+    PROPOSE = "propose"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    COUNTER = "counter"
+    ASK = "ask"
+    ACKNOWLEDGE = "acknowledge"
+    WALK_AWAY = "walk_away"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Move:
+    """A decided move; a realizer must express it and never change it.
+
+    Attributes:
+        kind: what the seat does.
+        proposal: the package proposed or accepted, if any.
+        to: the party addressed, if any.
+        issue: the issue in focus, if any.
+        reason: why the strategy chose it (for traces and debriefs; never shown as the persona's words).
+    """
+
+    kind: MoveKind
+    proposal: Deal | None = None
+    to: str | None = None
+    issue: str | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", MoveKind(self.kind))
+        object.__setattr__(self, "proposal", Deal.of(self.proposal))
