@@ -1,13 +1,19 @@
 """The one place inside ``exercise`` that builds settings-dependent collaborators.
 
 :class:`~dialogue_engine.exercise.service.ExerciseService` takes its store, agent factory, retriever and
-realizer as arguments; callers that have none to pass (the CLI commands, headless runs) get them here.
+realizer as arguments; callers that have none to pass (the CLI commands, headless runs) get them here,
+and so does the ``chat`` command's database.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from dialogue_engine.exercise.store import EventStore
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +62,17 @@ def realizer() -> Any:
         logger.warning("LLM realizer unavailable (%s); using the built-in realizer", err)
         return None
     return make_realizer(settings)
+
+
+@contextmanager
+def scratch_store() -> Iterator[EventStore]:
+    """The database named by ``QD_DATABASE_URL`` when set, else a throwaway SQLite file removed on exit."""
+    from dialogue_engine.config import get_settings
+
+    url = get_settings().database_url
+    with tempfile.TemporaryDirectory(prefix="qd-chat-") as tmp:
+        store = EventStore(url or f"sqlite:///{Path(tmp) / 'chat.db'}")
+        try:
+            yield store
+        finally:
+            store.dispose()

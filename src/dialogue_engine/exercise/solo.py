@@ -18,7 +18,7 @@ from dialogue_engine.exercise.journal import Journal
 from dialogue_engine.exercise.play import AIPlay
 from dialogue_engine.exercise.projections import transcript_entry
 from dialogue_engine.exercise.state import ProposalRec
-from dialogue_engine.exercise.views import Phase, TranscriptEntry
+from dialogue_engine.exercise.views import Phase, ProposalView, SeatView, TranscriptEntry
 
 
 def bilateral(scenario: Scenario, human_party: str, counterpart: str) -> Scenario:
@@ -119,3 +119,11 @@ def settle(journal: Journal, exercise_id: str) -> None:
             return
     if state.walked_out:
         journal.store.append_many(exercise_id, [runner.ended_event(state, None, "a side walked away")])
+
+
+def latest_offer(view: SeatView, me: str) -> ProposalView | None:
+    """The counterpart's latest open proposal in a seat's view, if any (what *accept* takes)."""
+    for prop in reversed(view.proposals):
+        if prop.proposer != me and prop.status == "open" and not prop.final:
+            return prop
+    return None
