@@ -71,6 +71,8 @@ class SoloChat:
         ``fallback_reason`` and ``agreed`` (true once an agreement stands).
         """
         words = line.split()
+        if not words:
+            raise ExerciseError("say something")
         if words[0] == ACCEPT:
             return self._accept()
         if words[0] == PROPOSE:
@@ -167,6 +169,7 @@ def chat(
             if session.ended:
                 if not as_json:
                     typer.echo(session.ending())
+                logger.info("chat: the dialogue has ended; further input is not played")
                 break
     if failed:
         raise typer.Exit(1)
