@@ -1,4 +1,4 @@
-"""PersonaAgent end to end with a fake retriever; fallbacks; concurrency; SoloDialogue."""
+"""PersonaAgent end to end with a fake retriever; fallbacks; concurrency."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ import pytest
 from fakes.retriever import FakeRetriever
 
 from dialogue_engine.agents import (
-    Intent,
     MoveKind,
     Observation,
     ObservationKind,
     PersonaAgent,
     Realization,
-    SoloDialogue,
     TurnContext,
 )
 from dialogue_engine.domain import Persona, Scenario, apply_effects, parse_model
@@ -147,28 +145,3 @@ async def test_threat_lowers_trust():
     agent = PersonaAgent(persona("beta"), scenario(), "beta")
     agent.observe(Observation(round=1, speaker="alpha", kind=ObservationKind.MESSAGE, text="Move now or we will walk away."))
     assert agent.strategy.relationships["alpha"].trust < 0
-
-
-async def test_solo_dialogue_reaches_agreement():
-    s = scenario()
-    solo = SoloDialogue(s, "alpha", "beta", retriever=FakeRetriever(), persona=persona("beta"), seed=2)
-    first = await solo.send("Hello. What matters most to you?")
-    assert first.message and solo.last_perception.intent == Intent.ASK
-    reply = await solo.send(proposal={"A": "A2", "B": "B2"})
-    assert reply.move in (MoveKind.ACCEPT, MoveKind.COUNTER)
-    for _ in range(6):
-        if solo.agreed_deal:
-            break
-        reply = await solo.send("We accept.")
-    assert solo.agreed_deal is not None
-    assert solo.agent.strategy.utility(solo.agreed_deal) >= 50
-    assert solo.human_utility(solo.agreed_deal) == solo.agent.strategy.space.utility("alpha", solo.agreed_deal)
-    assert [l.speaker for l in solo.transcript[:2]] == ["alpha", "beta"]
-
-
-def test_solo_unknown_seat_is_one_line_error():
-    from dialogue_engine.agents import SoloError
-
-    with pytest.raises(SoloError) as err:
-        SoloDialogue(scenario(), "alpha", "gamma", persona=persona("beta"))
-    assert "gamma" in str(err.value) and "\n" not in str(err.value)

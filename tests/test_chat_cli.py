@@ -24,9 +24,28 @@ def test_chat_json_one_object_per_line():
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert len(lines) == 3
     for obj in lines:
-        assert set(obj) >= {"persona", "message", "move", "proposal", "citations"}
+        assert set(obj) >= {"persona", "message", "move", "proposal", "citations", "agreed"}
         assert obj["persona"] == "beta" and obj["message"]
+        assert obj["agreed"] is False  # words alone agree to nothing, as on the app's solo page
     assert lines[0]["proposal"] is None or set(lines[0]["proposal"]) == {"A", "B"}
+
+
+def test_chat_agreement_stands_once_both_sides_accept_and_ends_the_chat():
+    script = "Hello, what do you need?\n/propose A=A1 B=B3 This one suits us.\n/accept\nStill there?\n"
+    out = run(["chat", str(MINI), "--persona", "beta", "--as", "alpha", "--json", "--no-kb", "--seed", "5"], script)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [obj["agreed"] for obj in lines] == [False, False, True]  # the line after the end is not played
+    assert lines[1]["offer"] is not None and lines[2]["party"] == "alpha"
+    assert lines[2]["proposal"] == lines[1]["proposal"]
+    text = run(["chat", str(MINI), "--persona", "beta", "--as", "alpha", "--no-kb", "--seed", "5"], script)
+    assert "(agreement reached:" in text.stdout and "Still there" not in text.stdout
+
+
+def test_accept_without_an_offer_is_a_one_line_error_and_the_chat_goes_on():
+    out = run(["chat", str(MINI), "--persona", "beta", "--json", "--no-kb"], "/accept\nHello.\n")
+    assert out.returncode == 1 and out.stderr.strip().startswith("error:") and "offer" in out.stderr
+    assert len(out.stdout.splitlines()) == 1
 
 
 def test_chat_is_deterministic_for_a_seed():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue_engine.domain import load_scenario
+from dialogue_engine.domain import Scenario, load_scenario
 from dialogue_engine.exercise.events import EventKind
 from dialogue_engine.exercise.service import ExerciseError, ExerciseService
-from dialogue_engine.exercise.testing import stand_in_factory
+from dialogue_engine.exercise.store import EventStore
+from dialogue_engine.exercise.testing import StandInAgent, stand_in_factory
 from dialogue_engine.exercise.views import Phase
 
 MINI = "tests/data/mini_scenario.yaml"
@@ -202,3 +203,44 @@ def test_solo_mode_is_persisted_like_an_exercise(svc):
         assert view.current_proposal is not None
     other = ExerciseService(database_url=svc.store.url, agent_factory=stand_in_factory)
     assert len(other.state(info.exercise_id).messages) == len(state.messages)
+
+
+def _with_personas(**personas):
+    data = load_scenario(MINI).model_dump(mode="python")
+    for party in data["parties"]:
+        party["persona"] = personas.get(party["id"], party.get("persona"))
+    return Scenario.model_validate(data)
+
+
+def test_a_seat_whose_persona_cannot_load_is_a_one_line_error(svc):
+    info = svc.create(_with_personas(alpha="no-such-persona"), [], seed=1)
+    svc.start(info.facilitator_code)
+    with pytest.raises(ExerciseError) as err:
+        svc.advance(info.facilitator_code)
+        svc.advance(info.facilitator_code)
+    msg = str(err.value)
+    assert "alpha" in msg and "no-such-persona" in msg and "\n" not in msg
+
+
+def test_collaborators_reach_every_agent_and_votes_carry_the_clock(tmp_path):
+    built, votes = [], []
+
+    class Recording(StandInAgent):
+        def vote(self, deal, *, round_=None, total_rounds=None):
+            votes.append((self.party_id, round_, total_rounds))
+            return super().vote(deal, round_=round_, total_rounds=total_rounds)
+
+    def factory(persona, scenario, party_id, *, retriever=None, realizer=None, seed=0):
+        built.append((persona.id, party_id, retriever, realizer))
+        return Recording(persona, scenario, party_id, seed=seed)
+
+    retriever, realizer = object(), object()
+    store = EventStore(f"sqlite:///{tmp_path / 'ex.db'}")
+    svc = ExerciseService(store=store, agent_factory=factory, retriever=retriever, realizer=realizer)
+    assert svc.store is store
+    info = svc.create(MINI, [], seed=3, rounds=2)
+    svc.run_to_end(info.exercise_id)
+    assert {(p, r, z) for _, p, r, z in built} == {("alpha", retriever, realizer), ("beta", retriever, realizer)}
+    assert {persona for persona, *_ in built} == {"alpha", "beta"}  # the plain persona of an unnamed seat
+    state = svc.state(info.exercise_id)
+    assert votes and all(total == state.total_rounds and 1 <= rnd <= total for _, rnd, total in votes)

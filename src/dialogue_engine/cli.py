@@ -25,8 +25,8 @@ _REGISTRARS = (
     "dialogue_engine.knowledge.cli",
     "dialogue_engine.domain.cli",
     "dialogue_engine.negotiation.cli",
-    "dialogue_engine.agents.cli",
     "dialogue_engine.exercise.cli",
+    "dialogue_engine.exercise.chat_cli",
     "dialogue_engine.serve",
 )
 

@@ -6,7 +6,6 @@ from dialogue_engine.agents.grounding import Grounder
 from dialogue_engine.agents.guard import check_reply, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
-from dialogue_engine.agents.solo import SoloDialogue, SoloError
 from dialogue_engine.agents.types import (
     Citation,
     Deal,
@@ -22,6 +21,6 @@ from dialogue_engine.agents.types import (
 __all__ = [
     "BuiltinRealizer", "Citation", "Deal", "Grounder", "Intent", "Move", "MoveKind", "Observation",
     "ObservationKind", "Perceiver", "Perception", "PersonaAgent", "Realization", "RealizeRequest",
-    "Realizer", "Reply", "RulePerceiver", "SoloDialogue", "SoloError", "TurnContext", "TurnRecord", "check_reply",
+    "Realizer", "Reply", "RulePerceiver", "TurnContext", "TurnRecord", "check_reply",
     "scrub",
 ]

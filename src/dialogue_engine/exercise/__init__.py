@@ -1,6 +1,9 @@
 """Exercises: the turn-based runner, the event-sourced store, seats, injects and facilitator actions.
 
-Entry point: :class:`dialogue_engine.exercise.service.ExerciseService`.
+Entry point: :class:`dialogue_engine.exercise.service.ExerciseService`, a facade over ``access`` (exercises
+and join codes), ``commands`` (seat and facilitator actions), ``play`` (AI turns), ``solo`` (solo mode),
+``projections`` (views) and ``transfer`` (JSONL). ``runner`` holds the turn logic, ``journal`` reads logs,
+``defaults`` builds the settings-dependent collaborators, and ``chat_cli`` is ``dialogue-engine chat``.
 """
 
 from dialogue_engine.exercise.events import Event, EventKind

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import statistics
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -14,7 +13,6 @@ from typing import Any
 
 from dialogue_engine.domain import Scenario, load_scenario
 
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,21 +22,6 @@ class HeadlessRun:
     exercise_id: str
     result: Any
     files: dict[str, Path]
-
-
-def default_retriever(knowledge: bool = True):
-    """The default knowledge base when it exists and holds chunks, else None (no citations)."""
-    if not knowledge:
-        return None
-    try:
-        from dialogue_engine.knowledge.defaults import default_knowledge_base
-
-        kb = default_knowledge_base()
-        if kb.count() > 0:
-            return kb
-    except Exception as err:  # noqa: BLE001 - retrieval is optional for headless play
-        logger.info("running without the knowledge base: %s", err)
-    return None
 
 
 def _scenario(scenario: Scenario | str | Path | dict) -> Scenario:
@@ -62,12 +45,13 @@ def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | 
         knowledge: use the default knowledge base for citations when it exists.
         database_url: keep the exercise in this database (default: a temporary SQLite file).
     """
+    from dialogue_engine.exercise import defaults
     from dialogue_engine.exercise.service import ExerciseService
     from dialogue_engine.report.aar import build_report, to_html, to_markdown
     from dialogue_engine.report.scoring import score
 
     scen = _scenario(scenario)
-    retriever = retriever if retriever is not None else default_retriever(knowledge)
+    retriever = retriever if retriever is not None else defaults.retriever(knowledge)
     with tempfile.TemporaryDirectory(prefix="qd-run-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'exercise.db'}"
         svc = ExerciseService(database_url=url, agent_factory=agent_factory, retriever=retriever, realizer=realizer)

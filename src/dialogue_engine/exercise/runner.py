@@ -288,10 +288,7 @@ def vote_events(state: ExerciseState, party: str, seating: Seating, cache: Agent
 
 
 def _vote(agent: Any, deal: dict[str, str], state: ExerciseState) -> bool:
-    try:
-        return bool(agent.vote(deal, round_=state.round, total_rounds=state.total_rounds))
-    except TypeError:
-        return bool(agent.vote(deal))
+    return bool(agent.vote(deal, round_=state.round, total_rounds=state.total_rounds))
 
 
 async def ai_turns(state: ExerciseState, seating: Seating, parties: list[str],

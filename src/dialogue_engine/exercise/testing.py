@@ -1,4 +1,4 @@
-"""A small deterministic stand-in agent with the ``PersonaAgent`` interface (for tests and fallbacks).
+"""A small deterministic stand-in agent with the ``PersonaAgent`` interface (for tests and benchmarks only).
 
 It concedes linearly from its best deal toward its threshold over the rounds, only ever proposes deals
 it accepts, prefers deals the others accept too, and votes by its threshold.
@@ -38,7 +38,8 @@ class StandInAgent:
     def observe(self, obs: Observation) -> None:
         self.observations.append(obs)
 
-    def vote(self, deal: Deal) -> bool:
+    def vote(self, deal: Deal, *, round_: int | None = None, total_rounds: int | None = None) -> bool:
+        """Accept a deal worth at least the threshold (the round does not matter to a stand-in)."""
         try:
             return self.space.utility(self.party_id, deal) >= self.scenario.party(self.party_id).threshold - 1e-9
         except KeyError:
@@ -59,7 +60,8 @@ class StandInAgent:
 
     async def respond(self, ctx: TurnContext) -> Reply:
         name = self.party_id
-        if ctx.on_table and self.vote(ctx.on_table) and ctx.phase in ("proposals", "responses"):
+        acceptable = ctx.on_table and self.vote(ctx.on_table, round_=ctx.round, total_rounds=ctx.total_rounds)
+        if acceptable and ctx.phase in ("proposals", "responses"):
             return Reply(persona=name, party=name, message="We can accept the package on the table.",
                          move=MoveKind.ACCEPT, proposal=ctx.on_table)
         if ctx.phase == "statements":

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.exercise.solo import latest_offer
 from dialogue_engine.exercise.views import SeatView, TranscriptEntry
 from dialogue_engine.ui.views import Deal
 
@@ -54,9 +55,4 @@ def points(view: SeatView, deal: Deal | None) -> float | None:
     return float(sum(view.brief.scores.get(i, {}).get(o, 0.0) for i, o in deal.items()))
 
 
-def latest_offer(view: SeatView, me: str):
-    """The counterpart's latest open proposal, if any."""
-    for prop in reversed(view.proposals):
-        if prop.proposer != me and prop.status == "open" and not prop.final:
-            return prop
-    return None
+__all__ = ["SoloSession", "latest_offer", "points"]

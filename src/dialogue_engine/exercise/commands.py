@@ -1,0 +1,207 @@
+"""Seat and facilitator commands: each resolves the code, validates against the folded state, then appends.
+
+Every function takes the :class:`Journal` it reads and writes through and the caller's join code.
+"""
+
+from __future__ import annotations
+
+from dialogue_engine.exercise import runner
+from dialogue_engine.exercise.access import find_seat, require_facilitator, require_seat
+from dialogue_engine.exercise.errors import ExerciseError
+from dialogue_engine.exercise.events import FACILITATOR, EventKind, NewEvent
+from dialogue_engine.exercise.journal import Journal
+from dialogue_engine.exercise.projections import clock_view, inject_view, outcome_view, proposal_view, transcript_entry
+from dialogue_engine.exercise.state import ExerciseState, ProposalRec
+from dialogue_engine.exercise.views import Clock, InjectView, Outcome, Phase, ProposalView, Seat, TranscriptEntry
+
+# ------------------------------------------------------------------ seats
+
+
+def join(journal: Journal, code: str) -> Seat:
+    """The seat (or facilitator role) a code opens; the first join of a seat is logged."""
+    seat = find_seat(journal.store, code)
+    if seat.party is not None and seat.party not in journal.state(seat.exercise_id).joined:
+        journal.store.append(seat.exercise_id, EventKind.SEAT_JOINED, seat.party, {})
+    return seat
+
+
+def post_message(journal: Journal, code: str, text: str, *, to: str | list[str] | None = None) -> TranscriptEntry:
+    """Post a public message, or a private one to the seat(s) in ``to`` (the facilitator may post too)."""
+    seat = find_seat(journal.store, code)
+    text = (text or "").strip()
+    if not text:
+        raise ExerciseError("empty message")
+    state = journal.state(seat.exercise_id)
+    if state.ended:
+        raise ExerciseError("the exercise has ended")
+    recips = [to] if isinstance(to, str) else list(to or [])
+    for r in recips:
+        if r not in state.party_ids:
+            raise ExerciseError(f"unknown recipient {r!r}")
+    ev = journal.store.append(seat.exercise_id, EventKind.MESSAGE, seat.party or FACILITATOR, {
+        "text": text, "channel": "private" if recips else "public", "recipients": recips,
+        "round": state.round, "phase": state.phase.value,
+    })
+    state = journal.state(seat.exercise_id)
+    return transcript_entry(state, next(m for m in state.messages if m.seq == ev.seq))
+
+
+def propose(journal: Journal, code: str, deal: dict[str, str], text: str = "") -> ProposalView:
+    """Put a complete deal ``{issue_id: option_id}`` on the table (during the rounds)."""
+    seat = require_seat(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if state.ended or state.phase not in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES, Phase.INJECTS):
+        raise ExerciseError(f"proposals are not open in phase {state.phase.value}")
+    if seat.party in state.walked_out:
+        raise ExerciseError("you have walked away")
+    check_deal(state, deal)
+    evs = []
+    if text.strip():
+        evs.append(NewEvent(EventKind.MESSAGE, seat.party, {
+            "text": text.strip(), "channel": "public", "recipients": [], "round": state.round,
+            "phase": state.phase.value, "move": "propose", "proposal": dict(deal), "turn": True}))
+    evs.append(NewEvent(EventKind.PROPOSAL, seat.party, {"deal": dict(deal), "round": state.round,
+                                                         "with_message": bool(evs), "turn": True}))
+    out = journal.store.append_many(seat.exercise_id, evs)
+    state = journal.state(seat.exercise_id)
+    return proposal_view(state, state.proposals[out[-1].seq])
+
+
+def vote(journal: Journal, code: str, accept: bool, proposal_id: int | None = None) -> tuple[Seat, int]:
+    """Vote on a proposal (default: the final-vote proposal, else the one on the table).
+
+    Returns:
+        The voting seat and the id of the proposal voted on.
+    """
+    seat = require_seat(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if state.ended:
+        raise ExerciseError("the exercise has ended")
+    prop = target_proposal(state, proposal_id)
+    if seat.party in prop.votes:
+        raise ExerciseError(f"you already voted on proposal #{prop.id}")
+    journal.store.append(seat.exercise_id, EventKind.VOTE, seat.party,
+                         {"proposal": prop.id, "accept": bool(accept), "round": state.round, "turn": True})
+    return seat, prop.id
+
+
+def walk_away(journal: Journal, code: str, text: str = "") -> None:
+    """Leave the table (the seat then counts as rejecting every deal)."""
+    seat = require_seat(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if state.ended:
+        raise ExerciseError("the exercise has ended")
+    journal.store.append(seat.exercise_id, EventKind.WALK_AWAY, seat.party,
+                         {"round": state.round, "text": text.strip(), "turn": True})
+
+
+# ------------------------------------------------------------------ facilitator
+
+
+def start(journal: Journal, code: str) -> Clock:
+    """Open the briefing (setup -> briefing)."""
+    seat = require_facilitator(journal.store, code)
+    open_briefing(journal, journal.state(seat.exercise_id))
+    return clock_view(journal.state(seat.exercise_id))
+
+
+def open_briefing(journal: Journal, state: ExerciseState) -> None:
+    """Append the facilitator's ``started`` event to an exercise still in setup."""
+    if state.phase != Phase.SETUP:
+        raise ExerciseError(f"already started (phase {state.phase.value})")
+    journal.append_checked(state, [NewEvent(EventKind.STARTED, FACILITATOR, {})])
+
+
+def pause(journal: Journal, code: str) -> Clock:
+    """Pause the clock (AI seats stop playing until resumed)."""
+    seat = require_facilitator(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if not state.paused and not state.ended:
+        journal.store.append(seat.exercise_id, EventKind.PAUSED, FACILITATOR, {"round": state.round})
+    return clock_view(journal.state(seat.exercise_id))
+
+
+def resume(journal: Journal, code: str) -> Clock:
+    """Resume a paused exercise."""
+    seat = require_facilitator(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if state.paused:
+        journal.store.append(seat.exercise_id, EventKind.RESUMED, FACILITATOR, {"round": state.round})
+    return clock_view(journal.state(seat.exercise_id))
+
+
+def fire_inject(journal: Journal, code: str, inject_id: str | None = None, *, title: str = "",
+                text: str = "") -> InjectView:
+    """Fire a scenario inject now (by id, with its effects) or a free-text one (no effects)."""
+    seat = require_facilitator(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if state.ended:
+        raise ExerciseError("the exercise has ended")
+    if inject_id:
+        inj = next((i for i in state.base.injects if i.id == inject_id), None)
+        if inj is None:
+            raise ExerciseError(f"scenario {state.base.id} has no inject {inject_id!r}")
+        if inject_id in state.fired_inject_ids:
+            raise ExerciseError(f"inject {inject_id!r} has already fired")
+        new = runner.inject_event(inj, state.round, "facilitator", actor=FACILITATOR)
+    else:
+        if not text.strip():
+            raise ExerciseError("a free-text inject needs text")
+        new = NewEvent(EventKind.INJECT_FIRED, FACILITATOR, {
+            "inject_id": None, "title": title.strip() or "Facilitator inject", "text": text.strip(),
+            "round": state.round, "by": "facilitator", "effects": []})
+    ev = journal.store.append_many(seat.exercise_id, [new])[0]
+    state = journal.state(seat.exercise_id)
+    return inject_view(next(i for i in state.injects if i.seq == ev.seq))
+
+
+def extend(journal: Journal, code: str, rounds: int = 1) -> Clock:
+    """Add rounds to the clock."""
+    seat = require_facilitator(journal.store, code)
+    if rounds < 1:
+        raise ExerciseError("extend by at least one round")
+    state = journal.state(seat.exercise_id)
+    if state.ended:
+        raise ExerciseError("the exercise has ended")
+    journal.store.append(seat.exercise_id, EventKind.EXTENDED, FACILITATOR, {"rounds": int(rounds)})
+    return clock_view(journal.state(seat.exercise_id))
+
+
+def end(journal: Journal, code: str, reason: str = "ended by the facilitator") -> Outcome:
+    """End now without agreement (a proposal already passed ends the exercise by itself)."""
+    seat = require_facilitator(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if not state.ended:
+        journal.store.append_many(seat.exercise_id, [runner.ended_event(state, None, reason, actor=FACILITATOR)])
+    return outcome_view(journal.state(seat.exercise_id))
+
+
+# ------------------------------------------------------------------ checks
+
+
+def check_deal(state: ExerciseState, deal: dict[str, str]) -> None:
+    """Raise :class:`ExerciseError` unless ``deal`` picks one known option for every issue."""
+    issues = {i.id: i for i in state.scenario.issues}
+    missing = [i for i in issues if i not in deal]
+    if missing:
+        raise ExerciseError(f"the deal has no option for issue(s) {', '.join(missing)}")
+    for iid, oid in deal.items():
+        if iid not in issues:
+            raise ExerciseError(f"unknown issue {iid!r}")
+        if oid not in {o.id for o in issues[iid].options}:
+            raise ExerciseError(f"unknown option {oid!r} on issue {iid}")
+
+
+def target_proposal(state: ExerciseState, proposal_id: int | None) -> ProposalRec:
+    """The proposal a vote is on: the one named, else the final-vote proposal, else the one on the table."""
+    if proposal_id is not None:
+        prop = state.proposals.get(int(proposal_id))
+        if prop is None:
+            raise ExerciseError(f"no proposal #{proposal_id}")
+        return prop
+    final = [p for p in state.proposals.values() if p.final]
+    if state.phase == Phase.FINAL_VOTE and final:
+        return final[-1]
+    if state.current_proposal is None:
+        raise ExerciseError("there is no proposal on the table")
+    return state.current_proposal

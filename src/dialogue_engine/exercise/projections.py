@@ -1,0 +1,178 @@
+"""Projections: the views a seat, the facilitator and the app read, built from folded state.
+
+Pure functions of an :class:`ExerciseState` (plus the record's codes where the facilitator sees them);
+a seat's view holds only that seat's private data.
+"""
+
+from __future__ import annotations
+
+from dialogue_engine.exercise.access import facilitator_code, seat_codes
+from dialogue_engine.exercise.state import ExerciseState, InjectRec, MessageRec, ProposalRec
+from dialogue_engine.exercise.store import ExerciseRecord
+from dialogue_engine.exercise.views import (
+    Brief,
+    Channel,
+    CitationView,
+    Clock,
+    ExerciseInfo,
+    FacilitatorView,
+    InjectView,
+    Outcome,
+    Phase,
+    ProposalView,
+    ScoreRow,
+    SeatInfo,
+    SeatView,
+    TranscriptEntry,
+)
+from dialogue_engine.negotiation.space import DealSpace
+
+
+def exercise_info(record: ExerciseRecord, state: ExerciseState) -> ExerciseInfo:
+    """Identity and codes of an exercise (facilitator material: it holds every join code)."""
+    by_party = seat_codes(record)
+    return ExerciseInfo(
+        exercise_id=record.id, scenario_id=record.scenario_id, title=record.title, mode=record.mode,
+        seed=record.seed, created=record.created, facilitator_code=facilitator_code(record),
+        seats=[seat_info(state, p, by_party.get(p)) for p in state.party_ids],
+    )
+
+
+def seat_info(state: ExerciseState, party: str, code: str | None) -> SeatInfo:
+    """One seat's public identity (with its code only when the caller may see it)."""
+    p = state.base.party(party)
+    return SeatInfo(party=party, name=party_name(state, party), persona=p.persona_id,
+                    human=state.humans.get(party, False), code=code, joined=party in state.joined)
+
+
+def seat_view(state: ExerciseState, party: str) -> SeatView:
+    """What one seat may see: the public record and only its own brief and private messages."""
+    me = state.scenario.party(party)
+    table = state.current_proposal
+    space = DealSpace.from_scenario(state.scenario)
+    votable = _votable(state)
+    return SeatView(
+        exercise_id=state.exercise_id, title=state.base.title, situation=state.base.situation,
+        rule=state.scenario.rule.describe(len(state.party_ids), state.scenario.veto_parties),
+        seat=seat_info(state, party, None), clock=clock_view(state),
+        brief=Brief(party=party, name=party_name(state, party), role=me.role, persona=me.persona_id,
+                    private_brief=me.private_brief, threshold=me.threshold,
+                    scores={k: dict(v) for k, v in me.scores.items()}, veto=me.veto),
+        seats=[seat_info(state, p, None) for p in state.party_ids],
+        transcript=[transcript_entry(state, m) for m in state.messages if m.channel == Channel.PUBLIC],
+        private=[transcript_entry(state, m) for m in state.messages
+                 if m.channel == Channel.PRIVATE and m.visible_to(party)],
+        proposals=[proposal_view(state, p) for p in state.proposals.values()],
+        current_proposal=proposal_view(state, table) if table else None,
+        my_utility=_utility(space, party, table.deal) if table else None,
+        injects=[inject_view(i) for i in state.injects],
+        issues=[{"id": i.id, "title": i.title, "description": i.description,
+                 "options": [{"id": o.id, "label": o.label, "description": o.description} for o in i.options]}
+                for i in state.scenario.issues],
+        outcome=outcome_view(state),
+        can_vote=bool(votable) and any(party not in p.votes for p in votable) and party not in state.walked_out,
+        can_propose=not state.ended and state.phase in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES)
+        and party not in state.walked_out,
+    )
+
+
+def facilitator_view(record: ExerciseRecord, state: ExerciseState) -> FacilitatorView:
+    """Everything: all seats' views, the full transcript, live scoreboard and injects."""
+    by_party = seat_codes(record)
+    table = state.current_proposal
+    space = DealSpace.from_scenario(state.scenario)
+    rows = []
+    for party in state.scenario.parties:
+        util = _utility(space, party.id, table.deal) if table else None
+        rows.append(ScoreRow(
+            party=party.id, name=party_name(state, party.id), human=state.humans.get(party.id, False),
+            threshold=party.threshold, utility=util,
+            accepts=None if util is None else util >= party.threshold - 1e-9,
+            vote=table.votes.get(party.id) if table else None, walked_out=party.id in state.walked_out,
+            messages=sum(1 for m in state.messages if m.speaker == party.id),
+            proposals=sum(1 for p in state.proposals.values() if p.proposer == party.id and not p.final),
+        ))
+    fired = state.fired_inject_ids
+    return FacilitatorView(
+        exercise_id=state.exercise_id, title=state.base.title, mode=state.mode, clock=clock_view(state),
+        seats=[seat_info(state, p, by_party.get(p)) for p in state.party_ids],
+        seat_views={p: seat_view(state, p) for p in state.party_ids},
+        transcript=[transcript_entry(state, m) for m in state.messages],
+        proposals=[proposal_view(state, p) for p in state.proposals.values()],
+        current_proposal=proposal_view(state, table) if table else None, scoreboard=rows,
+        injects=[inject_view(i) for i in state.injects],
+        available_injects=[InjectView(inject_id=i.id, title=i.title, text=i.text, round=i.at_round or 0)
+                           for i in state.base.injects if i.id not in fired],
+        outcome=outcome_view(state), facilitator_notes=state.base.facilitator_notes,
+        learning_objectives=list(state.base.learning_objectives),
+    )
+
+
+def party_name(state: ExerciseState, party: str) -> str:
+    """A seat's display name (``Facilitator`` / ``System`` for those actors)."""
+    if party in ("facilitator", "system"):
+        return party.capitalize()
+    p = state.base.party(party)
+    return p.name or p.id
+
+
+def clock_view(state: ExerciseState) -> Clock:
+    """Phase, round and whether the exercise is paused or over."""
+    return Clock(phase=state.phase, round=state.round, total_rounds=state.total_rounds, paused=state.paused,
+                 ended=state.ended, last_seq=state.last_seq)
+
+
+def transcript_entry(state: ExerciseState, m: MessageRec) -> TranscriptEntry:
+    """One message as the transcript shows it, with its citations."""
+    return TranscriptEntry(
+        seq=m.seq, ts=m.ts, round=m.round, phase=m.phase, speaker=m.speaker, speaker_name=party_name(state, m.speaker),
+        channel=m.channel, recipients=list(m.recipients), text=m.text, move=m.move, proposal=m.proposal,
+        citations=[CitationView(**{k: c.get(k, "") for k in ("n", "source", "title", "section", "text", "chunk_id")})
+                   for c in m.citations],
+        realizer=m.realizer,
+    )
+
+
+def proposal_view(state: ExerciseState, p: ProposalRec) -> ProposalView:
+    """A proposal with its deal described issue by issue, its votes and status."""
+    try:
+        lines = state.scenario.describe_deal(p.deal)
+    except KeyError:
+        lines = [(k, v) for k, v in p.deal.items()]
+    return ProposalView(id=p.id, round=p.round, proposer=p.proposer, deal=dict(p.deal), lines=lines,
+                        votes=dict(p.votes), status=p.status, final=p.final)
+
+
+def inject_view(i: InjectRec) -> InjectView:
+    """A fired inject."""
+    return InjectView(seq=i.seq, round=i.round, inject_id=i.inject_id, title=i.title, text=i.text,
+                      fired_by=i.fired_by)
+
+
+def outcome_view(state: ExerciseState) -> Outcome | None:
+    """How the exercise ended (None while it runs)."""
+    if not state.ended or state.outcome is None:
+        return None
+    o = state.outcome
+    return Outcome(agreement=bool(o.get("agreement")), deal=o.get("deal"), proposal_id=o.get("proposal"),
+                   round=int(o.get("round", 0)), reason=o.get("reason", ""),
+                   utilities={k: float(v) for k, v in (o.get("utilities") or {}).items()})
+
+
+def _utility(space: DealSpace, party: str, deal: dict[str, str]) -> float | None:
+    try:
+        return space.utility(party, deal)
+    except KeyError:
+        return None
+
+
+def _votable(state: ExerciseState) -> list[ProposalRec]:
+    if state.ended:
+        return []
+    if state.phase == Phase.FINAL_VOTE:
+        return [p for p in state.proposals.values() if p.final]
+    if state.mode == "solo":
+        return [state.current_proposal] if state.current_proposal else []
+    if state.phase in (Phase.PROPOSALS, Phase.RESPONSES):
+        return [p for p in state.round_proposals() if p.status == "open"]
+    return []

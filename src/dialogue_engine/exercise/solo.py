@@ -1,0 +1,129 @@
+"""Solo mode: one human seat practises against one AI counterpart, persisted like any exercise.
+
+A solo exercise starts at once in the proposals phase; each human turn (:func:`send`) is answered by the
+counterpart's turn, and a proposal both sides accepted ends it with an agreement (:func:`settle`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from dialogue_engine.domain import AgreementRule, Protocol, RuleKind, Scenario
+from dialogue_engine.exercise import runner
+from dialogue_engine.exercise.access import open_exercise, require_seat
+from dialogue_engine.exercise.commands import check_deal
+from dialogue_engine.exercise.errors import ExerciseError
+from dialogue_engine.exercise.events import SYSTEM, EventKind, NewEvent
+from dialogue_engine.exercise.journal import Journal
+from dialogue_engine.exercise.play import AIPlay
+from dialogue_engine.exercise.projections import transcript_entry
+from dialogue_engine.exercise.state import ProposalRec
+from dialogue_engine.exercise.views import Phase, ProposalView, SeatView, TranscriptEntry
+
+
+def bilateral(scenario: Scenario, human_party: str, counterpart: str) -> Scenario:
+    """The scenario cut down to two seats that must both accept (no injects); two-party scenarios unchanged."""
+    if len(scenario.parties) <= 2:
+        return scenario
+    data = scenario.model_dump(mode="python")
+    data["parties"] = [p for p in data["parties"] if p["id"] in (human_party, counterpart)]
+    data["rule"] = AgreementRule(kind=RuleKind.UNANIMITY).model_dump(mode="python")
+    data["injects"] = []
+    return Scenario.model_validate(data)
+
+
+def pick_seats(scenario: Scenario, persona: str, seat: str | None = None) -> tuple[str, str]:
+    """(human seat, counterpart seat) from a persona id (or seat id) and an optional human seat."""
+    ids = scenario.party_ids
+    matches = [p.id for p in scenario.parties if persona in (p.persona_id, p.id)]
+    if not matches:
+        known = ", ".join(p.persona_id for p in scenario.parties)
+        raise ExerciseError(f"scenario {scenario.id}: no seat is played by persona {persona!r} (personas: {known})")
+    counterpart = matches[0]
+    if seat is not None:
+        if seat not in ids:
+            raise ExerciseError(f"scenario {scenario.id}: no seat {seat!r} (seats: {', '.join(ids)})")
+        if seat == counterpart:
+            raise ExerciseError(f"scenario {scenario.id}: seat {seat!r} is the persona's own seat; pick another")
+        return seat, counterpart
+    return next(p for p in ids if p != counterpart), counterpart
+
+
+def create(journal: Journal, scenario: Scenario, human_party: str, counterpart: str | None = None,
+           seed: int = 0) -> str:
+    """Open and start a solo exercise (human seat against one AI seat); returns its id."""
+    if human_party not in scenario.party_ids:
+        raise ExerciseError(f"unknown seat {human_party!r}: scenario {scenario.id} has {', '.join(scenario.party_ids)}")
+    counterpart = counterpart or next(p for p in scenario.party_ids if p != human_party)
+    if counterpart not in scenario.party_ids or counterpart == human_party:
+        raise ExerciseError(f"counterpart {counterpart!r} must be another party of {scenario.id}")
+    scen = bilateral(scenario, human_party, counterpart)
+    ex_id = open_exercise(journal.store, scen, [human_party], seed, mode="solo", protocol=Protocol.FREE)
+    journal.store.append_many(ex_id, [
+        NewEvent(EventKind.STARTED, SYSTEM, {}),
+        NewEvent(EventKind.ROUND_STARTED, SYSTEM, {"round": 1}),
+        NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.PROPOSALS.value, "round": 1}),
+    ])
+    return ex_id
+
+
+def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
+         proposal: dict[str, str] | None = None) -> list[TranscriptEntry]:
+    """A solo turn: the human's line (and/or proposal), then the counterpart's reply. Returns both."""
+    seat = require_seat(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    if state.mode != "solo":
+        raise ExerciseError("solo_send works on solo exercises only")
+    if state.ended:
+        raise ExerciseError("the dialogue has ended")
+    text = (text or "").strip()
+    if not text and not proposal:
+        raise ExerciseError("say something or make a proposal")
+    if proposal:
+        check_deal(state, proposal)
+    turn = len([m for m in state.messages if m.speaker == seat.party]) + 1
+    evs = [NewEvent(EventKind.ROUND_STARTED, SYSTEM, {"round": turn}),
+           NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.PROPOSALS.value, "round": turn}),
+           NewEvent(EventKind.MESSAGE, seat.party, {
+               "text": text or "Here is a proposal.", "channel": "public", "recipients": [], "round": turn,
+               "phase": Phase.PROPOSALS.value, "move": "propose" if proposal else None, "proposal": proposal,
+               "turn": True})]
+    if proposal:
+        evs.append(NewEvent(EventKind.PROPOSAL, seat.party, {"deal": dict(proposal), "round": turn,
+                                                             "with_message": True, "turn": True}))
+    first = journal.store.append_many(seat.exercise_id, evs)[0].seq
+    state = journal.state(seat.exercise_id)
+    ai = next(p for p in state.party_ids if p != seat.party)
+    journal.store.append_many(seat.exercise_id, asyncio.run(play.turns(state, [ai])))
+    settle(journal, seat.exercise_id)
+    state = journal.state(seat.exercise_id)
+    return [transcript_entry(state, m) for m in state.messages if m.seq >= first]
+
+
+def settle(journal: Journal, exercise_id: str) -> None:
+    """End a solo exercise whose latest proposal both sides accepted, or where a side walked away."""
+    state = journal.state(exercise_id)
+    if state.ended:
+        return
+    for prop in sorted(state.proposals.values(), key=lambda p: -p.id):
+        others = [p for p in state.party_ids if p != prop.proposer]
+        if all(prop.votes.get(p) for p in others) and runner.proposal_passes(
+            state, ProposalRec(prop.id, prop.ts, prop.round, prop.proposer, prop.deal,
+                               votes={**prop.votes, prop.proposer: True})):
+            if prop.proposer not in prop.votes:
+                journal.store.append_many(exercise_id, [NewEvent(EventKind.VOTE, prop.proposer, {
+                    "proposal": prop.id, "accept": True, "round": state.round})])
+            state = journal.state(exercise_id)
+            journal.store.append_many(exercise_id, [runner.ended_event(state, state.proposals[prop.id],
+                                                                       "both sides accepted")])
+            return
+    if state.walked_out:
+        journal.store.append_many(exercise_id, [runner.ended_event(state, None, "a side walked away")])
+
+
+def latest_offer(view: SeatView, me: str) -> ProposalView | None:
+    """The counterpart's latest open proposal in a seat's view, if any (what *accept* takes)."""
+    for prop in reversed(view.proposals):
+        if prop.proposer != me and prop.status == "open" and not prop.final:
+            return prop
+    return None
