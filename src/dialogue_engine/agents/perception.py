@@ -17,6 +17,7 @@ from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
+from dialogue_engine.agents.acts import Act, ActCues, detect_acts
 from dialogue_engine.agents.types import Deal, Intent
 from dialogue_engine.domain.scenario import Scenario
 
@@ -54,6 +55,7 @@ class Perception:
     proposal: Deal | None = None
     confidence: float = 0.5
     text: str = ""
+    acts: tuple[Act, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("issues", "options", "rejected_options"):
@@ -296,10 +298,12 @@ class RulePerceiver:
             return Perception(intent=Intent.ACKNOWLEDGE, confidence=0.2, text="")
         issues, options, against = self.mentions(text)
         intent, conf = self.intent(text, bool(options))
+        acts = detect_acts(text, ActCues(options=tuple(options), rejected=tuple(against), issues=tuple(issues)),
+                           embed=self._embed)
         deal: Deal | None = None
         if options and intent in (Intent.PROPOSE, Intent.CONCEDE, Intent.ACCEPT, Intent.THREATEN):
             deal = {}
             for oid in options:
                 deal[self._issue_of[oid]] = oid
         return Perception(intent=intent, issues=issues, options=options, rejected_options=against, proposal=deal,
-                          confidence=conf, text=text)
+                          confidence=conf, text=text, acts=acts)

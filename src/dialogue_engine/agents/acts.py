@@ -1,0 +1,389 @@
+"""Dialogue acts: what a player's line does, offline, by rules over its clauses plus embedding prototypes.
+
+A line can carry several acts ("Good morning. Our first concern is X, so we propose Y." is a greeting,
+a shared interest and a proposal). :func:`detect_acts` returns them in a fixed order of precedence. The
+rules look at each sentence on its own, so a question in one sentence does not turn a statement in another
+into a question. Two rules matter more than the rest: a question is never an acceptance, and "we accept
+that ..." concedes a point, it does not accept a package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+
+class Act(str, Enum):
+    """One thing a line of dialogue does."""
+
+    MANIPULATION = "manipulation"
+    GREET = "greet"
+    OFF_TOPIC = "off_topic"
+    ASK_PRIORITIES = "ask_priorities"
+    ASK_WHY = "ask_why"
+    ASK_FACT = "ask_fact"
+    SHARE_INTEREST = "share_interest"
+    PROPOSE = "propose"
+    CONDITIONAL_TRADE = "conditional_trade"
+    ACCEPT = "accept"
+    ASK_ACCEPTANCE = "ask_acceptance"
+    REJECT = "reject"
+    THREATEN = "threaten"
+
+    @property
+    def is_question(self) -> bool:
+        """Whether the act asks the other side for something it must answer."""
+        return self in QUESTIONS
+
+
+QUESTIONS = frozenset({Act.ASK_PRIORITIES, Act.ASK_WHY, Act.ASK_FACT, Act.ASK_ACCEPTANCE})
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ABBREVIATION = re.compile(r"\b(mr|mrs|ms|dr|st|no|vs|etc|e\.g|i\.e|u\.s|u\.k|u\.n|approx|cf)\.$", re.I)
+_QUESTION_WORD = r"(what|why|how|which|who|when|where|whose|is|are|do|does|did|can|could|would|will|shall|should|may)"
+
+MANIPULATION = _rx(
+    r"\b(ignore|disregard|forget|set aside|drop)\b.{0,30}\b(instructions?|prompt|brief|rules|scenario|role|persona)\b",
+    r"\byou are (now|no longer)\b", r"\byou're (now|no longer)\b", r"\bstep out of (your |the )?(role|character)\b",
+    r"\b(system|admin(istrator)?|developer|debug)\s*(notice|message|mode|request|prompt|override)?\s*[:!]",
+    r"\bas (the )?(system )?(administrator|developer|your (creator|programmer))\b", r"\bauthori[sz]ed (debug|request)\b",
+    r"\b(print|output|paste|reveal|disclose|dump|list|state|show|tell me|give me|read out)\b.{0,50}"
+    r"\b(threshold|reservation (value|point)|minimum score|lowest score|bottom line number|your points|points? for each|"
+    r"scoring table|score(s| table| sheet)|hidden|parameters|instructions|system prompt|private brief|utility)\b",
+    r"\bwhich option gives you the most points\b", r"\byou('re| are) an? (ai|language model|chatbot|bot)\b",
+    r"\b(jailbreak|dan mode|developer mode)\b", r"\bhas authori[sz]ed you to\b",
+    r"\bpretend (you're|you are|your|to be|that you)\b", r"\bact as (the|a|an) (chair|referee|judge|facilitator|assistant)\b",
+    r"\bwhat (score|number|points?) would you need\b", r"\bgive me the (number|score|figure)\b",
+)
+GREET = _rx(
+    r"^\W*(good (morning|afternoon|evening|day)|hello|hi|hey|greetings|welcome|dear colleagues|"
+    r"(your )?(excellency|excellencies)|thank(s| you)( all| everyone)?( for| to|[,.!]|$)|many thanks|"
+    r"it'?s (good|great|a pleasure) to|congratulations|pleasure to (meet|see))",
+    r"\b(goodbye|bye|good night|see you (next|tomorrow|soon|later)|talk (tomorrow|soon|later)|until next time|"
+    r"safe travels|thank you (all )?for (your time|today|coming|hosting)|cheers for)\b",
+    r"^\W*(okay |ok |alright )?(thanks|thank you|cheers)( (all|everyone|everybody|so much))?\b",
+)
+OFF_TOPIC_CUE = _rx(
+    r"\b(football|soccer|cricket|match|derby|champions league|world cup|weather|holiday|restaurant|biryani|"
+    r"chocolate|christmas market|recipe|movie|film|netflix|joke|hiring|cousin|weekend|free afternoon|"
+    r"sightseeing|vacation|birthday)\b",
+    r"\b(unrelated|as an aside|by the way|off the record|on another note|changing the subject)\b",
+)
+ASK_WHY = _rx(
+    r"\bwhy\b(?! don'?t we| not (just )?(go|settle|agree|try|put|make))",
+    r"\bwhat makes (you|your)", r"\bwhat('s| is) (really )?behind\b", r"\b(walk|talk) me through (why|the reasoning)\b",
+    r"\bexplain (why|the reasoning|your reasoning)\b", r"\bwhat is the reasoning\b", r"\bhow come\b",
+    r"\bwhat drives\b", r"\bthe rationale\b", r"\b(i )?(don't|do not|can't|cannot) (get|see|understand) why\b",
+    r"\bwhat's (really )?behind\b",
+)
+ASK_PRIORITIES = _rx(
+    r"\bwhat (do|does|would|will|did) .{0,40}\b(need|want|care|require|hope|expect|prioriti[sz]e|value)\b",
+    r"\bwhat (you|your side|[A-Z][\w-]+) (most |really |actually )?(needs?|wants?|requires?)\b",
+    r"\bwhat (matters|counts) (most|more)\b", r"\bwhat('s| is) (most )?important\b", r"\bpriorit(y|ies)\b.{0,40}\?",
+    r"\bbottom line\b", r"\bred lines?\b.{0,30}\?", r"\bwhere (exactly )?(does|do) .{0,30}\b(stop|stand|see (itself|yourselves))\b",
+    r"\bhelp me understand what\b", r"\bkeeps? .{0,30}awake\b", r"\bmost urgent\b", r"\bthe big one\b",
+    r"\bwhat exactly do you need\b", r"\bwhere (are|is) (you|your side|.{0,20}) (on|with)\b",
+    r"\b(is that still|still) where you are\b", r"\binterests?\b.{0,30}\?", r"\bwhat would it take\b",
+    r"\bconcerns?\b.{0,30}\?", r"\bwhat (are|is) your (main |key |core )?(aims?|goals?|objectives?|concerns?|needs?)\b",
+    r"\bwhere (are|is) (you|your side|[A-Z][\w-]+) on\b", r"\bwhat (is|are) .{1,30} (really |actually )?after\b", r"\bwhat .{1,30} (is|are) (really |actually )?after\b",
+    r"\bwhat (are|is) your red lines?\b", r"\bred lines?\b",
+)
+ASK_FACT = _rx(
+    r"\bhow (many|much|long|often)\b", r"\bwhen (exactly )?(did|was|were|is|will)\b", r"\bwhere did\b",
+    r"\b(remind me|do you know|is it true)\b", r"\broughly\b.{0,40}\?", r"\bsince (19|20)\d\d\b.{0,60}\?",
+    r"\bwhat (is|was|were|are) the (current |latest |total |actual )?(number|figure|figures|amount|size|share|"
+    r"damage|cost|bill|death toll|rate|count|date|year|history|record|status)\b",
+    r"\bwhat (percentage|proportion|share)\b", r"\bso far\b.{0,10}\??$",
+    r"\bwhat('s| is| was| were| are) the .{0,30}\b(volume|number|figure|total|amount|size|level|rate|count|budget|"
+    r"history|timeline|record|toll)\b", r"\bwho (won|was|were|said|wrote|came up)\b",
+    r"\bwhich (countries|states|year|treaty)\b",
+)
+SHARE_INTEREST = _rx(
+    r"\b(our|my|the) (first|main|top|overriding|core|central|key|biggest|real|chief|primary|number one|"
+    r"first and foremost)? ?(priority|priorities|concern|concerns|interest|interests|goal|aim|need|worry)\b"
+    r"(?! (of|for) (you|yours|the other))",
+    r"\b[A-Z][\w'’-]+['’]s (first |main |top |overriding |real )?(priority|interest|concern|need|goal)\b",
+    r"\bfor (us|me|[A-Z][\w-]+),? (what matters|the (number one|first|main|most important|key) thing|"
+    r"speed|money|time|.{0,30}matters)\b",
+    r"\bmatters? (most|more|less) (to|for) us\b", r"\bwhat matters most (to|for) us\b",
+    r"\b(we|our (voters|people|parliament|public|shareholders|members|government)) (need|needs|want|wants|care|cares)\b",
+    r"\bwe (need|want|care about|must have|value)\b", r"\bis (everything|essential|vital|critical) (to|for) us\b",
+    r"\bour interest is\b", r"\bthat is where our priority lies\b", r"\bhas a real cost\b",
+)
+PROPOSE = _rx(
+    r"\bwhat (if|about)\b", r"\bhow about\b", r"^\W*suppose\b", r"\bsuppose (we|that|both|no|each|all|the)\b",
+    r"\b(we|i) (propose|suggest|offer|table|put forward|recommend)\b", r"\b(let'?s|let us) (just )?(go with|settle|agree|put|keep|"
+    r"start|try|make|say|take|do|both|all|have|look|aim|fix|hold|stay|work|use|set|cap|split|share)\b",
+    r"\bwhy don'?t we\b", r"\bwhy not (just )?(go|settle|agree|try|put|make)\b", r"\bone (idea|option|possibility)\b",
+    r"\b(we'?d|we would|i'?d|i would) like to (put forward|propose|suggest|table|offer)\b", r"\bhere is (our|my|a) (offer|proposal)\b",
+    r"\bcould we (not )?(look at|settle|try|agree|go|consider|start|at least|then|have|keep|put|make|do|aim)\b",
+    r"\bcan we (at least )?(settle|try|agree|go|look|consider|start|have|keep|put)\b",
+    r"\bmight be a (middle ground|compromise|way forward)\b", r"\bas a (compromise|middle ground|first step)\b",
+    r"\bwe (are|'re) (prepared|willing|ready) to\b", r"\b(our|my) (proposal|offer) is\b", r"\bwe (can|could) offer\b",
+    r"\bthat is why we are asking for\b", r"\bwe are asking for\b", r"\bso we'?d like\b", r"\bwe'?d like\b.{0,20}\b(in|to be)\b",
+    r"^\W*so:", r"\bwhat do you say to\b", r"\bwould you consider\b", r"\b(my|our) idea\b",
+    r"\bwhat do you think (about|of) (a|an|the|staying|going|keeping|putting|having|making|setting|using|\w+ing)\b",
+    r"\b(could|can) (we|you) (just )?(park|drop|shelve|defer|postpone|leave)\b", r"\b(propose|proposal|package|counter-?offer)\b",
+)
+CONDITIONAL = _rx(
+    r"^\W*(only )?if (you|your|the|[A-Z]|industry|brussels|berlin|delhi|beijing)\b.{3,}?,?\s*(then )?(we|i|[A-Z][\w-]+)\b.{0,25}"
+    r"\b(will|'ll|could|can|would|'d|might|are ready|are willing|shall)\b",
+    r"\b(we|i) (could|can|would|will|might|'d|'ll) .{3,80}\b(if|provided|as long as|in return for|in exchange for) "
+    r"(you|your|the|[A-Z])",
+    r"\bin (return|exchange),? (we|i)\b", r"\byou give .{1,40} we give\b",
+    r"\b(we|i)('re| are| am) (open|willing|ready|happy|prepared) to .{3,80}\b(if|provided|as long as) ",
+    r"^\W*(you|your side|[A-Z][\w-]+) (drop|move|give|take|accept|agree|sign|back|support|put|fund|cut|lift|ease|"
+    r"open|cover|pay)\b.{2,80}\band (we|i)('ll| will| can| could| would|'d)? ",
+    r"^\W*give (us|me) .{2,60}\band (we|i)('ll| will| can| could)? (give|drop|move|take|accept|put|sign)\b",
+)
+THREATEN = _rx(
+    r"\bor else\b", r"\b(take it or leave it|final (offer|warning)|last (chance|warning)|ultimatum)\b",
+    r"\byou('ll| will) regret\b", r"\bdon'?t expect\b", r"\bforget (our|my) support\b", r"\bon the outside looking in\b",
+    r"\bcloses? this channel\b", r"\b(patience|goodwill) (is )?(running out|wearing thin|has limits)\b",
+    r"\bno (choice|option) but to\b", r"\bno point (us |in )?(staying|continuing|talking)\b",
+    r"\b(make|making) (life|things) (very )?(difficult|hard)\b", r"\bexpect (retaliation|consequences|a response)\b",
+)
+CONSEQUENCE = _rx(
+    r"\b(walk|walk away|walk out|leave (the|this) (room|table|talks|negotiations?|committee|process|channel)|quit|withdraw|pull out|block|veto (it|this|that|any|the (text|deal|package|draft))|retaliat\w*|sanction\w*|boycott|expel|"
+    r"suspend|freeze|cut off|shut|close (this|the)|end (this|the)|stop (taking|hosting|paying|funding|talking)|"
+    r"go (it )?alone|go ahead without|look elsewhere|take (this|it) to|name (and shame|every)|expose|escalate|"
+    r"reconsider|recall|downgrade|extend the entity list|make sure every|fail|collapse|block consensus|we('re| are) out)\b",
+)
+CONDITION_OR_FUTURE = _rx(
+    r"\b(if|unless|otherwise|or)\b", r"\band (we|i|[A-Z][\w-]+)\b", r"\bone more\b", r"^\W*(keep|do|try|push|insist)\b",
+    r"\b(we|i|[A-Z][\w-]+)('ll| will| shall| are going to|'re going to| would have to| will have to)\b",
+    r"\bthen\b",
+)
+ACCEPT = _rx(
+    r"\b(we|i|[A-Z][\w'-]+) (can |hereby |fully )?accepts?\b(?! that\b)(?! (a|any|the (idea|principle|need|risk|point)))",
+    r"^\W*(agreed|accepted|deal|done)\b[.!,:]", r"\b(it'?s|that'?s) a deal\b(?!\?)", r"\bthen we have a (deal|text|package|agreement)\b(?!\?)",
+    r"\bwe have a deal\b(?!\?)", r"\blet'?s sign\b", r"\bwe can sign\b", r"\bwe (can |will )?(sign|agree to) (on to |up to )?(this|that|the) "
+    r"(package|deal|text|draft|proposal|compact)\b", r"\bwe('?re| are) (on board|in agreement)\b", r"\bis on board\b",
+    r"\b(you'?ve|you have) (got )?(yourself |yourselves )?a deal\b", r"\bwe can live with (this|that|it)\b(?!\?)", r"\bwe support (this|that|the) package\b",
+)
+ASK_ACCEPTANCE = _rx(
+    r"\bdo we have (a deal|an agreement|agreement|broad agreement|a text)\b", r"\b(is|are) (that|this|it|we) agreed\b",
+    r"\bagreed\s*(then)?\s*\?", r"\b(can|could|would|will) .{0,40}\blive with\b", r"\bdo(es)? .{0,30}\baccept\b",
+    r"\b(can|could|would|will) .{0,40}\b(accept|support|sign( up to| on to)?|endorse|back|agree to)\b.*\?",
+    r"\b(a non-?starter|acceptable|workable|a problem|doable|a deal-?breaker)\b( for (you|them|[A-Z][\w-]+))?\s*\?",
+    r"\b(is|are) .{0,30}\b(comfortable|happy|ok|okay|fine) with\b", r"\bdeal\s*\?", r"\b(yes or no)\b",
+    r"\bwork for you\s*\?", r"\bshall we (sign|close|agree)\b", r"\b(are|is) (we|everyone|everybody) (good|okay|fine|"
+    r"agreed|there|set)\b", r"\bdo we have (a deal|an agreement)( or not)?\b", r"\b(be|feel) (okay|ok|fine|comfortable|happy) "
+    r"with\b", r"\bsomething .{0,30}\b(could|can|would) (accept|support|live with)\b",
+)
+REJECT = _rx(
+    r"\b(we|i|[A-Z][\w'-]+) (cannot|can'?t|can not|won'?t|will not|will never|refuse to|could never|would never)\b.{0,30}"
+    r"\b(accept|agree|support|sign|join|ratify|put (our|his|her|my) name|go|allow|endorse|back|live with|sell|take)\b",
+    r"\b(out of the question|non-?starter|red line|off the table|unacceptable|not acceptable|deal-?breaker|"
+    r"no way|dead on arrival|not on the table|not negotiable|non-?negotiable)\b",
+    r"\b(we|i) (reject|oppose|refuse)\b", r"\bno version of this\b", r"\bwould gut\b", r"\bmore than (i|we) can sell\b",
+    r"\bwill simply not\b", r"\bwe won'?t sign\b", r"\bnot (sign|agree|accept)\b", r"\b(will|would) accept no\b",
+    r"\b(doesn't|does not|won't|will not|can't|cannot) work for (us|me|[A-Z][\w-]+)\b",
+    r"^\W*(we |i )?(can't|cannot) do\b", r"^\W*no[,.!]", r"\bnot (a chance|happening|going to happen)\b",
+)
+NEGOTIATION_WORDS = _rx(
+    r"\b(deal|package|proposal|offer|agreement|position|issue|option|compromise|priorit|concern|negotiat|terms|text|"
+    r"draft|support|accept|reject|fund|money|seat|council|treaty|limits?|channel|agenda|board|veto|export|chip|vaccine|"
+    r"refugee|loan|grant|bank|sanction|inspection|share|capital|levy|pledge|return|permit)",
+)
+
+PROTOTYPES: dict[Act, tuple[str, ...]] = {
+    Act.OFF_TOPIC: ("Did you watch the game last night?", "Can you recommend a good restaurant nearby?",
+                    "What is the weather going to be like tomorrow?", "Tell me a joke."),
+    Act.ASK_PRIORITIES: ("What does your side need most from this?", "What matters most to you here?",
+                         "Where is your bottom line on this issue?"),
+    Act.ASK_FACT: ("How many people were affected in total?", "When was the agreement signed?",
+                   "What was the figure last year?"),
+    Act.SHARE_INTEREST: ("Our main concern is that the money arrives quickly.", "What matters most to us is verification.",
+                         "For our government the priority is jobs at home."),
+    Act.GREET: ("Good morning, thank you for hosting us.", "Welcome, it is good to see you again."),
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ActCues:
+    """What the scenario matcher found in a line, which the act rules use.
+
+    Attributes:
+        options: option ids spoken for.
+        rejected: option ids spoken against.
+        issues: issue ids mentioned.
+    """
+
+    options: tuple[str, ...] = ()
+    rejected: tuple[str, ...] = ()
+    issues: tuple[str, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.options or self.rejected or self.issues)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a line (split after . ! ? and at line breaks, not after "Mr." or "U.S.")."""
+    out: list[str] = []
+    for piece in _SENTENCE.split(text.strip()):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+INDIRECT_QUESTION = _rx(
+    r"\b(i'?d|i would|we'?d|we would) (like|love|want) to (understand|know|hear|learn)\b",
+    r"\b(help me|i want to|i need to|we need to|we want to) (understand|know|hear)\b",
+    r"\bwhat i (still )?(don'?t|do not|can'?t|cannot) (understand|see|follow)\b",
+    r"^\W*((please|so|now|okay|and|but) )*(tell me|explain( to me)?|walk me through)\b", r"\bi('?m| am) (curious|wondering)\b",
+    r"\b(i )?(don't|do not|can't|cannot) (get|see|understand) (why|what|how)\b",
+)
+CONCESSION_OPENING = re.compile(
+    r"^\W*(i|we)( fully| do)? (accept|understand|recogni[sz]e|appreciate|know|realise|realize|acknowledge|"
+    r"see) (that|the point|your point)\b", re.I)
+LEADING_IF = re.compile(r"^\W*(only )?(if|unless)\b[^,;]*[,;]", re.I)
+
+
+SHORTHAND = {
+    "u": "you", "ya": "you", "ur": "your", "urs": "yours", "r": "are", "abt": "about", "bout": "about",
+    "pls": "please", "plz": "please", "thx": "thanks", "ty": "thank you", "tmrw": "tomorrow", "tmr": "tomorrow",
+    "yr": "year", "yrs": "years", "ppl": "people", "w": "with", "w/": "with", "wat": "what", "wht": "what",
+    "hw": "how", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't", "wont": "won't",
+    "isnt": "isn't", "arent": "aren't", "im": "i'm", "ive": "i've", "thats": "that's", "whats": "what's",
+    "lets": "let's", "theres": "there's", "youre": "you're", "were'nt": "weren't", "wouldnt": "wouldn't",
+    "couldnt": "couldn't", "shouldnt": "shouldn't", "gonna": "going to", "wanna": "want to", "gotta": "have to",
+    "tbh": "honestly", "imo": "in my view", "btw": "by the way", "idk": "i don't know", "b4": "before",
+    "2day": "today", "gr8": "great", "k": "okay", "ok": "okay", "nope": "no", "yep": "yes", "yeah": "yes",
+}
+_TOKEN = re.compile(r"[A-Za-z0-9/']+")
+
+
+def normalize(text: str) -> str:
+    """Chat shorthand spelled out ("u" -> "you", "cant" -> "can't"), curly quotes made straight."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("non starter", "non-starter")
+    text = re.sub(r"^\s*y\b(?=\s)", "why", text, flags=re.I)
+    return _TOKEN.sub(lambda m: SHORTHAND.get(m.group(0).lower(), m.group(0)), text)
+
+
+_DISCOURSE = r"^\W*((so|and|but|okay|well|then|alright|now|also|sorry|honestly|please|just|quick question)\b\W*)*"
+QUESTION_START = re.compile(
+    _DISCOURSE + r"(what|what's|why|how|which|who|whom|whose|when|where|where's|"
+    r"(do|does|did|can|could|would|will|shall|should|is|are|was|were|have|has|may|might|isn't|aren't|don't|doesn't|"
+    r"won't|wouldn't|can't|couldn't)\s+(you|we|they|it|that|this|there|your|our|the|[A-Z][\w-]+|a|an|i|he|she|"
+    r"anyone|everyone|beijing|moscow|washington))\b", re.I)
+
+
+def _is_question(sentence: str) -> bool:
+    return (sentence.rstrip().endswith("?") or bool(INDIRECT_QUESTION.search(sentence))
+            or (bool(QUESTION_START.search(sentence)) and not sentence.rstrip().endswith(("!", "."))))
+
+
+def _threatens(s: str) -> bool:
+    """A warning of harm: a stock threat, or a harmful consequence tied to a condition or a future."""
+    if re.search(r"\bnot (threatening|a threat)\b", s, re.I):
+        return False
+    if THREATEN.search(s):
+        return True
+    return bool(CONSEQUENCE.search(s) and CONDITION_OR_FUTURE.search(s) and not re.search(
+        r"\b(not|never|won't|don't|no one|nobody) (want to |wish to |to )?(walk|leave|block|veto|withdraw)\b", s, re.I))
+
+
+def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
+    acts: set[Act] = set()
+    question = _is_question(s)
+    if _threatens(s):
+        acts.add(Act.THREATEN)
+    if CONDITIONAL.search(s) and Act.THREATEN not in acts:
+        acts.add(Act.CONDITIONAL_TRADE)
+    if REJECT.search(LEADING_IF.sub("", s)) and not question and not CONCESSION_OPENING.search(s):
+        acts.add(Act.REJECT)
+    if question:
+        if ASK_ACCEPTANCE.search(s):
+            acts.add(Act.ASK_ACCEPTANCE)
+        if ASK_WHY.search(s):
+            acts.add(Act.ASK_WHY)
+        elif ASK_PRIORITIES.search(s):
+            acts.add(Act.ASK_PRIORITIES)
+        elif ASK_FACT.search(s):
+            acts.add(Act.ASK_FACT)
+    elif ACCEPT.search(s) and Act.REJECT not in acts:
+        acts.add(Act.ACCEPT)
+    if PROPOSE.search(s) and not acts & {Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.ASK_WHY}:
+        acts.add(Act.PROPOSE)
+    if Act.ASK_ACCEPTANCE in acts and (cues.options or re.search(r"\b(with|to) (a|an|the) \w+", s, re.I)) and \
+            not re.search(r"\b(that|this|it|the (text|package|draft|deal|compact|framework|proposal))\b\W*\?", s, re.I):
+        acts.add(Act.PROPOSE)
+    if not question and SHARE_INTEREST.search(s) and not acts & {Act.ACCEPT}:
+        acts.add(Act.SHARE_INTEREST)
+    if GREET.search(s):
+        acts.add(Act.GREET)
+    return acts
+
+
+def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = None) -> tuple[Act, ...]:
+    """The dialogue acts of one line, in :class:`Act` order (never empty for non-empty text).
+
+    Args:
+        text: the player's line.
+        cues: the scenario's option and issue mentions found in it.
+        embed: texts -> embeddings, for lines the rules leave unlabelled (None: rules only).
+    """
+    text = normalize(text.strip())
+    if not text:
+        return ()
+    if MANIPULATION.search(text):
+        return (Act.MANIPULATION,)
+    acts: set[Act] = set()
+    for s in sentences(text):
+        acts |= _sentence_acts(s, cues)
+    if Act.ACCEPT in acts and acts & {Act.REJECT, Act.CONDITIONAL_TRADE, Act.THREATEN}:
+        acts.discard(Act.ACCEPT)
+    if Act.CONDITIONAL_TRADE in acts:
+        acts.discard(Act.PROPOSE)
+    if Act.ASK_ACCEPTANCE in acts:
+        acts.discard(Act.ACCEPT)
+    if Act.ACCEPT in acts:
+        acts.discard(Act.PROPOSE)
+    topical = cues.any or bool(NEGOTIATION_WORDS.search(text))
+    if OFF_TOPIC_CUE.search(text) and not cues.any and not acts - {Act.GREET, Act.ASK_FACT}:
+        return (Act.OFF_TOPIC,)
+    if not acts - {Act.GREET}:
+        guess = _embedding_guess(text, embed)
+        if guess is not None and (guess != Act.OFF_TOPIC or not topical):
+            acts.add(guess)
+        elif not acts:
+            acts.add(Act.PROPOSE if cues.options else Act.SHARE_INTEREST if topical else Act.OFF_TOPIC)
+    if Act.ASK_FACT in acts and not topical and OFF_TOPIC_CUE.search(text):
+        acts = {Act.OFF_TOPIC}
+    return tuple(a for a in Act if a in acts)
+
+
+_PROTO_CACHE: dict[int, tuple[list[Act], np.ndarray]] = {}
+
+
+def _embedding_guess(text: str, embed: Embed | None, floor: float = 0.4) -> Act | None:
+    if embed is None:
+        return None
+    key = id(embed)
+    if key not in _PROTO_CACHE:
+        labels = [a for a, texts in PROTOTYPES.items() for _ in texts]
+        vecs = np.asarray(embed([t for texts in PROTOTYPES.values() for t in texts]), dtype=np.float32)
+        _PROTO_CACHE[key] = (labels, vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9))
+    labels, vecs = _PROTO_CACHE[key]
+    v = np.asarray(embed([text])[0], dtype=np.float32)
+    sims = vecs @ (v / (np.linalg.norm(v) + 1e-9))
+    best = int(np.argmax(sims))
+    return labels[best] if sims[best] >= floor else None
