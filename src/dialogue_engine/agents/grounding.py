@@ -8,7 +8,7 @@ from typing import Any
 from dialogue_engine.agents.types import Citation, MoveKind
 from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
-from dialogue_engine.knowledge.types import Retriever
+from dialogue_engine.knowledge.types import AUDIENCE_FACILITATOR, Retriever, criticises_tag
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,14 @@ class Grounder:
         parts += [i.name for i in self.persona.interests[:2]]
         return " ".join(p for p in parts if p).strip()
 
+    def usable(self, hit: Any) -> bool:
+        """Whether this persona may cite ``hit``: not facilitator guidance, not an argument against itself."""
+        tags = set(getattr(hit, "tags", ()) or ())
+        return AUDIENCE_FACILITATOR not in tags and criticises_tag(self.persona.id) not in tags
+
+    def _usable(self, hits: list[Any]) -> list[Any]:
+        return [h for h in hits if self.usable(h)]
+
     def passages(self, issue_id: str | None, move: MoveKind) -> tuple[Citation, ...]:
         """Numbered passages ([1], [2], ...) for the issue and move; [] without a retriever or on failure."""
         if self.retriever is None:
@@ -75,9 +83,9 @@ class Grounder:
             return self._cache[key]
         query = self.query(issue_id, move)
         try:
-            hits = self.retriever.search(query, k=self.k, where=self.where())
+            hits = self._usable(self.retriever.search(query, k=self.k * 3, where=self.where()))
             if not hits and self.where() is not None:
-                hits = self.retriever.search(query, k=self.k, where=None)
+                hits = self._usable(self.retriever.search(query, k=self.k * 3, where=None))
         except Exception as err:  # noqa: BLE001 - a failing store must not end the turn
             logger.warning("grounding: search failed for %s (%s); answering without passages", self.persona.id, err)
             return ()

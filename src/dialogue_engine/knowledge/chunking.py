@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from dialogue_engine.knowledge.types import Chunk, Document
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
 
@@ -102,13 +102,13 @@ def chunk_document(doc: Document, config: ChunkingConfig = ChunkingConfig(), tag
             merged.append((section, text))
     return [
         Chunk(
-            chunk_id=chunk_id(doc.source, i, section, text, all_tags),
+            chunk_id=chunk_id(doc.source, i, section, text, tuple(sorted(set(all_tags) | set(doc.tags_for(section))))),
             source=doc.source,
             title=doc.title,
             section=section,
             text=text,
             position=i,
-            tags=all_tags,
+            tags=tuple(sorted(set(all_tags) | set(doc.tags_for(section)))),
         )
         for i, (section, text) in enumerate(merged)
     ]

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from dialogue_engine.knowledge.types import Block, Document, KnowledgeError
+from dialogue_engine.knowledge.types import AUDIENCE_FACILITATOR, Block, Document, KnowledgeError
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,40 @@ def _as_text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+STANCE_FIELDS = ("criticises", "supports")
+
+
+def stance_tags(path: Path, meta: Any, where: str = "front matter") -> tuple[str, ...]:
+    """Tags from ``audience`` and ``criticises`` / ``supports`` fields (note-level or one section's).
+
+    Raises:
+        KnowledgeError: an unknown audience or a malformed field (one line naming the file).
+    """
+    if meta is None:
+        return ()
+    if not isinstance(meta, dict):
+        raise KnowledgeError(f"{path}: {where} must be a mapping (audience, criticises, supports)")
+    tags: set[str] = set()
+    audience = str(meta.get("audience") or "all").strip().lower()
+    if audience not in ("all", "persona", "facilitator"):
+        raise KnowledgeError(f"{path}: {where}: audience must be all or facilitator, not {audience!r}")
+    if audience == "facilitator":
+        tags.add(AUDIENCE_FACILITATOR)
+    for name in STANCE_FIELDS:
+        for actor in normalize_tags(meta.get(name)):
+            tags.add(f"{name}:{actor}")
+    return tuple(sorted(tags))
+
+
+def section_stances(path: Path, meta: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per-section tags from the front matter's ``sections:`` mapping (heading -> audience/stance)."""
+    sections = meta.get("sections") or {}
+    if not isinstance(sections, dict):
+        raise KnowledgeError(f"{path}: front matter 'sections' must map headings to audience/criticises/supports")
+    return tuple((str(heading), stance_tags(path, fields, f"sections.{heading}"))
+                 for heading, fields in sections.items())
+
+
 def normalize_tags(value: Any) -> tuple[str, ...]:
     """Tags from a list or a comma-separated string: lower-case, stripped, unique, sorted."""
     if value is None:
@@ -216,6 +250,10 @@ def _load_markdown(path: Path, text: str, sha: str) -> Document:
     else:
         blocks = [Block(sec, t) for sec, t, _ in raw]
     title = title or path.stem
+    stances = section_stances(path, meta)
+    unknown = [h for h, _ in stances if h not in {b.section for b in blocks}]
+    if unknown:
+        raise KnowledgeError(f"{path}: front matter 'sections' names no heading of the note: {unknown[0]!r}")
     return Document(
         source=path.name,
         path=str(path.resolve()),
@@ -224,7 +262,8 @@ def _load_markdown(path: Path, text: str, sha: str) -> Document:
         sha256=sha,
         author=_as_text(meta.get("author") or meta.get("authors")),
         date=_as_text(meta.get("date")),
-        tags=normalize_tags(meta.get("tags") or meta.get("keywords")),
+        tags=tuple(sorted(set(normalize_tags(meta.get("tags") or meta.get("keywords"))) | set(stance_tags(path, meta)))),
+        section_tags=stances,
     )
 
 

@@ -36,6 +36,26 @@ class Document:
     author: str | None = None
     date: str | None = None
     tags: tuple[str, ...] = ()
+    section_tags: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def tags_for(self, section: str) -> tuple[str, ...]:
+        """The document's tags plus those its front matter gives ``section`` (audience, stance)."""
+        extra = dict(self.section_tags).get(section, ())
+        return tuple(sorted(set(self.tags) | set(extra)))
+
+
+AUDIENCE_FACILITATOR = "audience:facilitator"
+"""Tag of passages written for facilitators (exercise design, teaching notes): never cited by a persona."""
+
+
+def criticises_tag(actor: str) -> str:
+    """Tag of a passage that argues against ``actor`` (a persona id): that persona never cites it."""
+    return f"criticises:{actor}"
+
+
+def supports_tag(actor: str) -> str:
+    """Tag of a passage that argues for ``actor`` (a persona id)."""
+    return f"supports:{actor}"
 
 
 @dataclass(frozen=True)
