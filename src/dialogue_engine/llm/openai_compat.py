@@ -49,11 +49,13 @@ class OpenAICompatModel:
         timeout: the HTTP client's timeout in seconds.
         legacy_max_tokens: also send ``max_tokens`` (llama.cpp's server reads only that field; OpenAI
             wants ``max_completion_tokens``).
+        client: the ``httpx.AsyncClient`` to send with (e.g. a recording transport); default: our own.
     """
 
     def __init__(self, *, model: str, api_key: str, base_url: str | None = None,
                  mode: StructuredMode = StructuredMode.FUNCTION_CALLING, max_tokens: int = 300,
-                 temperature: float = 0.7, timeout: float = 30.0, legacy_max_tokens: bool = False):
+                 temperature: float = 0.7, timeout: float = 30.0, legacy_max_tokens: bool = False,
+                 client: httpx.AsyncClient | None = None):
         self.model = model
         self.base_url = (base_url or OPENAI_URL).rstrip("/")
         self.mode = StructuredMode(mode)
@@ -64,7 +66,7 @@ class OpenAICompatModel:
         self._headers = {"authorization": f"Bearer {api_key}"}
         # No keep-alive pool: a pooled connection opened in one event loop breaks the next (each app turn and
         # each test runs its own loop), so every request opens its own connection.
-        self._client = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0))
+        self._client = client or httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0))
 
     def body(self, messages: Messages, *, max_tokens: int | None = None, schema: type[M] | None = None,
              stream: bool = False) -> dict[str, Any]:
