@@ -1,7 +1,7 @@
 """LLM perception: structured extraction of intent, issues, options and proposal from a human message.
 
 :class:`LLMPerceiver` implements the ``Perceiver`` protocol of :mod:`dialogue_engine.agents.perception`
-by function calling, checks every id against the scenario, and falls back to the offline perceiver when
+by structured output, checks every id against the scenario, and falls back to the offline perceiver when
 the model fails or answers unusably. Structured proposals from the UI bypass the model.
 """
 
