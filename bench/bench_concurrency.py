@@ -1,8 +1,8 @@
 """Concurrency of one round: 6 AI personas answering through the LLM realizer at once.
 
 The LLM is a local fake OpenAI-compatible server (loopback, stdlib) that answers after a fixed delay, so
-the figure isolates our overhead and concurrency: the real ``ChatOpenAI`` client, structured output by
-function calling, the resilient wrapper and guards. Printed beside the sequential baseline measured in
+the figure isolates our overhead and concurrency: the real OpenAI-compatible adapter, structured output by
+function calling, the timeout wrapper, the resilient realizer and guards. Printed beside the sequential baseline measured in
 the same run.
 
     .venv/bin/python bench/bench_concurrency.py [--delay 0.3] [--personas 6] [--repeats 3]
@@ -16,19 +16,14 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fake_openai_server import FakeOpenAIServer  # noqa: E402
-
-from dialogue_engine.agents import testing as fakes  # noqa: E402
-from dialogue_engine.agents.llm import LLMRealizer, make_chat_model  # noqa: E402
-from dialogue_engine.agents.resilience import ResilientRealizer, character_guard  # noqa: E402
-from dialogue_engine.config import Settings  # noqa: E402
-from dialogue_engine.domain.loading import load_personas  # noqa: E402
+from dialogue_engine.agents import testing as fakes
+from dialogue_engine.agents.llm import LLMRealizer, make_model
+from dialogue_engine.agents.resilience import ResilientRealizer, character_guard
+from dialogue_engine.config import Settings
+from dialogue_engine.domain.loading import load_personas
+from dialogue_engine.llm.testing import FakeOpenAIServer
 
 
 def requests(n: int):
@@ -54,7 +49,7 @@ async def run(delay: float, n: int, repeats: int) -> dict:
     with FakeOpenAIServer(delay=delay) as server:
         settings = Settings(QD_LLM="openai", OPENAI_BASE_URL=server.base_url, QD_LLM_MODEL="fake", QD_LLM_TIMEOUT=30)
         realizer = ResilientRealizer(
-            LLMRealizer(make_chat_model(settings)), fakes.StubRealizer(), retries=0, guard=character_guard
+            LLMRealizer(make_model(settings)), fakes.StubRealizer(), regenerations=0, guard=character_guard
         )
         reqs = requests(n)
         await realizer.realize(reqs[0])  # warm up the client and connection pool

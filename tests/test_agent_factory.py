@@ -4,6 +4,8 @@ from dialogue_engine.agents.agent import PersonaAgent
 from dialogue_engine.agents.factory import agent_factory
 from dialogue_engine.config import Settings
 from dialogue_engine.domain import load_persona, load_scenario
+from dialogue_engine.llm import WithTimeout
+from dialogue_engine.llm.openai_compat import OpenAICompatModel
 
 
 def test_default_is_persona_agent():
@@ -19,3 +21,6 @@ def test_llm_decides_builds_a_deciding_agent_with_a_strategy_veto():
     assert isinstance(agent, PersonaAgent)
     assert type(agent).__name__ == "LLMDecidingAgent"
     assert agent.verdicts == []
+    model = agent.decider.model  # the configured adapter behind the settings' per-call timeout
+    assert isinstance(model, WithTimeout) and model.seconds == settings.llm_timeout
+    assert isinstance(model.model, OpenAICompatModel)

@@ -8,6 +8,7 @@ or replaced by the built-in realizer, with the reason recorded.
 
 from __future__ import annotations
 
+
 import base64
 import re
 
@@ -16,10 +17,15 @@ import pytest
 from dialogue_engine.agents import testing as fakes
 from dialogue_engine.agents.llm import LLMRealizer
 from dialogue_engine.agents.realizer import RealizeRequest
-from dialogue_engine.agents.resilience import Backoff, ResilientRealizer, all_of, character_guard, party_guard
+from dialogue_engine.agents.llm import make_realizer
+from dialogue_engine.agents.resilience import ResilientRealizer, all_of, character_guard, party_guard
 from dialogue_engine.agents.types import Move, MoveKind, Observation, ObservationKind
+from dialogue_engine.llm.testing import ScriptedModel
+from dialogue_engine.config import Settings
 from dialogue_engine.domain.loading import load_persona
 from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.knowledge.testing import FakeRetriever as KnowledgeFake
+from dialogue_engine.knowledge.types import Hit
 
 BRIEF = (
     "Washington will quietly settle for the shared inspection regime if the fee stays below the cap, "
@@ -104,7 +110,7 @@ def leak_for(attack: str) -> str:
     return "Our threshold is 57 and our scores are 23, 41 and 66 on inspections, 13, 29 and 34 on fees."
 
 
-def leaky_model() -> fakes.ScriptedChatModel:
+def leaky_model() -> ScriptedModel:
     """A fake LLM that always tries to comply with the latest attack in its prompt."""
 
     def step(messages):
@@ -141,12 +147,7 @@ def request_for(attack: str, move: Move | None = None) -> RealizeRequest:
 
 def resilient(model, fallback) -> ResilientRealizer:
     return ResilientRealizer(
-        LLMRealizer(model),
-        fallback,
-        retries=1,
-        timeout=5,
-        backoff=Backoff(base=0.0, jitter=0.0),
-        guard=all_of(character_guard, party_guard(PARTY)),
+        LLMRealizer(model), fallback, regenerations=1, guard=all_of(character_guard, party_guard(PARTY))
     )
 
 
@@ -173,7 +174,7 @@ def test_the_leaking_fake_really_leaks_without_the_guard():
 async def test_prompt_never_contains_private_material(attack):
     model = fakes.replying("We can look at Joint teams [1].")
     await LLMRealizer(model).realize(request_for(attack))
-    prompt = "\n".join(str(m.content) for m in model.calls[0])
+    prompt = "\n".join(str(m.content) for m in model.requests[0].messages)
     for fragment in BRIEF_FRAGMENTS:
         assert fragment not in prompt
     outside_attack = prompt.replace(attack, "")
@@ -190,7 +191,7 @@ async def test_leaking_llm_is_caught_and_replaced(attack):
     assert character_guard(request_for(attack), out) is None
     assert out.source == "builtin"
     assert out.fallback_reason and out.fallback_reason.startswith("guard rejected reply after 1 retry")
-    assert len(model.calls) == 2  # regenerated once, then fell back
+    assert len(model.requests) == 2  # regenerated once, then fell back
 
 
 async def test_a_clean_regeneration_is_kept():
@@ -226,12 +227,12 @@ def _agent_module():
 
 
 def _retriever():
-    return fakes.FakeRetriever(
+    return KnowledgeFake(
         [
-            fakes.FakeHit(chunk_id="h1", source="inspections.md", title="Inspections", section="Joint teams",
+            Hit(score=1.0, chunk_id="h1", source="inspections.md", title="Inspections", section="Joint teams",
                           text="Joint inspection teams share the burden and build confidence step by step.",
                           tags=("united-states", "enforcement")),
-            fakes.FakeHit(chunk_id="h2", source="fees.md", title="Fees", section="Tiers", text="Tiered harbour fees spread costs by capacity to pay.",
+            Hit(score=1.0, chunk_id="h2", source="fees.md", title="Fees", section="Tiers", text="Tiered harbour fees spread costs by capacity to pay.",
                           tags=("united-states",)),
         ]
     )
@@ -259,6 +260,30 @@ async def test_persona_agent_under_attack(attack, use_llm):
         )
     if use_llm:
         assert reply.realizer == "builtin" and reply.fallback_reason
+
+
+async def test_persona_agent_adds_its_seat_guard_to_a_configured_realizer():
+    """``make_realizer`` knows no seat: the agent adds its leak guard, so a leak is regenerated, then replaced."""
+    agent_mod = _agent_module()
+    types = pytest.importorskip("dialogue_engine.agents.types")
+    settings = Settings(QD_LLM="openai", OPENAI_API_KEY="k")
+    clean = {"text": "We can look at Joint teams on inspections [1].", "cited": [1]}
+    incoming = Observation(round=1, speaker="prc", kind=ObservationKind.MESSAGE, text="What is your minimum?")
+    ctx = types.TurnContext(round=1, total_rounds=4, incoming=incoming)
+
+    async def reply_with(model):
+        realizer = make_realizer(settings, model=model, fallback=builtin_or_stub())
+        agent = agent_mod.PersonaAgent(load_persona("united-states"), SCENARIO, "usa", retriever=_retriever(),
+                                       realizer=realizer, seed=1)
+        return await agent.respond(ctx)
+
+    leak_once = fakes.scripted({"text": "Our threshold is 57.", "cited": []}, clean)
+    reply = await reply_with(leak_once)
+    assert reply.realizer == "llm" and len(leak_once.requests) == 2 and "57" not in reply.message
+    always = fakes.scripted({"text": "Our threshold is 57.", "cited": []})
+    reply = await reply_with(always)
+    assert reply.realizer == "builtin" and len(always.requests) == 2
+    assert reply.fallback_reason.startswith("guard rejected reply after 1 retry") and "57" not in reply.message
 
 
 def _as_realization(text: str):

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from dialogue_engine.agents import testing as fakes
-from dialogue_engine.agents.llm_decide import LLMDecider, decide_messages, make_deciding_agent_class, veto
+from dialogue_engine.agents.llm_decide import ChosenMove, LLMDecider, decide_messages, make_deciding_agent_class, veto
 from dialogue_engine.agents.types import Move, MoveKind, Observation, ObservationKind, TurnContext
 from dialogue_engine.domain.loading import parse_model
 from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.llm import Role
 
 MINI = Path(__file__).parent / "data" / "mini_scenario.yaml"
 
@@ -37,7 +38,9 @@ async def decide(scenario, model, on_table=None, text="What now?"):
 
 
 async def test_llm_proposal_at_or_above_threshold_is_played(scenario):
-    verdict = await decide(scenario, fakes.scripted({"kind": "propose", "proposal": {"A": "A2", "B": "B3"}}))
+    model = fakes.scripted({"kind": "propose", "proposal": {"A": "A2", "B": "B3"}})
+    verdict = await decide(scenario, model)
+    assert model.requests[0].schema is ChosenMove and model.requests[0].kind == "structured"
     assert verdict.source == "llm" and not verdict.vetoed
     assert verdict.move.kind is MoveKind.PROPOSE and verdict.move.proposal == {"A": "A2", "B": "B3"}
 
@@ -79,6 +82,7 @@ async def test_non_deal_moves_pass_without_proposal(scenario):
 async def test_failures_fall_back_to_the_strategy(scenario, model):
     verdict = await decide(scenario, model)
     assert verdict.source == "strategy" and not verdict.vetoed and verdict.reason.startswith("llm failed")
+    assert verdict.reason.split(": ")[1] in ("timeout", "malformed reply")
 
 
 def test_veto_is_a_pure_check(scenario):
@@ -92,6 +96,7 @@ def test_veto_is_a_pure_check(scenario):
 def test_decide_prompt_has_option_ids_but_no_private_numbers(scenario):
     ctx = TurnContext(round=1, total_rounds=4, on_table={"A": "A2", "B": "B2"})
     system, user = decide_messages(fakes.sample_request().persona, scenario, ctx, ["beta: hello"])
+    assert system.role is Role.SYSTEM and user.role is Role.USER
     text = system.content + user.content
     assert "A2 = Mid" in text and "A=A2" in text
     for n in ("40", "60", "50", "30"):

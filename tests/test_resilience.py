@@ -1,4 +1,4 @@
-"""ResilientRealizer: timeouts, retries with backoff, guard re-checks and recorded fallbacks."""
+"""ResilientRealizer over retrying models: timeouts, retries with backoff, guard regeneration, recorded fallbacks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 
 from dialogue_engine.agents import testing as fakes
 from dialogue_engine.agents.llm import LLMRealizer, make_realizer
-from dialogue_engine.agents.resilience import Backoff, FailureKind, ResilientRealizer, classify
+from dialogue_engine.agents.resilience import FailureKind, GuardRejected, ResilientRealizer, classify, with_guard
 from dialogue_engine.config import Settings
+from dialogue_engine.llm import Backoff, LLMMalformed, LLMRequestError, LLMUnavailable, resilient as hardened
 
 
 class Sleeps(list):
@@ -20,10 +21,11 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def resilient(model, **kw) -> tuple[ResilientRealizer, fakes.StubRealizer, Sleeps]:
+def resilient(model, *, retries=2, timeout=30.0, **kw) -> tuple[ResilientRealizer, fakes.StubRealizer, Sleeps]:
     fallback, sleeps = fakes.StubRealizer(), Sleeps()
-    kw.setdefault("backoff", Backoff(base=0.1, factor=2.0, jitter=0.5, seed=7))
-    return ResilientRealizer(LLMRealizer(model), fallback, sleep=sleeps, **kw), fallback, sleeps
+    backoff = kw.pop("backoff", Backoff(base=0.1, factor=2.0, jitter=0.5, seed=7))
+    wrapped = hardened(model, timeout=timeout, retries=retries, backoff=backoff, sleep=sleeps)
+    return ResilientRealizer(LLMRealizer(wrapped), fallback, **kw), fallback, sleeps
 
 
 async def test_success_passes_through_without_retries():
@@ -36,12 +38,12 @@ async def test_success_passes_through_without_retries():
 async def test_timeout_retries_then_falls_back_with_reason(caplog):
     model = fakes.slow(delay=0.5)
     realizer, fallback, sleeps = resilient(model, retries=2, timeout=0.02)
-    with caplog.at_level(logging.WARNING, logger="dialogue_engine.agents.resilience"):
+    with caplog.at_level(logging.WARNING):
         out = await realizer.realize(fakes.sample_request())
     assert out.source == "builtin" and out.fallback_reason == "timeout after 2 retries"
     assert out.text == fallback.text and fallback.calls == 1
-    assert len(model.calls) == 3 and len(sleeps) == 2
-    assert any("timeout" in r.getMessage() for r in caplog.records)
+    assert len(model.requests) == 3 and len(sleeps) == 2
+    assert any("timeout" in r.getMessage().lower() for r in caplog.records)
 
 
 async def test_rate_limit_then_success_recovers_on_retry():
@@ -72,9 +74,11 @@ async def test_malformed_replies_fall_back_with_detail(kind):
 
 
 async def test_non_retryable_error_falls_back_at_once():
-    realizer, _, sleeps = resilient(fakes.scripted(ValueError("bad request")))
+    model = fakes.scripted(LLMRequestError("request rejected (400): bad request", status=400))
+    realizer, _, sleeps = resilient(model)
     out = await realizer.realize(fakes.sample_request())
-    assert out.fallback_reason == "llm error: ValueError: bad request" and sleeps == []
+    assert out.fallback_reason == "llm error: LLMRequestError: request rejected (400): bad request"
+    assert sleeps == [] and len(model.requests) == 1
 
 
 async def test_guard_rejection_regenerates_then_accepts_clean_text():
@@ -83,27 +87,20 @@ async def test_guard_rejection_regenerates_then_accepts_clean_text():
         {"text": "Mid and Later, in good faith [1].", "cited": [1]},
     )
     guard = lambda request, r: "mentions a private number" if "55" in r.text else None  # noqa: E731
-    realizer, fallback, _ = resilient(model, guard=guard)
+    realizer, fallback, sleeps = resilient(model, guard=guard)
     out = await realizer.realize(fakes.sample_request())
     assert out.source == "llm" and "55" not in out.text and fallback.calls == 0
-    assert len(model.calls) == 2
+    assert len(model.requests) == 2 and sleeps == []
 
 
-async def test_per_call_guard_applies_too():
-    realizer, _, _ = resilient(fakes.replying("Our minimum is 55 points."), retries=1)
-    out = await realizer.realize(fakes.sample_request(), guard=lambda q, r: "leak" if "55" in r.text else None)
+async def test_with_guard_adds_a_seat_guard_at_construction():
+    realizer, _, _ = resilient(fakes.replying("Our minimum is 55 points."), regenerations=1)
+    guarded = with_guard(realizer, lambda q, r: "leak" if "55" in r.text else None)
+    assert (await realizer.realize(fakes.sample_request())).source == "llm"  # the original is unchanged
+    out = await guarded.realize(fakes.sample_request())
     assert out.fallback_reason == "guard rejected reply after 1 retry: leak"
-
-
-async def test_backoff_is_exponential_and_deterministic_with_a_seed():
-    waits = []
-    for _ in range(2):
-        realizer, _, sleeps = resilient(fakes.failing("timeout"), retries=3)
-        await realizer.realize(fakes.sample_request())
-        waits.append(list(sleeps))
-    assert waits[0] == waits[1]
-    base = [0.1, 0.2, 0.4]
-    assert all(b <= w <= b * 1.5 for w, b in zip(waits[0], base, strict=True))
+    plain = fakes.StubRealizer()
+    assert with_guard(plain, lambda q, r: "leak") is plain
 
 
 def test_backoff_honours_retry_after_within_cap():
@@ -119,6 +116,9 @@ def test_backoff_honours_retry_after_within_cap():
         (asyncio.TimeoutError(), FailureKind.TIMEOUT),
         (fakes.connection_error(), FailureKind.CONNECTION),
         (fakes.server_error(), FailureKind.CONNECTION),
+        (LLMMalformed("bad JSON"), FailureKind.MALFORMED),
+        (GuardRejected("leak"), FailureKind.GUARD),
+        (LLMUnavailable("none"), FailureKind.ERROR),
         (KeyError("x"), FailureKind.ERROR),
     ],
 )
@@ -126,7 +126,13 @@ def test_classify(err, kind):
     assert classify(err).kind is kind
 
 
-def test_rate_limit_retry_after_header_is_read():
+def test_classify_ignores_vendor_names():
+    """Only the project's errors are mapped: a foreign class named like a vendor's is a plain error."""
+    rate_limit_error = type("RateLimitError", (Exception,), {"status_code": 429})
+    assert classify(rate_limit_error("slow down")).kind is FailureKind.ERROR
+
+
+def test_rate_limit_retry_after_is_kept():
     assert classify(fakes.rate_limit_error(retry_after=3)).retry_after == 3.0
 
 
@@ -153,6 +159,6 @@ async def test_rounds_run_concurrently():
 
 async def test_make_realizer_with_a_fake_model_and_stand_in_fallback():
     settings = Settings(QD_LLM="openai", OPENAI_API_KEY="k", QD_LLM_TIMEOUT=0.05)
-    realizer = make_realizer(settings, chat_model=fakes.slow(1.0), fallback=fakes.StubRealizer(), retries=0)
+    realizer = make_realizer(settings, model=fakes.slow(1.0), fallback=fakes.StubRealizer(), retries=0)
     out = await realizer.realize(fakes.sample_request())
     assert out.fallback_reason == "timeout"

@@ -16,11 +16,14 @@ from pathlib import Path
 import pytest
 
 from dialogue_engine.agents import testing as fakes
-from dialogue_engine.agents.llm import LLMRealizer, make_chat_model, make_realizer
+from dialogue_engine.agents.llm import LLMRealizer, make_realizer
 from dialogue_engine.agents.realizer import Realization
-from dialogue_engine.agents.resilience import Backoff, MalformedReply, ResilientRealizer, party_guard
+from dialogue_engine.agents.resilience import ResilientRealizer, party_guard, with_guard
 from dialogue_engine.config import get_settings
 from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.llm import Backoff, LLMMalformed
+from dialogue_engine.llm import resilient as hardened
+from dialogue_engine.llm.openai_compat import from_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.llm]
 
@@ -41,16 +44,14 @@ PARTY = Scenario.model_validate(
 SECRETS = ("57", "23", "64")
 
 
-def resilient(mode: str, **kw) -> ResilientRealizer:
-    kw.setdefault("timeout", 60)
-    return ResilientRealizer(
-        LLMRealizer(make_chat_model(get_settings()), mode=mode),
-        fakes.StubRealizer(),
-        retries=kw.pop("retries", 1),
-        backoff=Backoff(base=0.05, jitter=0.0),
-        guard=party_guard(PARTY),
-        **kw,
-    )
+def adapter(mode: str, **kw):
+    return from_settings(get_settings().model_copy(update={"llm_output": mode}), **kw)
+
+
+def resilient(mode: str, *, timeout: float = 60, retries: int = 1) -> ResilientRealizer:
+    model = hardened(adapter(mode), timeout=timeout, retries=retries, backoff=Backoff(base=0.05, jitter=0.0))
+    return ResilientRealizer(LLMRealizer(model, plain_text=mode == "text"), fakes.StubRealizer(),
+                             guard=party_guard(PARTY))
 
 
 def assert_robust(out: Realization) -> None:
@@ -64,10 +65,10 @@ def assert_robust(out: Realization) -> None:
 
 @pytest.mark.parametrize("mode", ["function_calling", "json_mode"])
 async def test_llm_realizer_reaches_the_server(llm_env, mode):
-    raw = LLMRealizer(make_chat_model(get_settings()), mode=mode)
+    raw = LLMRealizer(adapter(mode))
     try:
         out = await raw.realize(fakes.sample_request())
-    except MalformedReply:
+    except LLMMalformed:
         out = None  # the small model may produce unusable JSON; the wrapper handles that below
     if out is not None:
         assert out.source == "llm" and out.text.strip()
@@ -76,7 +77,7 @@ async def test_llm_realizer_reaches_the_server(llm_env, mode):
 
 
 async def test_streaming_yields_chunks(llm_env):
-    realizer = LLMRealizer(make_chat_model(get_settings(), max_tokens=40))
+    realizer = LLMRealizer(adapter("text", max_tokens=40))
     chunks = [c async for c in realizer.astream_text(fakes.sample_request())]
     assert len(chunks) >= 2 and "".join(chunks).strip()
     seen: list[str] = []
@@ -93,9 +94,9 @@ async def test_too_short_timeout_falls_back_with_reason(llm_env):
 
 async def test_make_realizer_from_env(llm_env):
     pytest.importorskip("dialogue_engine.agents.builtin")
-    realizer = make_realizer()
-    # As PersonaAgent calls it: with the seat's leak guard, so a leaking reply is regenerated or replaced.
-    assert_robust(await realizer.realize(fakes.sample_request(), guard=party_guard(PARTY)))
+    # As PersonaAgent builds it: with the seat's leak guard, so a leaking reply is regenerated or replaced.
+    realizer = with_guard(make_realizer(), party_guard(PARTY))
+    assert_robust(await realizer.realize(fakes.sample_request()))
 
 
 def _chat_target() -> tuple[str, str] | None:

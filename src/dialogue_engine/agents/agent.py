@@ -12,7 +12,7 @@ from dialogue_engine.agents.grounding import Grounder, Retriever
 from dialogue_engine.agents.guard import check_reply, cited_numbers, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
-from dialogue_engine.agents.resilience import ResilientRealizer
+from dialogue_engine.agents.resilience import with_guard
 from dialogue_engine.agents.types import (
     Citation,
     Deal,
@@ -83,7 +83,8 @@ class PersonaAgent:
         scenario: the scenario (current state).
         party_id: the seat.
         retriever: a knowledge base (``search(query, k, where)``) or None for no citations.
-        realizer: words for moves (default: :class:`BuiltinRealizer`); falls back to built-in on failure.
+        realizer: words for moves (default: :class:`BuiltinRealizer`); falls back to built-in on failure. A
+            resilient LLM realizer gets this seat's leak guard, so leaking words are regenerated first.
         seed: makes decisions and wording deterministic.
         perceiver: free text -> :class:`Perception` (default: :class:`RulePerceiver`).
         strategy_kind: the persona strategy, or a baseline for comparisons.
@@ -102,7 +103,7 @@ class PersonaAgent:
         self.perceiver: Perceiver = perceiver or RulePerceiver(scenario)
         self.grounder = Grounder(persona, scenario, retriever)
         self.builtin = BuiltinRealizer(seed)
-        self.realizer: Realizer = realizer or self.builtin
+        self.realizer: Realizer = with_guard(realizer, self._seat_guard) if realizer is not None else self.builtin
         self.turns: list[TurnRecord] = []
         self.last_move: Move | None = None
         self.last_proposal: Deal | None = None
@@ -250,13 +251,9 @@ class PersonaAgent:
         except KeyError:
             return ""
 
-    def _guard_for(self, passages: tuple[Citation, ...]):
-        """A guard for the resilient wrapper, so a leaking model reply is regenerated before any fallback."""
-
-        def guard(_request: RealizeRequest, real: Realization) -> str | None:
-            return "; ".join(self._check(real.text, passages)) or None
-
-        return guard
+    def _seat_guard(self, request: RealizeRequest, real: Realization) -> str | None:
+        """This seat's leak check on LLM words (given to the realizer at construction)."""
+        return "; ".join(self._check(real.text, request.passages)) or None
 
     def _check(self, text: str, passages: tuple[Citation, ...]) -> list[str]:
         return check_reply(text, self.party, passages, public_text=self._public, taboo=self.persona.voice.taboo_words)
@@ -267,10 +264,7 @@ class PersonaAgent:
         violations: list[str] = []
         if self.realizer is not self.builtin:
             try:
-                if isinstance(self.realizer, ResilientRealizer):
-                    real: Realization = await self.realizer.realize(request, guard=self._guard_for(passages))
-                else:
-                    real = await self.realizer.realize(request)
+                real = await self.realizer.realize(request)
                 violations = self._check(real.text, passages)
                 if not violations:
                     return real.text, real.source, real.fallback_reason, []

@@ -20,8 +20,7 @@ def agent_factory(settings: Settings | None = None) -> Callable[..., Any]:
 
     if settings.llm != LLMKind.OPENAI or not settings.llm_decides:
         return PersonaAgent
-    from dialogue_engine.agents.llm import make_chat_model
+    from dialogue_engine.agents.llm import make_model
     from dialogue_engine.agents.llm_decide import LLMDecider, make_deciding_agent_class
 
-    decider = LLMDecider(make_chat_model(settings), timeout=settings.llm_timeout)
-    return functools.partial(make_deciding_agent_class(), decider=decider)
+    return functools.partial(make_deciding_agent_class(), decider=LLMDecider(make_model(settings)))

@@ -7,12 +7,11 @@ briefs are never passed in, so a model cannot leak what it was never shown.
 
 from __future__ import annotations
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-
 from dialogue_engine.agents.realizer import RealizeRequest
 from dialogue_engine.agents.types import Citation
 from dialogue_engine.agents.types import MoveKind
 from dialogue_engine.domain.persona import Persona
+from dialogue_engine.llm.types import Message, system, user
 
 MOVE_GOALS: dict[MoveKind, str] = {
     MoveKind.PROPOSE: "Put forward the proposal below as your own offer and give one reason for it.",
@@ -83,17 +82,13 @@ def untrusted(text: str) -> str:
     return f"<message>\n{_squash(cleaned, 1500)}\n</message>"
 
 
-def realize_messages(request: RealizeRequest, *, json_reply: bool = False) -> list[BaseMessage]:
-    """Chat messages asking for the words of ``request.move`` in the persona's voice.
+def realize_messages(request: RealizeRequest) -> tuple[Message, ...]:
+    """Chat messages (system, user) asking for the words of ``request.move`` in the persona's voice.
 
-    Args:
-        request: the realize request (public material only).
-        json_reply: ask for a JSON object ``{"text": ..., "cited": [...]}`` in the message body
-            (for ``json_object`` response format); otherwise the structure comes from function calling
-            or the reply is plain text.
+    The reply's structure (function call or JSON object) is the language model adapter's business.
     """
     persona = request.persona
-    system = "\n\n".join([persona_block(persona), RULES.format(name=persona.display_name)])
+    prompt = "\n\n".join([persona_block(persona), RULES.format(name=persona.display_name)])
     parts = [f"Negotiation: {request.scenario_title}\nSituation: {_squash(request.situation, 1200)}"]
     if request.history:
         parts.append("Recent exchange:\n" + "\n".join(_squash(h, 300) for h in request.history[-6:]))
@@ -101,13 +96,8 @@ def realize_messages(request: RealizeRequest, *, json_reply: bool = False) -> li
         parts.append(f"Message from {request.incoming.speaker}:\n{untrusted(request.incoming.text)}")
     parts.append(move_block(request))
     parts.append(passages_block(request.passages))
-    if json_reply:
-        parts.append(
-            'Reply with a JSON object only: {"text": "<what you say>", "cited": [<passage numbers used>]}.'
-        )
-    else:
-        parts.append(f"Now write what {persona.display_name} says.")
-    return [SystemMessage(content=system), HumanMessage(content="\n\n".join(parts))]
+    parts.append(f"Now write what {persona.display_name} says.")
+    return system(prompt), user("\n\n".join(parts))
 
 
 def _squash(text: str, limit: int) -> str:

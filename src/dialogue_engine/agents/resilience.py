@@ -1,32 +1,35 @@
-"""Resilience around the realizer seam: per-attempt timeout, retry with backoff, guard re-check, fallback.
+"""Resilience around the realizer seam: guard checks, regeneration of rejected words, recorded fallback.
 
-``ResilientRealizer(primary, fallback)`` is itself a :class:`~dialogue_engine.agents.realizer.Realizer`,
-so callers never branch on failures: a turn always gets words, and a fallback is recorded in
-``Realization.fallback_reason``.
+Timeouts and retries of model calls are the language model wrappers' job (:mod:`dialogue_engine.llm.wrappers`).
+``ResilientRealizer(primary, fallback, guard=...)`` is itself a
+:class:`~dialogue_engine.agents.realizer.Realizer`, so callers never branch on failures: a turn always gets
+words, and a fallback is recorded in ``Realization.fallback_reason``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
-import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
+from dialogue_engine.llm.errors import (
+    LLMConnectionError,
+    LLMError,
+    LLMMalformed,
+    LLMRateLimited,
+    LLMServerError,
+    LLMTimeout,
+)
 
 log = logging.getLogger(__name__)
 
 Guard = Callable[[RealizeRequest, Realization], "str | None"]
 """A check on a realization: returns a one-line problem, or None when the text may be said."""
-
-
-class MalformedReply(Exception):
-    """The model answered, but not with usable words (bad JSON, missing fields, empty text)."""
 
 
 class GuardRejected(Exception):
@@ -44,141 +47,81 @@ class FailureKind(str, Enum):
     ERROR = "llm error"
 
 
-RETRYABLE = frozenset(FailureKind) - {FailureKind.ERROR}
-
-
 @dataclass(frozen=True)
 class Failure:
-    """One failed attempt: its kind, a short detail, and a server-suggested wait if any."""
+    """A failed realization: its kind, a short detail, a server-suggested wait and the model calls made."""
 
     kind: FailureKind
     detail: str = ""
     retry_after: float | None = None
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff: ``base * factor**attempt`` capped at ``cap``, plus up to ``jitter`` x that.
-
-    ``seed`` makes the jitter deterministic (tests); None draws from the system.
-    """
-
-    base: float = 0.5
-    factor: float = 2.0
-    cap: float = 8.0
-    jitter: float = 0.25
-    seed: int | None = None
-
-    def delays(self) -> Callable[[int, float | None], float]:
-        """A function ``(attempt, retry_after) -> seconds`` with its own jitter stream."""
-        rng = random.Random(self.seed)
-
-        def delay(attempt: int, retry_after: float | None = None) -> float:
-            step = min(self.cap, self.base * self.factor**attempt)
-            if retry_after is not None:
-                step = min(self.cap, max(step, retry_after))
-            return step * (1.0 + self.jitter * rng.random())
-
-        return delay
+    attempts: int = 1
 
 
 def classify(err: BaseException) -> Failure:
-    """Map an exception from an LLM call to a :class:`Failure` (vendor types checked by name and status)."""
+    """Map an exception from a realizer or language model to a :class:`Failure` (project errors only)."""
+    attempts = getattr(err, "attempts", 1) if isinstance(err, LLMError) else 1
     if isinstance(err, GuardRejected):
         return Failure(FailureKind.GUARD, _short(err))
-    if isinstance(err, MalformedReply):
-        return Failure(FailureKind.MALFORMED, _short(err))
-    if isinstance(err, (asyncio.TimeoutError, TimeoutError)):
-        return Failure(FailureKind.TIMEOUT)
-    names = {cls.__name__ for cls in type(err).__mro__}
-    status = getattr(err, "status_code", None)
-    if "APITimeoutError" in names or "TimeoutException" in names:
-        return Failure(FailureKind.TIMEOUT)
-    if "RateLimitError" in names or status == 429:
-        return Failure(FailureKind.RATE_LIMITED, retry_after=_retry_after(err))
-    if "APIConnectionError" in names or "ConnectError" in names or isinstance(err, ConnectionError):
-        return Failure(FailureKind.CONNECTION, _short(err))
-    if names & {"ValidationError", "OutputParserException", "JSONDecodeError"} or isinstance(
-        err, json.JSONDecodeError
-    ):
-        return Failure(FailureKind.MALFORMED, _short(err))
-    if isinstance(status, int) and status >= 500:
-        return Failure(FailureKind.CONNECTION, f"server error {status}")
-    return Failure(FailureKind.ERROR, f"{type(err).__name__}: {_short(err)}")
+    if isinstance(err, LLMMalformed):
+        return Failure(FailureKind.MALFORMED, _short(err), attempts=attempts)
+    if isinstance(err, (LLMTimeout, TimeoutError)):
+        return Failure(FailureKind.TIMEOUT, attempts=attempts)
+    if isinstance(err, LLMRateLimited):
+        return Failure(FailureKind.RATE_LIMITED, retry_after=err.retry_after, attempts=attempts)
+    if isinstance(err, LLMServerError):
+        return Failure(FailureKind.CONNECTION, f"server error {err.status}", attempts=attempts)
+    if isinstance(err, LLMConnectionError):
+        return Failure(FailureKind.CONNECTION, _short(err), attempts=attempts)
+    return Failure(FailureKind.ERROR, f"{type(err).__name__}: {_short(err)}", attempts=attempts)
 
 
 class ResilientRealizer:
-    """A realizer that tries ``primary`` with a timeout and retries, then falls back.
+    """A realizer that checks the primary's words, regenerates rejected ones, then falls back.
 
     Args:
-        primary: usually an :class:`~dialogue_engine.agents.llm.LLMRealizer`.
+        primary: usually an :class:`~dialogue_engine.agents.llm.LLMRealizer` over a retrying model.
         fallback: usually the built-in realizer; it must not fail.
-        retries: extra attempts after the first for retryable failures (timeouts, rate limits,
-            connection errors, malformed replies, guard rejections).
-        timeout: seconds allowed for one attempt (``asyncio.wait_for``).
-        backoff: the wait between attempts.
-        guard: an optional check run on every primary realization; a problem counts as a malformed
-            reply (retry, then fall back). Per-call guards can be passed to :meth:`realize` too.
-        sleep: the wait function (tests pass a recorder instead of ``asyncio.sleep``).
+        guard: a check run on every primary realization; a problem asks the primary again.
+        regenerations: how many times words rejected by the guard are asked for again. Any other failure
+            falls back at once (the model layer has retried already).
     """
 
-    def __init__(
-        self,
-        primary: Realizer,
-        fallback: Realizer,
-        *,
-        retries: int = 2,
-        timeout: float = 30.0,
-        backoff: Backoff | None = None,
-        guard: Guard | None = None,
-        sleep: Callable[[float], object] = asyncio.sleep,
-    ) -> None:
-        if retries < 0:
-            raise ValueError("retries must be >= 0")
+    def __init__(self, primary: Realizer, fallback: Realizer, *, guard: Guard | None = None,
+                 regenerations: int = 1) -> None:
+        if regenerations < 0:
+            raise ValueError("regenerations must be >= 0")
         self.primary = primary
         self.fallback = fallback
-        self.retries = retries
-        self.timeout = timeout
-        self.backoff = backoff or Backoff()
         self.guard = guard
-        self._sleep = sleep
+        self.regenerations = regenerations
 
-    async def realize(self, request: RealizeRequest, *, guard: Guard | None = None) -> Realization:
+    def with_guard(self, guard: Guard) -> ResilientRealizer:
+        """A copy that also runs ``guard`` (after its own), sharing primary and fallback."""
+        combined = all_of(self.guard, guard) if self.guard else guard
+        return ResilientRealizer(self.primary, self.fallback, guard=combined, regenerations=self.regenerations)
+
+    async def realize(self, request: RealizeRequest) -> Realization:
         """Words for ``request.move`` from the primary realizer, or from the fallback with the reason."""
-        guards = [g for g in (self.guard, guard) if g is not None]
-        delay = self.backoff.delays()
-        failure: Failure | None = None
-        attempt = 0
-        for attempt in range(self.retries + 1):
-            if attempt:
-                await self._sleep(delay(attempt - 1, failure.retry_after if failure else None))
+        failure = Failure(FailureKind.ERROR)
+        retries = 0
+        for attempt in range(self.regenerations + 1):
             try:
-                result = await asyncio.wait_for(self.primary.realize(request), timeout=self.timeout)
-                _check(request, result, guards)
+                result = await self.primary.realize(request)
+                _check(request, result, self.guard)
                 return result
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # noqa: BLE001 - every failure is classified and recorded
                 failure = classify(err)
-                log.warning(
-                    "realizer attempt %d/%d for %s failed: %s%s",
-                    attempt + 1,
-                    self.retries + 1,
-                    request.persona.id,
-                    failure.kind.value,
-                    f" ({failure.detail})" if failure.detail else "",
-                )
-                if failure.kind not in RETRYABLE:
+                retries = attempt + failure.attempts - 1
+                log.warning("realization %d for %s failed: %s%s", attempt + 1, request.persona.id,
+                            failure.kind.value, f" ({failure.detail})" if failure.detail else "")
+                if failure.kind is not FailureKind.GUARD:
                     break
-        assert failure is not None
-        return await self._fall_back(request, _reason(failure, attempt))
+        return await self._fall_back(request, _reason(failure, retries))
 
     async def stream_realize(
-        self,
-        request: RealizeRequest,
-        on_text: Callable[[str], object] | None = None,
-        *,
-        guard: Guard | None = None,
+        self, request: RealizeRequest, on_text: Callable[[str], object] | None = None
     ) -> Realization:
         """Stream the primary's words through ``on_text``; on any failure return the fallback's words.
 
@@ -187,21 +130,20 @@ class ResilientRealizer:
         """
         stream = getattr(self.primary, "stream_realize", None)
         if stream is None:
-            result = await self.realize(request, guard=guard)
+            result = await self.realize(request)
             if on_text is not None:
                 on_text(result.text)
             return result
-        guards = [g for g in (self.guard, guard) if g is not None]
         try:
-            result = await asyncio.wait_for(stream(request, on_text), timeout=self.timeout)
-            _check(request, result, guards)
+            result = await stream(request, on_text)
+            _check(request, result, self.guard)
             return result
         except asyncio.CancelledError:
             raise
         except Exception as err:  # noqa: BLE001
             failure = classify(err)
             log.warning("streamed realization for %s failed: %s", request.persona.id, failure.kind.value)
-            return await self._fall_back(request, _reason(failure, 0))
+            return await self._fall_back(request, _reason(failure, failure.attempts - 1))
 
     async def _fall_back(self, request: RealizeRequest, reason: str) -> Realization:
         log.warning("falling back to %s for %s: %s", type(self.fallback).__name__, request.persona.id, reason)
@@ -209,34 +151,31 @@ class ResilientRealizer:
         return dataclasses.replace(result, source="builtin", fallback_reason=reason)
 
 
-def _check(request: RealizeRequest, result: Realization, guards: list[Guard]) -> None:
+def with_guard(realizer: Realizer, guard: Guard) -> Realizer:
+    """``realizer`` with ``guard`` added where it can regenerate: a :class:`ResilientRealizer` gets a guarded
+    copy (rejected words are asked for again before falling back); any other realizer is returned as is
+    (its caller checks the words itself)."""
+    if isinstance(realizer, ResilientRealizer):
+        return realizer.with_guard(guard)
+    return realizer
+
+
+def _check(request: RealizeRequest, result: Realization, guard: Guard | None) -> None:
     if not result.text.strip():
-        raise MalformedReply("empty text")
-    for guard in guards:
-        problem = guard(request, result)
-        if problem:
-            raise GuardRejected(problem)
+        raise LLMMalformed("empty text")
+    problem = guard(request, result) if guard else None
+    if problem:
+        raise GuardRejected(problem)
 
 
-def _reason(failure: Failure, attempt: int) -> str:
+def _reason(failure: Failure, retries: int) -> str:
     """'timeout after 2 retries', 'malformed reply after 1 retry: empty text', 'rate limited'."""
     text = failure.kind.value
-    if attempt:
-        text += f" after {attempt} {'retry' if attempt == 1 else 'retries'}"
+    if retries:
+        text += f" after {retries} {'retry' if retries == 1 else 'retries'}"
     if failure.detail:
         text += f": {failure.detail}"
     return text
-
-
-def _retry_after(err: BaseException) -> float | None:
-    response = getattr(err, "response", None)
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return None
-    try:
-        return float(headers.get("retry-after"))
-    except (TypeError, ValueError):
-        return None
 
 
 def _short(err: BaseException, limit: int = 120) -> str:
