@@ -106,16 +106,9 @@ def retriever():
 
 @st.cache_resource(show_spinner=False)
 def _service(_key: str, _retriever):
-    from dialogue_engine.config import LLMKind
-    from dialogue_engine.exercise.service import ExerciseService
+    from dialogue_engine.exercise.runtime import build_runtime
 
-    settings = get_settings()
-    realizer = None
-    if settings.llm != LLMKind.NONE:
-        from dialogue_engine.agents.llm import make_realizer
-
-        realizer = make_realizer(settings)
-    return ExerciseService(database_url=settings.resolved_database_url, retriever=_retriever, realizer=realizer)
+    return build_runtime(get_settings(), knowledge=_retriever is not None, retriever=_retriever).service()
 
 
 def service():

@@ -29,7 +29,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
-    from dialogue_engine.exercise.headless import run_exercise
+    from dialogue_engine.report.headless import run_exercise
     from dialogue_engine.exercise.testing import stand_in_factory
 
     ok = True

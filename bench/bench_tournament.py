@@ -36,7 +36,7 @@ def play(job: tuple[str, str, int, int | None]) -> dict:
     """One headless exercise; returns the figures the table needs."""
     path, kind, seed, rounds = job
     from dialogue_engine.agents.agent import PersonaAgent
-    from dialogue_engine.exercise.headless import run_exercise
+    from dialogue_engine.report.headless import run_exercise
     from dialogue_engine.negotiation.strategy import StrategyKind
 
     factory = functools.partial(PersonaAgent, strategy_kind=StrategyKind(kind))

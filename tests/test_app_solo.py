@@ -18,7 +18,7 @@ def test_solo_turn_gives_a_cited_reply():
     assert not at.exception, at.exception
     session = at.session_state["solo"]
     t0 = time.perf_counter()
-    at.chat_input(key="solo_chat").set_value("What matters most to you on finance?").run()
+    at.chat_input(key="solo_chat").set_value("What do you propose on the military crisis channel?").run()
     took = time.perf_counter() - t0
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]

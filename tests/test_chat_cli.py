@@ -26,8 +26,22 @@ def test_chat_json_one_object_per_line():
     for obj in lines:
         assert set(obj) >= {"persona", "message", "move", "proposal", "citations", "agreed"}
         assert obj["persona"] == "beta" and obj["message"]
-        assert obj["agreed"] is False  # words alone agree to nothing, as on the app's solo page
+    assert [obj["agreed"] for obj in lines[:2]] == [False, False]
     assert lines[0]["proposal"] is None or set(lines[0]["proposal"]) == {"A", "B"}
+    assert lines[0]["understood"]["acts"] == ["greet", "ask_priorities"]
+    assert lines[1]["understood"]["proposal"] == {"A": "A2", "B": "B2"}
+    # an explicit "we accept" takes the package on the table: the persona's standing offer
+    assert lines[2]["understood"]["acts"] == ["accept"]
+    assert lines[2]["agreed"] is (lines[1]["offer"] is not None)
+
+
+def test_a_question_is_never_an_acceptance():
+    out = run(["chat", str(MINI), "--persona", "beta", "--as", "alpha", "--json", "--no-kb", "--seed", "3"],
+              "What do you propose?\nDo we have a deal?\nCan you live with that?\nSo we're agreed?\n")
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert len(lines) == 4 and not any(obj["agreed"] for obj in lines)
+    assert all("accept" not in obj["understood"]["acts"] for obj in lines[1:])
+    assert "accept it" in lines[1]["message"] or "Our offer" in lines[1]["message"]
 
 
 def test_chat_agreement_stands_once_both_sides_accept_and_ends_the_chat():

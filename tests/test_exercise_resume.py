@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogue_engine.exercise.headless import run_exercise
+from dialogue_engine.report.headless import run_exercise
 from dialogue_engine.exercise.service import ExerciseService
 from dialogue_engine.exercise.store import EventStore
 from dialogue_engine.report.scoring import score

@@ -67,7 +67,7 @@ def test_a_persona_never_cites_facilitator_guidance_or_a_passage_against_itself(
     scenario = load_scenario("us-russia-quiet-dialogue")
     russia = Persona(id="russia", name="Russia", kind="state", public_profile="A state.")
     other = Persona(id="european-union", name="EU", kind="bloc", public_profile="A bloc.")
-    cited = {p.id: {c.section for c in Grounder(p, scenario, FakeRetriever(hits), k=5).passages(None, MoveKind.PROPOSE)}
+    cited = {p.id: {c.section for c in Grounder(p, scenario, FakeRetriever(hits), k=5).passages(None, MoveKind.PROPOSE, "gas supply to landlocked member states in winter")}
              for p in (russia, other)}
     assert cited["russia"] == {"Flows"}
     assert cited["european-union"] == {"Flows", "Gas as a weapon"}

@@ -8,7 +8,7 @@ import pytest
 
 from dialogue_engine.agents import testing as fakes
 from dialogue_engine.agents.llm_perception import Extraction, LLMPerceiver, make_perceiver, perception_messages
-from dialogue_engine.agents.types import Intent
+from dialogue_engine.agents.acts import Act
 from dialogue_engine.domain.loading import parse_model
 from dialogue_engine.config import Settings
 from dialogue_engine.domain.scenario import Scenario
@@ -27,7 +27,7 @@ class Offline:
         from dialogue_engine.agents.perception import Perception
 
         self.calls.append((text, proposal))
-        return Perception(intent=Intent.ACKNOWLEDGE, proposal=proposal, text=text or "")
+        return Perception(acts=(Act.GREET,), proposal=proposal, text=text or "")
 
 
 @pytest.fixture()
@@ -42,32 +42,32 @@ def perceiver(scenario, model):
 
 def test_extraction_builds_a_checked_perception(scenario):
     model = fakes.scripted(
-        {"intent": "propose", "issues": ["B", "Q"], "options": ["A2", "B3", "X9", "A3"], "rejected_options": ["B1"]}
+        {"acts": ["propose"], "issues": ["B", "Q"], "options": ["A2", "B3", "X9", "A3"], "rejected_options": ["B1"]}
     )
     p = perceiver(scenario, model).perceive("Mid money and never on time; not soon.")
     assert model.requests[0].schema is Extraction and "never on time" in model.requests[0].messages[-1].content
-    assert p.intent is Intent.PROPOSE
+    assert p.acts == (Act.PROPOSE,)
     assert p.options == ("A2", "B3", "A3") and p.rejected_options == ("B1",)
     assert p.issues == ("B", "A")
     assert p.proposal == {"A": "A2", "B": "B3"}  # first option per issue
 
 
 async def test_async_path_and_question_has_no_proposal(scenario):
-    model = fakes.scripted({"intent": "ask", "options": ["A1"]})
+    model = fakes.scripted({"acts": ["ask_acceptance", "accept"], "options": ["A1"]})
     p = await perceiver(scenario, model).aperceive("Would Low work for you?")
-    assert p.intent is Intent.ASK and p.options == ("A1",) and p.proposal is None
+    assert p.acts == (Act.ASK_ACCEPTANCE,) and p.options == ("A1",) and p.proposal is None  # never an acceptance
 
 
-@pytest.mark.parametrize("model", [fakes.failing("rate_limit"), fakes.malformed("bad_json"), fakes.scripted({"intent": "sing"})])
+@pytest.mark.parametrize("model", [fakes.failing("rate_limit"), fakes.malformed("bad_json"), fakes.scripted({"acts": ["sing"]})])
 async def test_failures_fall_back_to_offline(scenario, model):
     llm = perceiver(scenario, model)
     p = await llm.aperceive("Mid on money?")
-    assert p.intent is Intent.ACKNOWLEDGE and llm.fallback.calls == [("Mid on money?", None)]
+    assert p.acts == (Act.GREET,) and llm.fallback.calls == [("Mid on money?", None)]
     assert llm.last_fallback_reason
 
 
 def test_structured_proposal_bypasses_the_model(scenario):
-    model = fakes.scripted({"intent": "reject"})
+    model = fakes.scripted({"acts": ["reject"]})
     llm = perceiver(scenario, model)
     p = llm.perceive(None, {"A": "A1", "B": "B2"})
     assert p.proposal == {"A": "A1", "B": "B2"} and model.requests == []

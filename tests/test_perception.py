@@ -1,4 +1,4 @@
-"""Perception: labelled messages -> intent, option mentions and stated proposals."""
+"""Perception: labelled messages -> dialogue acts, option mentions and stated proposals."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dialogue_engine.agents.perception import RulePerceiver
-from dialogue_engine.agents.types import Intent
+from dialogue_engine.agents.acts import Act
 from dialogue_engine.domain import Scenario, parse_model
 
 MINI = Path(__file__).parent / "data" / "mini_scenario.yaml"
@@ -19,41 +19,41 @@ def perceiver() -> RulePerceiver:
 
 
 LABELLED = [
-    ("I propose A2, B1 and nothing else.", Intent.PROPOSE, {"A": "A2", "B": "B1"}),
-    ("We propose A3 and B2.", Intent.PROPOSE, {"A": "A3", "B": "B2"}),
-    ("How about Mid on money and Later on time?", Intent.PROPOSE, {"A": "A2", "B": "B2"}),
-    ("Our offer: High money, paid Soon.", Intent.PROPOSE, {"A": "A3", "B": "B1"}),
-    ("What if we settle on A1?", Intent.PROPOSE, {"A": "A1"}),
-    ("We suggest B3 for the timing question.", Intent.PROPOSE, {"B": "B3"}),
-    ("What do you need on money?", Intent.ASK, None),
-    ("Can you explain why timing matters so much to you?", Intent.ASK, None),
-    ("Which issue is most important for your capital?", Intent.ASK, None),
-    ("Why?", Intent.ASK, None),
-    ("If you do not move we will walk away.", Intent.THREATEN, None),
-    ("This is our final offer: A1 and B3, take it or leave it.", Intent.THREATEN, {"A": "A1", "B": "B3"}),
-    ("Accept this or else we block everything.", Intent.THREATEN, None),
-    ("We are prepared to veto any text without it.", Intent.THREATEN, None),
-    ("We can be flexible on money if you move on time.", Intent.CONCEDE, None),
-    ("As a compromise we could accept A2 in return for B2.", Intent.CONCEDE, {"A": "A2", "B": "B2"}),
-    ("We are willing to drop our demand on timing.", Intent.CONCEDE, None),
-    ("We accept.", Intent.ACCEPT, None),
-    ("Agreed, that works for us.", Intent.ACCEPT, None),
-    ("It's a deal.", Intent.ACCEPT, None),
-    ("We cannot accept that package.", Intent.REJECT, None),
-    ("That is unacceptable.", Intent.REJECT, None),
-    ("We reject the proposal outright.", Intent.REJECT, None),
-    ("Thank you, we have noted your position.", Intent.ACKNOWLEDGE, None),
-    ("Understood.", Intent.ACKNOWLEDGE, None),
-    ("Good morning everyone.", Intent.ACKNOWLEDGE, None),
-    ("I had pasta for lunch.", Intent.OFF_TOPIC, None),
-    ("The football was great last night.", Intent.OFF_TOPIC, None),
+    ("I propose A2, B1 and nothing else.", {Act.PROPOSE}, {"A": "A2", "B": "B1"}),
+    ("We propose A3 and B2.", {Act.PROPOSE}, {"A": "A3", "B": "B2"}),
+    ("How about Mid on money and Later on time?", {Act.PROPOSE}, {"A": "A2", "B": "B2"}),
+    ("Our offer: High money, paid Soon.", {Act.PROPOSE}, {"A": "A3", "B": "B1"}),
+    ("What if we settle on A1?", {Act.PROPOSE}, {"A": "A1"}),
+    ("We suggest B3 for the timing question.", {Act.PROPOSE}, {"B": "B3"}),
+    ("What do you need on money?", {Act.ASK_PRIORITIES}, None),
+    ("Can you explain why timing matters so much to you?", {Act.ASK_WHY}, None),
+    ("Which issue is most important for your capital?", {Act.ASK_PRIORITIES}, None),
+    ("Why?", {Act.ASK_WHY}, None),
+    ("If you do not move we will walk away.", {Act.THREATEN}, None),
+    ("This is our final offer: A1 and B3, take it or leave it.", {Act.THREATEN}, {"A": "A1", "B": "B3"}),
+    ("Accept this or else we block everything.", {Act.THREATEN}, None),
+    ("We are prepared to veto any text without it.", {Act.THREATEN}, None),
+    ("We can be flexible on money if you move on time.", {Act.CONDITIONAL_TRADE}, None),
+    ("As a compromise we could accept A2 in return for B2.", {Act.CONDITIONAL_TRADE}, {"A": "A2", "B": "B2"}),
+    ("We are willing to drop our demand on timing.", {Act.PROPOSE}, None),
+    ("We accept.", {Act.ACCEPT}, None),
+    ("Agreed, that works for us.", {Act.ACCEPT}, None),
+    ("It's a deal.", {Act.ACCEPT}, None),
+    ("We cannot accept that package.", {Act.REJECT}, None),
+    ("That is unacceptable.", {Act.REJECT}, None),
+    ("We reject the proposal outright.", {Act.REJECT}, None),
+    ("Thank you, we have noted your position.", {Act.GREET}, None),
+    ("Understood.", set(), None),
+    ("Good morning everyone.", {Act.GREET}, None),
+    ("I had pasta for lunch.", {Act.OFF_TOPIC}, None),
+    ("The football was great last night.", {Act.OFF_TOPIC}, None),
 ]
 
 
-@pytest.mark.parametrize("text, intent, proposal", LABELLED, ids=[t for t, _, _ in LABELLED])
-def test_labelled_messages(perceiver, text, intent, proposal):
+@pytest.mark.parametrize("text, acts, proposal", LABELLED, ids=[t for t, _, _ in LABELLED])
+def test_labelled_messages(perceiver, text, acts, proposal):
     p = perceiver.perceive(text)
-    assert p.intent == intent
+    assert set(p.acts) == acts
     if proposal is not None:
         assert p.proposal == proposal
 
@@ -71,7 +71,7 @@ def test_option_and_issue_mentions(perceiver):
 
 def test_structured_proposal_bypasses_parsing(perceiver):
     p = perceiver.perceive("anything at all", proposal={"A": "A1", "B": "B2"})
-    assert p.intent == Intent.PROPOSE and p.proposal == {"A": "A1", "B": "B2"} and p.confidence == 1.0
+    assert Act.PROPOSE in p.acts and p.proposal == {"A": "A1", "B": "B2"} and p.confidence == 1.0
 
 
 def test_completeness(perceiver):
@@ -90,4 +90,4 @@ def test_embedding_prototypes_with_a_fake_embedder():
 
     scen = parse_model(MINI.read_text(), Scenario, str(MINI))
     p = RulePerceiver(scen, embed=embed)
-    assert p.perceive("lovely weather we have").intent == Intent.OFF_TOPIC
+    assert p.perceive("lovely weather we have").acts == (Act.OFF_TOPIC,)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogue_engine.exercise.headless import run_exercise
+from dialogue_engine.report.headless import run_exercise
 from dialogue_engine.exercise.service import ExerciseService
 from dialogue_engine.exercise.testing import stand_in_factory
 from dialogue_engine.report.aar import build_report, to_html, to_markdown

@@ -1,6 +1,7 @@
 """Settings from environment variables and `.env` (pydantic-settings).
 
-Variables: ``QD_STORE_DIR``, ``QD_DATABASE_URL``, ``QD_CHROMA_URL``, ``QD_LLM`` (``none`` | ``openai``),
+Variables are read from the environment, then from ``.env`` in the working directory (``QD_ENV_FILE`` names
+another file; set it empty to read none, as the tests do). Variables: ``QD_STORE_DIR``, ``QD_DATABASE_URL``, ``QD_CHROMA_URL``, ``QD_LLM`` (``none`` | ``openai``),
 ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``QD_LLM_MODEL``, ``QD_LLM_TIMEOUT``, ``QD_LLM_OUTPUT``
 (``function_calling`` | ``json_mode`` | ``text``), ``QD_LLM_MAX_TOKENS``, ``QD_LLM_DECIDES``, ``QD_DATA_DIR``,
 ``QD_CONTENT_DIR``, ``PORT``.
@@ -93,8 +94,10 @@ def get_settings() -> Settings:
 
     from dialogue_engine.errors import ConfigError
 
+    import os
+
     try:
-        return Settings()
+        return Settings(_env_file=os.environ.get("QD_ENV_FILE", ".env") or None)
     except ValidationError as err:
         first = err.errors()[0]
         name = str(first.get("loc", ("setting",))[0])

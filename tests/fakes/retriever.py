@@ -8,13 +8,13 @@ from dialogue_engine.knowledge.types import Hit
 DOCS = [
     ("finance.md", "Climate finance", "Money", ("finance", "climate", "global-south"),
      "Pledges have lagged far behind needs for years. Countries that pay in want to see how money is spent. "
-     "Grants reach budgets faster than loans do."),
+     "Grants reach budgets faster than loans do, and money paid soon counts for more than money promised later."),
     ("trust.md", "Trust and partnership", "Partners", ("partnership", "great-powers"),
      "Partners who share values tend to settle sooner and more generously. Verification makes promises "
      "credible between rivals."),
     ("timing.md", "Timing of agreements", "Deadlines", ("negotiation",),
      "Deadlines concentrate minds, and most concessions arrive near the end. A later start can still "
-     "deliver results if the money is ready."),
+     "deliver results if the money is ready, and time bought early is rarely wasted."),
 ]
 
 

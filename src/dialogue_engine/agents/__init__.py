@@ -1,5 +1,6 @@
 """Persona agents: perceive -> decide (strategy) -> ground (retrieval) -> realize -> guard."""
 
+from dialogue_engine.agents.acts import Act
 from dialogue_engine.agents.agent import PersonaAgent, TurnRecord
 from dialogue_engine.agents.builtin import BuiltinRealizer
 from dialogue_engine.agents.grounding import Grounder
@@ -9,7 +10,6 @@ from dialogue_engine.agents.realizer import Realization, Realizer, RealizeReques
 from dialogue_engine.agents.types import (
     Citation,
     Deal,
-    Intent,
     Move,
     MoveKind,
     Observation,
@@ -19,7 +19,7 @@ from dialogue_engine.agents.types import (
 )
 
 __all__ = [
-    "BuiltinRealizer", "Citation", "Deal", "Grounder", "Intent", "Move", "MoveKind", "Observation",
+    "Act", "BuiltinRealizer", "Citation", "Deal", "Grounder", "Move", "MoveKind", "Observation",
     "ObservationKind", "Perceiver", "Perception", "PersonaAgent", "Realization", "RealizeRequest",
     "Realizer", "Reply", "RulePerceiver", "TurnContext", "TurnRecord", "check_reply",
     "scrub",

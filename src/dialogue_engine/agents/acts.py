@@ -92,7 +92,7 @@ ASK_PRIORITIES = _rx(
     r"\bwhat (you|your side|[A-Z][\w-]+) (most |really |actually )?(needs?|wants?|requires?)\b",
     r"\bwhat (matters|counts) (most|more)\b", r"\bwhat('s| is) (most )?important\b", r"\bpriorit(y|ies)\b.{0,40}\?",
     r"\bbottom line\b", r"\bred lines?\b.{0,30}\?", r"\bwhere (exactly )?(does|do) .{0,30}\b(stop|stand|see (itself|yourselves))\b",
-    r"\bhelp me understand what\b", r"\bkeeps? .{0,30}awake\b", r"\bmost urgent\b", r"\bthe big one\b",
+    r"\bhelp me understand what\b", r"\bwhich .{0,30}\b(most |more |least )?(important|matters?|urgent|pressing|priorit\w*)\b", r"\bkeeps? .{0,30}awake\b", r"\bmost urgent\b", r"\bthe big one\b",
     r"\bwhat exactly do you need\b", r"\bwhere (are|is) (you|your side|.{0,20}) (on|with)\b",
     r"\b(is that still|still) where you are\b", r"\binterests?\b.{0,30}\?", r"\bwhat would it take\b",
     r"\bconcerns?\b.{0,30}\?", r"\bwhat (are|is) your (main |key |core )?(aims?|goals?|objectives?|concerns?|needs?)\b",
@@ -134,7 +134,7 @@ PROPOSE = _rx(
     r"\bthat is why we are asking for\b", r"\bwe are asking for\b", r"\bso we'?d like\b", r"\bwe'?d like\b.{0,20}\b(in|to be)\b",
     r"^\W*so:", r"\bwhat do you say to\b", r"\bwould you consider\b", r"\b(my|our) idea\b",
     r"\bwhat do you think (about|of) (a|an|the|staying|going|keeping|putting|having|making|setting|using|\w+ing)\b",
-    r"\b(could|can) (we|you) (just )?(park|drop|shelve|defer|postpone|leave)\b", r"\b(propose|proposal|package|counter-?offer)\b",
+    r"\b(could|can) (we|you) (just )?(park|drop|shelve|defer|postpone|leave)\b", r"\b(propose|counter-?offer|counter-?proposal)\b",
 )
 CONDITIONAL = _rx(
     r"^\W*(only )?if (you|your|the|[A-Z]|industry|brussels|berlin|delhi|beijing)\b.{3,}?,?\s*(then )?(we|i|[A-Z][\w-]+)\b.{0,25}"
@@ -163,6 +163,7 @@ CONSEQUENCE = _rx(
 CONDITION_OR_FUTURE = _rx(
     r"\b(if|unless|otherwise|or)\b", r"\band (we|i|[A-Z][\w-]+)\b", r"\bone more\b", r"^\W*(keep|do|try|push|insist)\b",
     r"\b(we|i|[A-Z][\w-]+)('ll| will| shall| are going to|'re going to| would have to| will have to)\b",
+    r"\b(we|i)('re| are| am) (prepared|ready|willing|determined) to\b",
     r"\bthen\b",
 )
 ACCEPT = _rx(
@@ -192,6 +193,9 @@ REJECT = _rx(
     r"\b(doesn't|does not|won't|will not|can't|cannot) work for (us|me|[A-Z][\w-]+)\b",
     r"^\W*(we |i )?(can't|cannot) do\b", r"^\W*no[,.!]", r"\bnot (a chance|happening|going to happen)\b",
 )
+ACKNOWLEDGEMENT = re.compile(
+    r"\W*(okay|ok|right|alright|understood|noted|i see|we see|fair enough|got it|sure|fine|hmm+|mm+|yes|indeed|"
+    r"of course|very well|i understand|we understand|noted with thanks)[\s.!,]*", re.I)
 NEGOTIATION_WORDS = _rx(
     r"\b(deal|package|proposal|offer|agreement|position|issue|option|compromise|priorit|concern|negotiat|terms|text|"
     r"draft|support|accept|reject|fund|money|seat|council|treaty|limits?|channel|agenda|board|veto|export|chip|vaccine|"
@@ -321,7 +325,8 @@ def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
             acts.add(Act.ASK_FACT)
     elif ACCEPT.search(s) and Act.REJECT not in acts:
         acts.add(Act.ACCEPT)
-    if PROPOSE.search(s) and not acts & {Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.ASK_WHY}:
+    if PROPOSE.search(s) and not acts & {Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.ASK_WHY} and not (
+            Act.THREATEN in acts and not cues.options):
         acts.add(Act.PROPOSE)
     if Act.ASK_ACCEPTANCE in acts and (cues.options or re.search(r"\b(with|to) (a|an|the) \w+", s, re.I)) and \
             not re.search(r"\b(that|this|it|the (text|package|draft|deal|compact|framework|proposal))\b\W*\?", s, re.I):
@@ -334,7 +339,7 @@ def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
 
 
 def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = None) -> tuple[Act, ...]:
-    """The dialogue acts of one line, in :class:`Act` order (never empty for non-empty text).
+    """The dialogue acts of one line, in :class:`Act` order (empty only for a bare acknowledgement: "Understood.").
 
     Args:
         text: the player's line.
@@ -346,6 +351,8 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
         return ()
     if MANIPULATION.search(text):
         return (Act.MANIPULATION,)
+    if ACKNOWLEDGEMENT.fullmatch(text):
+        return ()
     acts: set[Act] = set()
     for s in sentences(text):
         acts |= _sentence_acts(s, cues)

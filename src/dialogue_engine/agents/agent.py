@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import logging
 from dataclasses import dataclass, field
 
+from dialogue_engine.agents.acts import Act
 from dialogue_engine.agents.builtin import BuiltinRealizer
-from dialogue_engine.agents.grounding import Grounder, Retriever
+from dialogue_engine.agents.grounding import RELEVANCE_FLOOR, Grounder, Retriever, relevance
 from dialogue_engine.agents.guard import check_reply, cited_numbers, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
+from dialogue_engine.agents.planning import ASKS_FOR_PACKAGE, DialoguePlan, PlanInput, plan_reply
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
 from dialogue_engine.agents.resilience import with_guard
 from dialogue_engine.agents.types import (
     Citation,
     Deal,
-    Intent,
     Move,
     MoveKind,
     Observation,
@@ -108,10 +110,24 @@ class PersonaAgent:
         self.last_move: Move | None = None
         self.last_proposal: Deal | None = None
         self.on_table: Deal | None = None
+        self._theirs_latest = False
         self._memory = _Memory()
         self._public = public_text(scenario, persona)
 
     # ---- state ----------------------------------------------------------------------------------
+
+    SHARED = frozenset({"persona", "scenario", "party", "perceiver", "grounder", "realizer", "decider", "_public"})
+    """Attributes a copy shares with its original: services (models, clients, stores) and immutable inputs."""
+
+    def __deepcopy__(self, memo: dict) -> "PersonaAgent":
+        """A copy with its own negotiation state (strategy, memory, turns) that shares the services."""
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        for name, value in vars(self).items():
+            setattr(clone, name, value if name in self.SHARED else copy.deepcopy(value, memo))
+        if self.realizer is self.builtin:
+            clone.realizer = clone.builtin
+        return clone
 
     @property
     def history(self) -> list[str]:
@@ -159,6 +175,9 @@ class PersonaAgent:
         self._memory.history = self._memory.history[-20:]
         self._memory.clock = (max(self._memory.clock[0], obs.round), self._memory.clock[1])
         if obs.speaker == self.party_id:
+            if obs.proposal is not None and self.strategy._complete(obs.proposal):
+                self.last_proposal = obs.proposal
+                self._theirs_latest = False
             return
         deal = obs.proposal
         if obs.kind in (ObservationKind.PROPOSAL, ObservationKind.MESSAGE) and (deal or obs.text):
@@ -167,9 +186,13 @@ class PersonaAgent:
                 self.strategy.observe_proposal(obs.speaker, p.proposal)
                 if self.strategy._complete(p.proposal):
                     self.on_table = p.proposal
+                    self._theirs_latest = True
             elif p.options:
-                self.strategy.observe_statement(obs.speaker, {self._issue_of(o): o for o in p.options}, p.issues)
-            if p.intent == Intent.THREATEN:
+                self.strategy.observe_statement(obs.speaker, Deal({self._issue_of(o): o for o in p.options}), p.issues)
+            if p.has(Act.REJECT):
+                for option in p.rejected_options:
+                    self.strategy.observe_red_line(obs.speaker, Deal({self._issue_of(option): option}))
+            if p.has(Act.THREATEN):
                 self.shift_relationship(obs.speaker, THREAT_TRUST_DELTA, 0.0)
         elif obs.kind in (ObservationKind.ACCEPT, ObservationKind.REJECT) and deal:
             self.strategy.observe_vote(obs.speaker, deal, obs.kind == ObservationKind.ACCEPT)
@@ -180,11 +203,18 @@ class PersonaAgent:
     # ---- the turn -------------------------------------------------------------------------------
 
     def decide(self, ctx: TurnContext, perception: Perception | None) -> Move:
-        """The strategy's move for this turn."""
+        """The strategy's move for this turn.
+
+        A line that only talks (greets, asks, shares an interest, threatens, strays) does not move the
+        persona: its standing offer stands, or it has none yet. An explicit acceptance takes the persona's
+        own offer; "do we have a deal?" is answered about the package actually on the table.
+        """
         on_table = ctx.on_table or self.on_table
+        if on_table is not None and on_table == self.last_proposal and not (perception and perception.accepts):
+            on_table = self.on_table if self._theirs_latest else None  # never accept one's own offer unasked
         partial = None
         mentioned = None
-        question = False
+        to = ctx.incoming.speaker if ctx.incoming is not None else None
         if perception is not None:
             if perception.proposal:
                 if self.strategy._complete(perception.proposal):
@@ -192,24 +222,47 @@ class PersonaAgent:
                 else:
                     partial = perception.proposal
             mentioned = perception.issues[0] if perception.issues else None
-            question = perception.intent in (Intent.ASK, Intent.ACKNOWLEDGE)
-            if perception.intent == Intent.ACCEPT and self.last_proposal is not None and not perception.proposal:
+            if perception.accepts and self.last_proposal is not None and not perception.proposal:
                 on_table = self.last_proposal
-            if perception.intent == Intent.OFF_TOPIC and on_table is None and partial is None:
-                return Move(kind=MoveKind.ASK, to=ctx.incoming.speaker if ctx.incoming else None,
-                            issue=self.strategy.focus_issue(), reason="asks the off-topic speaker back to the issues")
+            if perception.has(Act.ASK_ACCEPTANCE) and not perception.proposal and not self._theirs_latest:
+                on_table = None
+            if self._only_talks(perception):
+                issue = mentioned or self.strategy.focus_issue(self.last_proposal)
+                return Move(kind=MoveKind.ACKNOWLEDGE, proposal=self.last_proposal, to=to, issue=issue,
+                            reason="answers; its offer stands" if self.last_proposal else "answers before proposing")
+        question = perception is not None and perception.asks and not perception.proposal
         decision = self.strategy.decide(ctx.round, ctx.total_rounds, on_table, partial=partial,
                                         mentioned_issue=mentioned, question=question)
-        return dataclasses.replace(decision, to=ctx.incoming.speaker if ctx.incoming is not None else None)
+        return dataclasses.replace(decision, to=to)
+
+    def _only_talks(self, perception: Perception) -> bool:
+        """Whether a line asks or comments without proposing, accepting, trading or asking for a package."""
+        if perception.proposal or perception.accepts or ASKS_FOR_PACKAGE.search(perception.text):
+            return False
+        moving = {Act.PROPOSE, Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.REJECT}
+        if perception.has(Act.ASK_ACCEPTANCE):
+            return not self._theirs_latest
+        return bool(perception.acts) and not perception.has(*moving)
 
     async def respond(self, ctx: TurnContext) -> Reply:
-        """Perceive the incoming message, decide, ground, realize and guard; always returns a valid reply."""
+        """Perceive the incoming message, decide, plan, ground, realize and guard; always returns a valid reply."""
         self._memory.clock = (ctx.round, ctx.total_rounds)
         perception = None
         if ctx.incoming is not None and ctx.incoming.speaker != self.party_id and (ctx.incoming.text or ctx.incoming.proposal):
             perception = await asyncio.to_thread(self.perceive, ctx.incoming)
         move = self.decide(ctx, perception)
-        passages = await asyncio.to_thread(self.grounder.passages, move.issue, move.kind)
+        text = perception.text if perception is not None else ""
+        passages = await asyncio.to_thread(self.grounder.passages, move.issue, move.kind, text)
+        fact = None
+        if perception is not None and perception.has(Act.ASK_FACT):
+            found = await asyncio.to_thread(self.grounder.fact, text, len(passages) + 1)
+            if found is not None:
+                sentence, citation = found
+                same = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
+                if same is None:
+                    passages = (*passages, citation)
+                fact = (sentence, (same or citation).n)
+        plan = self._plan(ctx, perception, move, passages, fact)
         request = RealizeRequest(
             persona=self.persona,
             scenario_title=self.scenario.title,
@@ -222,6 +275,7 @@ class PersonaAgent:
             history=tuple(self._memory.history[-8:]),
             turn=len(self.turns),
             issue_title=self._title(move.issue),
+            plan=plan,
         )
         text, source, reason, violations = await self._realize(request, passages)
         cited = cited_numbers(text, passages)
@@ -234,14 +288,42 @@ class PersonaAgent:
             citations=tuple(p for p in passages if p.n in cited),
             realizer=source,
             fallback_reason=reason,
+            understood=perception,
         )
         self.turns.append(TurnRecord(round=ctx.round, move=move.kind, realizer=source, fallback_reason=reason,
                                      violations=tuple(violations)))
         self.last_move = move
-        if move.proposal is not None:
+        if move.proposal is not None and move.kind in (MoveKind.PROPOSE, MoveKind.COUNTER, MoveKind.ACKNOWLEDGE):
             self.last_proposal = move.proposal
+            self._theirs_latest = False
         self._memory.history.append(f"{self.persona.display_name}: {text}")
         return reply
+
+    def _plan(self, ctx: TurnContext, perception: Perception | None, move: Move, passages: tuple[Citation, ...],
+              fact: tuple[str, int] | None) -> DialoguePlan:
+        """What the reply answers before its move (see :mod:`dialogue_engine.agents.planning`)."""
+        if perception is None:
+            return DialoguePlan(move=move, restate=True)
+        speaker = ctx.incoming.speaker if ctx.incoming is not None else None
+        theirs = perception.proposal if perception.proposal and self.strategy._complete(perception.proposal) else (
+            self.on_table if self._theirs_latest else None)
+        turn = PlanInput(
+            acts=perception.acts, text=perception.text, issues=perception.issues,
+            rejected=perception.rejected_options, theirs=theirs,
+            ours=self.last_proposal if move.kind != MoveKind.ACCEPT or not perception.accepts else self.last_proposal,
+            warmth=self.strategy.warmth([speaker]) if speaker in self.strategy.others else 0.0,
+            fact=fact, reason_cite=self._best_support(passages, text_of(perception)),
+            partial=perception.proposal if perception.proposal and not self.strategy._complete(perception.proposal)
+            else None,
+        )
+        return plan_reply(self.persona, self.party, self.scenario, move, turn)
+
+    def _best_support(self, passages: tuple[Citation, ...], text: str) -> int | None:
+        """The passage that best supports an answer to ``text`` (at least the relevance floor), if any."""
+        topic = " ".join([text, *(f"{i.name} {i.description}" for i in self.persona.interests[:2])])
+        scored = [(relevance(p.text, topic), p.n) for p in passages]
+        best = max(scored, default=(0, None))
+        return best[1] if best[0] >= RELEVANCE_FLOOR else None
 
     def _title(self, issue_id: str | None) -> str:
         if not issue_id:
@@ -281,6 +363,11 @@ class PersonaAgent:
             if not text or self._check(text, passages):
                 text = _minimal(request)
         return text, "builtin", reason, violations
+
+
+def text_of(perception: Perception | None) -> str:
+    """The text of a perceived line ('' for none)."""
+    return perception.text if perception is not None else ""
 
 
 def _minimal(request: RealizeRequest) -> str:

@@ -1,100 +1,110 @@
-"""The built-in realizer: varied, persona-voiced wording for a decided move, with one cited talking point.
+"""The built-in realizer: a dialogue plan worded in the persona's register, with no language model.
 
-No LLM. A reply is assembled from an opening (the persona's own openers or a generic one that fits its
-formality), a response to what was just said, the move itself (proposals stated issue by issue with
-option labels), one grounded talking point (a lead-in plus one sentence of a retrieved passage, cited
-[n]) and, sometimes, one of the persona's signature phrases. Two consecutive replies of one persona never
-open the same way. Deterministic for a seed.
+A reply answers first (what the player asked or said, in the plan's order), then states the move against the
+package on the table (what changes, not the whole package again unless it is new or asked for), then at
+most one cited talking point when the plan leaves room. Every sentence comes from a family of frames; a
+persona does not reuse a frame in a conversation until its family runs out, and its own openers and phrases
+are woven in sparingly. No frame promises an answer it does not give. Deterministic for a seed.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections import deque
+from collections.abc import Sequence
 
 import numpy as np
 
+from dialogue_engine.agents.planning import Answer, AnswerKind, DialoguePlan
 from dialogue_engine.agents.realizer import Realization, RealizeRequest
 from dialogue_engine.agents.types import Citation, MoveKind
 
-_FORMAL_OPENERS = [
-    "Thank you, Chair.",
-    "Allow me to respond briefly.",
-    "We have considered this carefully.",
-    "Let me set out our view.",
-    "With respect, a few observations.",
-    "We thank colleagues for the exchange.",
-]
-_PLAIN_OPENERS = [
-    "Okay, here's where we are.",
-    "Let's keep this moving.",
-    "Fair enough, let me answer that.",
-    "Right, let's get practical.",
-    "Here's our take.",
-    "Let's be straight with each other.",
-]
+Frames = dict[str, tuple[str, ...]]
 
-_RESPONSES = {
-    "question": ["You ask a fair question, and it deserves a direct answer.",
-                 "That is the right question to ask.",
-                 "To answer your question plainly:"],
-    "proposal": ["We have studied the package you put forward.",
-                 "Your proposal moves us closer, but not far enough.",
-                 "We looked closely at what you tabled."],
-    "threat": ["Pressure will not change the arithmetic of this room.",
-               "Ultimatums rarely make agreements last.",
-               "We will not negotiate under threat, but we will keep negotiating."],
-    "welcome": ["We have weighed your package carefully.",
-                "Your proposal answers the concerns we raised.",
-                "This is the movement we were hoping for."],
-    "other": ["We have listened to what was said.",
-              "We take note of that.",
-              "That is heard, and taken seriously."],
+FORMAL: Frames = {
+    "greeting": ("Thank you, and good day to you as well.", "We welcome this meeting and thank you for it.",
+                 "It is good to be at this table with you.", "Thank you; we are glad the channel is open."),
+    "greeting_back": ("Where would you like to begin?", "We are ready to start wherever you prefer.",
+                      "Tell us what you would like to take up first."),
+    "priorities_1": ("What we need most is {p0}.", "Put simply, {p0} comes first for us.",
+                     "Our first concern is {p0}; the rest follows from it."),
+    "priorities_2": ("{P0} comes first for us, and then {p1}.", "Our priorities, in order: {p0}, then {p1}.",
+                     "Above all we need {p0}; close behind it comes {p1}."),
+    "priorities_issue": ("At this table, that makes {issue} the question that matters most to us.",
+                         "Here, {issue} is where those concerns are decided.",
+                         "So {issue} is the issue we watch most closely."),
+    "priorities_flex": ("We have more room on {flex}.", "On {flex} we can be flexible.",
+                        "{Flex} matters less to us, and there we can move."),
+    "reasons": ("On {issue}, our reasoning is simple: we need {p0}.", "The reason is {p0}; on {issue} that is at stake.",
+                "Because {p0} is at stake, {issue} is not a detail for us.",
+                "You ask why. On {issue} we are protecting {p0}."),
+    "reasons_more": ("It also touches {p1}.", "{P1} is part of it as well.", "And {p1} weighs on it too."),
+    "fact": ("On the facts: {fact} [{n}].", "The figure we work from: {fact} [{n}].", "For the record, {fact_lc} [{n}]."),
+    "no_fact": ("We would rather not quote a figure we cannot stand behind; we do not have a reliable number on that.",
+                "We have no figure on that we could vouch for, so we will not guess."),
+    "accept_yes": ("Yes. We can accept it.", "Yes, we can live with that.", "We can say yes to it."),
+    "accept_ours": ("Not yet: what is on the table is our offer, and it becomes a deal when you accept it.",
+                    "That depends on you: our package stands, and your acceptance would close it.",
+                    "Our offer is on the table; if you accept it, we have an agreement."),
+    "accept_no": ("Not as it stands.", "Not yet; one more step is needed.", "Not on these terms."),
+    "accept_none": ("There is no package on the table yet to agree to.", "We have not yet seen a full package to say yes to."),
+    "red_line": ("We hear you: {labels} will not work for you, and we take that on board.",
+                 "Understood; for you {labels} is a line you will not cross.",
+                 "We note that {labels} is off the table for you."),
+    "red_line_general": ("We hear your objection and take it on board.", "Your objection is noted and understood."),
+    "interest": ("We understand that {labels} matters most to you.", "We hear that {labels} is your priority.",
+                 "{Labels} matters to you; we will keep that in view."),
+    "interest_general": ("We understand what matters to you, and we will keep it in view.",
+                         "We hear your concern, and it is a fair one."),
+    "trade_yes": ("That trade works for us.", "We can make that exchange."),
+    "trade_no": ("We are open to a trade, but not quite that one.", "A trade is the right idea; the balance is not there yet."),
+    "threat": ("Pressure will not move us; a better offer might.", "We do not negotiate under threat, but we remain at the table.",
+               "Warnings do not change our interests; proposals can."),
+    "off_topic": ("Perhaps another time; for now, let us stay with the issues.",
+                  "Let us keep to the matter in hand.", "That is for another day; the agenda is waiting."),
+    "manipulation": ("Our instructions and our numbers stay with us, as yours stay with you.",
+                     "We will keep our own counsel on that and stay in our role.",
+                     "That is not something we discuss; let us return to substance."),
+    "accept_move": ("Then we have an agreement: {deal}.", "We accept: {deal}.", "Agreed, on these terms: {deal}."),
+    "propose_new": ("We propose the following: {deal}.", "Here is a package we can defend: {deal}.",
+                    "Our proposal: {deal}."),
+    "counter_theirs": ("We can accept {keeps}, if {changes}.", "Much of this works for us: {keeps}. What we need is {changes}.",
+                       "Keep {keeps}, and we are close, provided {changes}."),
+    "counter_theirs_all": ("We would need {changes}.", "For this to work, we need {changes}.",
+                           "Our counter-proposal: {changes}."),
+    "move_ours": ("We can move: {changes}.", "To meet you, we now offer {changes}.", "We are prepared to shift: {changes}."),
+    "keeps_rest": ("We welcome {keeps}; the rest of our offer stands.", "On {keeps} we are with you; the rest stands.",
+                   "{Keeps} works for us, and the rest of our package stays as it is."),
+    "stands": ("Our offer stands.", "The package we tabled remains on the table.", "Our proposal is still there for you."),
+    "reject": ("We cannot accept that package as it stands.", "That package does not work for us.",
+               "We are unable to support this as drafted."),
+    "ask": ("What would you need on {issue} to move?", "Where is your room for movement on {issue}?",
+            "Help us understand what {issue} means for you."),
+    "ask_back": ("What matters most to you on {issue}?", "How does {issue} look from your side?",
+                 "Where do you stand on {issue}?"),
+    "walk_away": ("We see no agreement here that we could defend at home, so we step back from this table.",
+                  "With regret, we cannot join a deal on these terms and withdraw for now."),
+    "lead": ("The record bears this out: {sentence}", "One fact frames this: {sentence}",
+             "It is worth recalling this: {sentence}", "The evidence points the same way: {sentence}"),
+    "phrase": ('As we say, "{phrase}".', 'That is what we mean by "{phrase}".', 'Call it "{phrase}".'),
 }
 
-_CORE = {
-    MoveKind.PROPOSE: ["We put this package on the table: {deal}.",
-                       "Our proposal is as follows: {deal}.",
-                       "Here is a package we can defend: {deal}.",
-                       "We suggest settling it this way: {deal}."],
-    MoveKind.COUNTER: ["We cannot take that as it stands, so here is our counter-proposal: {deal}.",
-                       "Let us adjust it rather than discard it: {deal}.",
-                       "We can meet you part of the way with this: {deal}.",
-                       "Our counter-offer keeps what works and changes the rest: {deal}."],
-    MoveKind.ACCEPT: ["We can accept this package: {deal}.",
-                      "Agreed, on these terms: {deal}.",
-                      "This is a deal we can support: {deal}.",
-                      "We are ready to sign on to it: {deal}."],
-    MoveKind.REJECT: ["We cannot accept what is on the table.",
-                      "That package does not work for us.",
-                      "We are unable to support this as drafted."],
-    MoveKind.ASK: ["Before we go further, what matters most to you on {issue}?",
-                   "Help us understand: what would you need on {issue} to move?",
-                   "Where exactly is your room for movement on {issue}?"],
-    MoveKind.ACKNOWLEDGE: ["Our position stands, and it is concrete: {deal}.",
-                           "To be clear about what we can support: {deal}.",
-                           "Let me restate where we are: {deal}."],
-    MoveKind.WALK_AWAY: ["We see no agreement here that we could defend at home, so we step back from this table.",
-                         "With regret, we will not join a deal on these terms and withdraw from this round.",
-                         "There is nothing on offer we can carry home; we are leaving the talks for now."],
+PLAIN: Frames = FORMAL | {
+    "greeting": ("Good to see you.", "Thanks for making time for this.", "Glad we could sit down.",
+                 "Hi, and thanks for coming."),
+    "greeting_back": ("Where do you want to start?", "What's first on your list?", "Go ahead, we're listening."),
+    "priorities_1": ("Honestly? {P0} comes first.", "What we need most is {p0}.", "Bottom line: {p0}."),
+    "priorities_2": ("{P0} first, then {p1}.", "For us it's {p0}, and then {p1}.", "Two things: {p0}, and {p1}."),
+    "priorities_issue": ("So {issue} is the big one for us here.", "That's why {issue} matters most to us.",
+                         "Which makes {issue} our main concern at this table."),
+    "reasons": ("Simple: on {issue} we need {p0}.", "Because {p0} is on the line with {issue}.",
+                "It's about {p0}; that's what {issue} decides for us."),
+    "stands": ("Our offer's still on the table.", "Our package stands.", "That offer is still there."),
+    "threat": ("Threats won't get you far with us; a better offer will.", "We're not moving because of pressure."),
+    "off_topic": ("Maybe later; let's stick to the issues.", "Let's park that and get back to business."),
 }
 
-_FOCUS = ["For us, the crux is {issue}.", "{issue} is where this will be decided.",
-          "Most of our attention is on {issue}.", "Everything else follows from {issue}."]
-
-_LEADS = [
-    "{title} makes the point plainly: {sentence}",
-    "The record supports us here: {sentence}",
-    "It is worth recalling what {title} says: {sentence}",
-    "Consider the evidence: {sentence}",
-    "As the analysis in {title} has it, {sentence_lc}",
-    "One fact should frame this discussion: {sentence}",
-]
-
-_PHRASES = ['Our watchword remains "{phrase}".', 'As we keep saying, "{phrase}".', 'Call it "{phrase}".',
-            'That is what we mean by "{phrase}".']
-
+_PROMISES = re.compile(r"\b(two|three|four|five|several|a few) (points|things|observations|remarks)\b", re.I)
 _MD = re.compile(r"(^|\s)[#>*_`]+|[*_`]+(\s|$)|\[(\d+)\]|\[([^\]]*)\]\([^)]*\)")
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 
@@ -113,7 +123,14 @@ def _opening_key(text: str) -> str:
     return " ".join(re.findall(r"[a-z']+", text.lower())[:4])
 
 
-def deal_phrase(lines: list[tuple[str, str]]) -> str:
+def _and(items: Sequence[str]) -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def deal_phrase(lines: Sequence[tuple[str, str]]) -> str:
     """'on Money, Mid; on Time, Later' for (issue title, option label) pairs."""
     if not lines:
         return "the package as it stands"
@@ -123,7 +140,8 @@ def deal_phrase(lines: list[tuple[str, str]]) -> str:
     return "; ".join(parts[:-1]) + "; and " + parts[-1]
 
 
-def talking_point(passage: Citation, topic: str, rng: np.random.Generator, taboo: list[str] = ()) -> str | None:
+def talking_point(passage: Citation, topic: str, rng: np.random.Generator, taboo: Sequence[str] = (),
+                  lead: str = "{sentence}") -> str | None:
     """One sentence of ``passage`` (the one closest to ``topic``), led in and cited as [n]."""
     sentences = [s.strip() for s in _SENT.split(_clean(passage.text))]
     taboo_low = [t.lower() for t in taboo]
@@ -137,13 +155,15 @@ def talking_point(passage: Citation, topic: str, rng: np.random.Generator, taboo
     scores = np.array([len(_words(s) & want) + rng.uniform(0, 0.5) for s in usable])
     sentence = usable[int(np.argmax(scores))].rstrip(".!")
     title = passage.title or passage.source.rsplit(".", 1)[0].replace("-", " ")
-    lead = _LEADS[int(rng.integers(len(_LEADS)))]
-    lc = sentence[0].lower() + sentence[1:] if sentence[:2].isupper() is False else sentence
-    return lead.format(title=title, sentence=sentence, sentence_lc=lc) + f" [{passage.n}]."
+    return lead.format(title=title, sentence=sentence) + f" [{passage.n}]."
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
 
 
 class BuiltinRealizer:
-    """Template realizer (the default, no LLM). Keeps per-persona memory of recent openings.
+    """Plan realizer (the default, no LLM). Remembers, per persona, which frames it has used.
 
     Args:
         seed: varies wording deterministically.
@@ -153,87 +173,164 @@ class BuiltinRealizer:
 
     def __init__(self, seed: int = 0):
         self.seed = seed
-        self._recent: dict[str, deque[str]] = {}
+        self._used: dict[str, set[str]] = {}
+        self._last: dict[tuple[str, str], int] = {}
 
     def _rng(self, request: RealizeRequest) -> np.random.Generator:
         return np.random.default_rng([self.seed, zlib.crc32(request.persona.id.encode()), request.turn,
                                       list(MoveKind).index(request.move.kind)])
 
-    @staticmethod
-    def _pick(rng: np.random.Generator, options: list[str]) -> str:
-        return options[int(rng.integers(len(options)))]
+    def _say(self, rng: np.random.Generator, frames: Frames, persona: str, family: str, **slots: str) -> str:
+        """A frame of ``family`` this persona has not used yet in the conversation (reset when all are used)."""
+        used = self._used.setdefault(persona, set())
+        options = frames[family]
+        fresh = [i for i in range(len(options)) if f"{family}:{i}" not in used]
+        if not fresh:
+            last = self._last.get((persona, family))
+            used.difference_update({f"{family}:{i}" for i in range(len(options))})
+            fresh = [i for i in range(len(options)) if i != last] or list(range(len(options)))
+        pick = fresh[int(rng.integers(len(fresh)))]
+        used.add(f"{family}:{pick}")
+        self._last[(persona, family)] = pick
+        caps = {k[:1].upper() + k[1:]: _cap(v) for k, v in slots.items()}
+        return options[pick].format(**slots, **caps)
 
     def compose(self, request: RealizeRequest) -> Realization:
         """The reply text (synchronous; :meth:`realize` wraps it)."""
         rng = self._rng(request)
         persona = request.persona
-        voice = persona.voice
-        formal = "formal" in voice.formality.lower() and "in" not in voice.formality.lower().split("formal")[0][-3:]
-        recent = self._recent.setdefault(persona.id, deque(maxlen=3))
-        kind = request.move.kind
-        issue_title = _issue_title(request)
-        deal = deal_phrase(request.proposal_lines)
-
+        formality = persona.voice.formality.lower()
+        frames = FORMAL if "formal" in formality and "informal" not in formality else PLAIN
+        plan = request.plan or DialoguePlan(move=request.move, restate=True)
+        say = lambda family, **slots: self._say(rng, frames, persona.id, family, **slots)  # noqa: E731
         parts: list[str] = []
-        incoming = request.incoming.text if request.incoming and request.incoming.text else ""
-        if incoming:
-            if incoming.rstrip().endswith("?"):
-                group = "question"
-            elif request.incoming.proposal:
-                group = "proposal"
-            elif re.search(r"\b(or else|walk away|final offer|take it or leave it|veto|block)\b", incoming, re.I):
-                group = "threat"
-            else:
-                group = "other"
-            if group == "proposal" and kind == MoveKind.ACCEPT:
-                group = "welcome"
-            response = self._pick(rng, _RESPONSES[group])
-        else:
-            response = ""
-
-        core = self._pick(rng, _CORE[kind]).format(deal=deal, issue=issue_title)
-        openers = list(voice.openers) + (_FORMAL_OPENERS if formal else _PLAIN_OPENERS)
-        order = [int(i) for i in rng.permutation(len(openers))]
-        candidates = [openers[i] for i in order]
-        if response:
-            candidates.insert(int(rng.integers(0, 3)), response)
-        candidates.insert(int(rng.integers(0, 4)), core)
-        last = recent[-1] if recent else None
-        opening = next((c for c in candidates if _opening_key(c) != last and _opening_key(c) not in recent),
-                       next(c for c in candidates if _opening_key(c) != last))
-        parts.append(opening)
-        if response and opening not in (response, core):
-            parts.append(response)
-        if opening != core:
-            parts.append(core)
-        if kind in (MoveKind.PROPOSE, MoveKind.COUNTER, MoveKind.REJECT) and request.move.issue and rng.random() < 0.6:
-            parts.append(self._pick(rng, _FOCUS).format(issue=issue_title))
+        opener = self._opener(rng, request, plan)
+        if opener:
+            parts.append(opener)
         cited: list[int] = []
-        if request.passages:
-            start = int(rng.integers(len(request.passages)))
-            topic = " ".join([issue_title, persona.interests[0].name if persona.interests else ""])
-            for k in range(len(request.passages)):
-                passage = request.passages[(start + k) % len(request.passages)]
-                point = talking_point(passage, topic, rng, voice.taboo_words)
+        for answer in plan.answers:
+            parts += self._answer(say, answer, request, cited)
+        parts += self._move(say, plan, request)
+        if not plan.brief and request.passages and not cited and plan.move.kind != MoveKind.WALK_AWAY:
+            topic = " ".join([request.issue_title, request.incoming.text if request.incoming and
+                              request.incoming.text else ""])
+            for passage in request.passages:
+                point = talking_point(passage, topic, rng, persona.voice.taboo_words,
+                                      lead=say("lead", title="{title}", sentence="{sentence}"))
                 if point:
                     parts.append(point)
                     cited.append(passage.n)
                     break
-        if voice.phrases and rng.random() < 0.5:
-            parts.append(self._pick(rng, _PHRASES).format(phrase=self._pick(rng, voice.phrases)))
-        text = " ".join(p[0].upper() + p[1:] if p else p for p in parts)
-        recent.append(_opening_key(opening))
-        return Realization(text=text, cited=tuple(cited), source="builtin")
+        if persona.voice.phrases and not plan.brief and rng.random() < 0.3:
+            phrase = persona.voice.phrases[int(rng.integers(len(persona.voice.phrases)))]
+            parts.append(say("phrase", phrase=phrase))
+        text = " ".join(_cap(p.strip()) for p in parts if p.strip())
+        return Realization(text=text, cited=tuple(dict.fromkeys(cited)), source="builtin")
 
     async def realize(self, request: RealizeRequest) -> Realization:
-        """Words for ``request.move`` in the persona's voice, citing one passage."""
+        """Words for ``request.plan`` (or the bare move) in the persona's voice."""
         return self.compose(request)
 
+    # ---- pieces ---------------------------------------------------------------------------------
 
-def _issue_title(request: RealizeRequest) -> str:
-    """The focus issue's title (from the request, else the first proposal line)."""
-    if request.issue_title:
-        return request.issue_title
-    if request.proposal_lines:
-        return request.proposal_lines[0][0]
-    return request.move.issue or "the main issue"
+    def _opener(self, rng: np.random.Generator, request: RealizeRequest, plan: DialoguePlan) -> str:
+        """The persona's own opener on its first turn (never one promising points it will not make)."""
+        if request.turn > 0 or plan.answered & {AnswerKind.GREETING, AnswerKind.MANIPULATION}:
+            return ""
+        openers = [o for o in request.persona.voice.openers if not _PROMISES.search(o)]
+        return openers[int(rng.integers(len(openers)))] if openers else ""
+
+    def _answer(self, say, answer: Answer, request: RealizeRequest, cited: list[int]) -> list[str]:
+        kind = answer.kind
+        if kind == AnswerKind.GREETING:
+            out = [say("greeting")]
+            if len(request.plan.answers if request.plan else ()) == 1 and (request.plan and request.plan.brief):
+                out.append(say("greeting_back"))
+            return out
+        if kind == AnswerKind.PRIORITIES:
+            points = list(answer.points)
+            issue = points.pop() if points else ""
+            out = [say("priorities_2", p0=points[0], p1=points[1]) if len(points) >= 2 else
+                   say("priorities_1", p0=points[0]) if points else ""]
+            if issue:
+                out.append(say("priorities_issue", issue=issue))
+            if answer.flexible:
+                out.append(say("priorities_flex", flex=answer.flexible[0]))
+            return out
+        if kind == AnswerKind.REASONS:
+            if not answer.points:
+                return []
+            out = [say("reasons", issue=answer.issue or "this", p0=answer.points[0])]
+            if len(answer.points) > 1:
+                out.append(say("reasons_more", p1=answer.points[1]))
+            passage = _passage(request, answer.cite)
+            if passage is not None:
+                point = talking_point(passage, f"{answer.issue} {answer.points[0]}", np.random.default_rng(0),
+                                      request.persona.voice.taboo_words, lead=say("lead", title="{title}",
+                                                                                  sentence="{sentence}"))
+                if point:
+                    out.append(point)
+                    cited.append(passage.n)
+            return out
+        if kind == AnswerKind.FACT:
+            if answer.fact and answer.cite is not None:
+                cited.append(answer.cite)
+                fact = answer.fact.rstrip(".")
+                return [say("fact", fact=fact, fact_lc=fact[:1].lower() + fact[1:], n=str(answer.cite))]
+            return [say("no_fact")]
+        if kind == AnswerKind.ACCEPTANCE:
+            if answer.yes:
+                return [say("accept_yes")]
+            if request.plan and request.plan.move.proposal is None and not answer.theirs:
+                return [say("accept_none")]
+            return [say("accept_no") if answer.theirs else say("accept_ours")]
+        if kind == AnswerKind.RED_LINE:
+            if answer.points:
+                return [say("red_line", labels=_and(answer.points))]
+            return [say("red_line_general")]
+        if kind == AnswerKind.INTEREST:
+            if answer.points:
+                return [say("interest", labels=_and(answer.points))]
+            return [say("interest_general")]
+        if kind == AnswerKind.TRADE:
+            return [say("trade_yes" if answer.yes else "trade_no")]
+        return [say(kind.value)]
+
+    def _move(self, say, plan: DialoguePlan, request: RealizeRequest) -> list[str]:
+        move = plan.move
+        kind = move.kind
+        deal = deal_phrase(request.proposal_lines)
+        issue = request.issue_title or "the main issue"
+        if kind == MoveKind.ACCEPT:
+            return [say("accept_move", deal=deal)]
+        if kind == MoveKind.WALK_AWAY:
+            return [say("walk_away")]
+        if kind == MoveKind.REJECT:
+            return [say("reject")]
+        if kind == MoveKind.ASK:
+            return [say("ask", issue=issue)]
+        if move.proposal is None:
+            return [say("ask_back", issue=issue)] if plan.brief and not plan.answers else []
+        if plan.stands:
+            if plan.brief or AnswerKind.ACCEPTANCE in plan.answered:
+                return []
+            if plan.answers:
+                return [say("stands")]
+            return [say("stands"), say("ask_back", issue=issue)]
+        changes = _and([f"{c.issue} goes to {c.after} rather than {c.before}" for c in plan.changes])
+        if plan.restate or (not plan.changes and not plan.keeps):
+            return [say("propose_new", deal=deal)]
+        if not plan.changes:
+            return [say("keeps_rest", keeps=_and(plan.keeps))]
+        if plan.keeps and kind == MoveKind.COUNTER and plan.changes:
+            return [say("counter_theirs", keeps=_and(plan.keeps), changes=changes)]
+        if kind == MoveKind.COUNTER:
+            return [say("counter_theirs_all", changes=changes)]
+        moved = _and([f"{c.after} on {c.issue} instead of {c.before}" for c in plan.changes])
+        return [say("move_ours", changes=moved)]
+
+
+def _passage(request: RealizeRequest, n: int | None) -> Citation | None:
+    if n is None:
+        return None
+    return next((p for p in request.passages if p.n == n), None)

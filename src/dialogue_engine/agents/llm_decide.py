@@ -71,7 +71,7 @@ def veto(move: Move, *, scenario: Scenario, utility: Callable[[Deal], float], th
     issues = [i.id for i in scenario.issues]
     if move.kind in DEAL_MOVES:
         deal = move.proposal or {}
-        problem = _invalid(deal, scenario)
+        problem = scenario.deal_problem(deal)
         if problem:
             return None, f"invalid proposal: {problem}"
         if utility(deal) < threshold:
@@ -84,16 +84,6 @@ def veto(move: Move, *, scenario: Scenario, utility: Callable[[Deal], float], th
             return None, "accept below threshold"
         return Move(kind=MoveKind.ACCEPT, proposal=dict(on_table), to=move.to, issue=move.issue), None
     return Move(kind=move.kind, proposal=None, to=move.to, issue=move.issue), None
-
-
-def _invalid(deal: Deal, scenario: Scenario) -> str | None:
-    for issue in scenario.issues:
-        if issue.id not in deal:
-            return f"no option for issue {issue.id}"
-        if deal[issue.id] not in {o.id for o in issue.options}:
-            return f"{deal[issue.id]!r} is not an option of issue {issue.id}"
-    extra = set(deal) - {i.id for i in scenario.issues}
-    return f"unknown issue {sorted(extra)[0]}" if extra else None
 
 
 def decide_messages(persona: Persona, scenario: Scenario, ctx: TurnContext,

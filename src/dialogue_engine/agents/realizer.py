@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from dialogue_engine.agents.planning import DialoguePlan
 from dialogue_engine.agents.types import Citation, Move, Observation
 from dialogue_engine.domain.persona import Persona
 
@@ -24,6 +25,8 @@ class RealizeRequest:
         history: recent public lines ("Speaker: text"), oldest first.
         turn: how many replies this persona has given before (for variety).
         issue_title: the title of the issue in focus (``move.issue``), if any.
+        plan: what the reply must answer before its move, and how the move relates to the table; None
+            means "just express the move" (the built-in realizer then states it in full).
     """
 
     persona: Persona
@@ -37,6 +40,7 @@ class RealizeRequest:
     history: tuple[str, ...] = ()
     turn: int = 0
     issue_title: str = ""
+    plan: DialoguePlan | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -11,21 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.moves import Move, MoveKind
 
-__all__ = ["Citation", "Deal", "Intent", "Move", "MoveKind", "Observation", "ObservationKind", "Reply",
+__all__ = ["Citation", "Deal", "Move", "MoveKind", "Observation", "ObservationKind", "Reply",
            "TurnContext"]
-
-class Intent(str, Enum):
-    """What an incoming message is trying to do (perception)."""
-
-    PROPOSE = "propose"
-    ASK = "ask"
-    THREATEN = "threaten"
-    CONCEDE = "concede"
-    ACKNOWLEDGE = "acknowledge"
-    ACCEPT = "accept"
-    REJECT = "reject"
-    OFF_TOPIC = "off_topic"
-
 
 class ObservationKind(str, Enum):
     """What another seat did, as seen by an agent."""
@@ -103,6 +90,7 @@ class Reply(BaseModel):
     citations: tuple[Citation, ...] = ()
     realizer: str = "builtin"
     fallback_reason: str | None = None
+    understood: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``chat --json`` object: persona, message, move, proposal, citations ({source, text})."""
@@ -115,4 +103,5 @@ class Reply(BaseModel):
             "citations": [{"n": c.n, "source": c.source, "text": c.text, "chunk_id": c.chunk_id} for c in self.citations],
             "realizer": self.realizer,
             "fallback_reason": self.fallback_reason,
+            "understood": self.understood.to_json() if self.understood is not None else None,
         }

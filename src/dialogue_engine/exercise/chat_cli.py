@@ -68,7 +68,8 @@ class SoloChat:
         The result holds ``persona`` (the counterpart's persona id), ``party`` (the seat that spoke),
         ``message``, ``move``, ``proposal`` (or None), ``offer`` (the id of the proposal the reply tabled,
         which ``/accept`` takes), ``citations`` (``{n, source, text, chunk_id}``), ``realizer``,
-        ``fallback_reason`` and ``agreed`` (true once an agreement stands).
+        ``fallback_reason``, ``agreed`` (true once an agreement stands) and ``understood`` (the dialogue acts and
+        issue/option mentions the persona perceived in your line).
         """
         words = line.split()
         if not words:
@@ -99,7 +100,7 @@ class SoloChat:
         self.service.vote(self.code, True, offer.id)
         return {"persona": self.persona, "party": self.human, "message": f"Accepted proposal #{offer.id}.",
                 "move": "accept", "proposal": dict(offer.deal), "offer": None, "citations": [], "realizer": None,
-                "fallback_reason": None, "agreed": self.agreed}
+                "fallback_reason": None, "agreed": self.agreed, "understood": {"acts": ["accept"]}}
 
     def _result(self, reply: TranscriptEntry, fallback_reason: str | None) -> dict[str, Any]:
         offer = latest_offer(self.service.seat_view(self.code), self.human)
@@ -109,6 +110,7 @@ class SoloChat:
             "citations": [{"n": c.n, "source": c.source, "text": c.text, "chunk_id": c.chunk_id}
                           for c in reply.citations],
             "realizer": reply.realizer, "fallback_reason": fallback_reason, "agreed": self.agreed,
+            "understood": reply.understood,
         }
 
     def ending(self) -> str:
@@ -143,16 +145,15 @@ def chat(
 ) -> None:
     """Talk with a persona: one line per turn from stdin (/propose ISSUE=OPTION ..., /accept) until EOF."""
     from dialogue_engine.domain import load_scenario
-    from dialogue_engine.exercise import defaults
-    from dialogue_engine.exercise.service import ExerciseService
+    from dialogue_engine.exercise.runtime import build_runtime
     from dialogue_engine.exercise.solo import pick_seats
 
     scen = load_scenario(scenario)
     human, counterpart = pick_seats(scen, persona, seat)
     failed = False
-    with defaults.scratch_store() as store:
-        svc = ExerciseService(store, retriever=defaults.retriever(not no_kb, build=True),
-                              realizer=defaults.realizer())
+    runtime = build_runtime(knowledge=not no_kb, build_index=True)
+    with runtime.scratch_store() as store:
+        svc = runtime.service(store)
         session = SoloChat(svc, scen, human, counterpart, seed)
         if sys.stdin.isatty() and not as_json:
             typer.echo(f"{scen.title}: you hold {human}; {session.counterpart_name} holds {counterpart}. "

@@ -30,7 +30,7 @@ def run_cmd(
     """Play a scenario with AI personas in every seat; write the log, the result and the report."""
     from dialogue_engine.domain import load_scenario
     from dialogue_engine.errors import QDError
-    from dialogue_engine.exercise.headless import run_exercise
+    from dialogue_engine.report.headless import run_exercise
 
     if protocol is not None and protocol not in ("free", "deliberation"):
         raise QDError(f"--protocol: expected free or deliberation, got {protocol!r}")
@@ -67,7 +67,7 @@ def batch_cmd(
 ) -> None:
     """Play many headless runs over processes; write per-run results and an aggregate (JSON and CSV)."""
     from dialogue_engine.domain import load_scenario
-    from dialogue_engine.exercise.headless import run_batch
+    from dialogue_engine.report.headless import run_batch
 
     scen = load_scenario(scenario)
     out = out or _default_out(scen.id, seed).with_name(f"{scen.id}-batch-seed{seed}-n{runs}")

@@ -181,15 +181,9 @@ def end(journal: Journal, code: str, reason: str = "ended by the facilitator") -
 
 def check_deal(state: ExerciseState, deal: dict[str, str]) -> None:
     """Raise :class:`ExerciseError` unless ``deal`` picks one known option for every issue."""
-    issues = {i.id: i for i in state.scenario.issues}
-    missing = [i for i in issues if i not in deal]
-    if missing:
-        raise ExerciseError(f"the deal has no option for issue(s) {', '.join(missing)}")
-    for iid, oid in deal.items():
-        if iid not in issues:
-            raise ExerciseError(f"unknown issue {iid!r}")
-        if oid not in {o.id for o in issues[iid].options}:
-            raise ExerciseError(f"unknown option {oid!r} on issue {iid}")
+    problem = state.scenario.deal_problem(deal)
+    if problem:
+        raise ExerciseError(problem)
 
 
 def target_proposal(state: ExerciseState, proposal_id: int | None) -> ProposalRec:

@@ -66,6 +66,11 @@ class AIPlay:
                                       realizer=realizer)
         self.agents = runner.AgentCache()
 
+    def perceive(self, state: ExerciseState, party: str, speaker: str, text: str) -> Any:
+        """How ``party``'s agent reads a line ``speaker`` is about to say (its perceiver, not its memory)."""
+        agent = self.agents.base(state, party, self.seating)
+        return agent.perceiver.perceive(text, None) if hasattr(agent, "perceiver") else None
+
     async def turns(self, state: ExerciseState, parties: list[str]) -> list[NewEvent]:
         """The events of ``parties``' turns in the current phase (not appended)."""
         return await runner.ai_turns(state, self.seating, parties, self.agents)

@@ -110,10 +110,7 @@ def facilitator_view(record: ExerciseRecord, state: ExerciseState) -> Facilitato
 
 def party_name(state: ExerciseState, party: str) -> str:
     """A seat's display name (``Facilitator`` / ``System`` for those actors)."""
-    if party in ("facilitator", "system"):
-        return party.capitalize()
-    p = state.base.party(party)
-    return p.name or p.id
+    return state.base.party_name(party)
 
 
 def clock_view(state: ExerciseState) -> Clock:
@@ -130,6 +127,7 @@ def transcript_entry(state: ExerciseState, m: MessageRec) -> TranscriptEntry:
         citations=[CitationView(**{k: c.get(k, "") for k in ("n", "source", "title", "section", "text", "chunk_id")})
                    for c in m.citations],
         realizer=m.realizer,
+        understood=m.understood,
     )
 
 
@@ -160,10 +158,10 @@ def outcome_view(state: ExerciseState) -> Outcome | None:
 
 
 def _utility(space: DealSpace, party: str, deal: dict[str, str]) -> float | None:
-    try:
-        return space.utility(party, deal)
-    except KeyError:
+    """A party's total for a complete, valid deal; None otherwise."""
+    if space.scenario.deal_problem(deal) is not None:
         return None
+    return space.scenario.party(party).utility(deal)
 
 
 def _votable(state: ExerciseState) -> list[ProposalRec]:

@@ -82,6 +82,10 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
                                                       float(eff.get("commonality_delta", 0.0)))))
             continue
         if ev.actor == party:
+            own = p.get("proposal") if ev.kind == EventKind.MESSAGE else p.get("deal") if ev.kind == EventKind.PROPOSAL else None
+            if own and not p.get("final"):  # the agent remembers its own standing offer
+                out.append((ev.seq, "obs", Observation(round=rnd, speaker=party, kind=ObservationKind.PROPOSAL,
+                                                       text=p.get("text"), proposal=own)))
             continue
         if ev.kind == EventKind.MESSAGE:
             recips = p.get("recipients") or []
@@ -178,7 +182,7 @@ def build_agent(state: ExerciseState, party: str, seating: Seating, cache: Agent
 
 
 def _incoming(state: ExerciseState, party: str) -> Observation | None:
-    obs = [o for o in observations_for(state, party) if o.kind != ObservationKind.INJECT]
+    obs = [o for o in observations_for(state, party) if o.kind != ObservationKind.INJECT and o.speaker != party]
     return obs[-1] if obs else None
 
 
@@ -190,6 +194,8 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
         "phase": state.phase.value, "move": move.value, "proposal": reply.proposal, "turn": True,
         "citations": [c.to_dict() for c in reply.citations], "realizer": reply.realizer,
     }
+    if reply.understood is not None:
+        payload["understood"] = reply.understood.to_json()
     out = [NewEvent(EventKind.MESSAGE, party, payload)]
     if reply.fallback_reason:
         out.append(NewEvent(EventKind.AGENT_FALLBACK, party, {"reason": reply.fallback_reason, "round": state.round}))

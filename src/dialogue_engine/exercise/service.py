@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from dialogue_engine.domain import Protocol, Scenario, load_scenario
-from dialogue_engine.exercise import access, commands, defaults, projections, solo, transfer
+from dialogue_engine.exercise import access, commands, projections, solo, transfer
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import Event
 from dialogue_engine.exercise.journal import Journal
@@ -42,7 +42,7 @@ class ExerciseService:
         store: an :class:`EventStore`; default one at ``database_url`` (or the settings' database).
         database_url: where the default store lives (ignored when ``store`` is given).
         agent_factory: builds an AI seat: ``factory(persona, scenario, party_id, *, retriever, realizer,
-            seed)``; default the settings' agent class (:func:`dialogue_engine.exercise.defaults.agent_factory`).
+            seed)``; default the settings' agent class (:func:`dialogue_engine.exercise.runtime.agent_factory`).
         retriever: passed to every agent (a ``KnowledgeBase`` or None for no citations).
         realizer: passed to every agent (None: the agent's default, the built-in realizer).
     """
@@ -51,7 +51,7 @@ class ExerciseService:
                  agent_factory: Any = None, retriever: Any = None, realizer: Any = None):
         self.store = store or EventStore(database_url)
         self.journal = Journal(self.store)
-        self.play = AIPlay(self.journal, agent_factory or defaults.agent_factory(), retriever=retriever,
+        self.play = AIPlay(self.journal, agent_factory or _settings_agent_factory(), retriever=retriever,
                            realizer=realizer)
 
     # ------------------------------------------------------------ setup
@@ -218,3 +218,10 @@ class ExerciseService:
 
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def _settings_agent_factory():
+    from dialogue_engine.config import get_settings
+    from dialogue_engine.exercise.runtime import agent_factory
+
+    return agent_factory(get_settings())

@@ -91,13 +91,25 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
     if proposal:
         evs.append(NewEvent(EventKind.PROPOSAL, seat.party, {"deal": dict(proposal), "round": turn,
                                                              "with_message": True, "turn": True}))
+    ai = next(p for p in state.party_ids if p != seat.party)
+    offer = _standing_offer(state, ai)
+    if text and not proposal and offer is not None and seat.party not in offer.votes:
+        read = play.perceive(state, ai, seat.party, text)
+        if read is not None and read.accepts:
+            evs.append(NewEvent(EventKind.VOTE, seat.party, {"proposal": offer.id, "accept": True, "round": turn,
+                                                             "with_message": True}))
     first = journal.store.append_many(seat.exercise_id, evs)[0].seq
     state = journal.state(seat.exercise_id)
-    ai = next(p for p in state.party_ids if p != seat.party)
     journal.store.append_many(seat.exercise_id, asyncio.run(play.turns(state, [ai])))
     settle(journal, seat.exercise_id)
     state = journal.state(seat.exercise_id)
     return [transcript_entry(state, m) for m in state.messages if m.seq >= first]
+
+
+def _standing_offer(state, party: str) -> ProposalRec | None:
+    """``party``'s latest open proposal: the package a typed "we accept" takes (never a question)."""
+    open_props = [p for p in state.proposals.values() if p.proposer == party and p.status == "open" and not p.final]
+    return max(open_props, key=lambda p: p.id) if open_props else None
 
 
 def settle(journal: Journal, exercise_id: str) -> None:

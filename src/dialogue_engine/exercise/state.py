@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from dialogue_engine.domain import Effect, Protocol, Scenario, apply_effects, relationship_changes
+from dialogue_engine.domain import Effect, Protocol, Scenario, apply_effects
 from dialogue_engine.exercise.events import Event, EventKind
 from dialogue_engine.exercise.views import Channel, Phase
 
@@ -31,6 +31,7 @@ class MessageRec:
     proposal: dict[str, str] | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
     realizer: str | None = None
+    understood: dict[str, Any] | None = None
 
     def visible_to(self, party: str) -> bool:
         return self.channel == Channel.PUBLIC or party == self.speaker or party in self.recipients
@@ -87,9 +88,7 @@ class ExerciseState:
     injects: list[InjectRec] = field(default_factory=list)
     acted: set[str] = field(default_factory=set)
     walked_out: set[str] = field(default_factory=set)
-    relationship_shifts: list[tuple[str, str, float, float]] = field(default_factory=list)
     fallbacks: list[dict[str, Any]] = field(default_factory=list)
-    scored: dict[str, Any] | None = None
     below_threshold_votes: list[tuple[int, str]] = field(default_factory=list)
     last_seq: int = 0
     events: list[Event] = field(default_factory=list)
@@ -195,8 +194,6 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
                 state.scenario = apply_effects(state.scenario, effects)
                 if memo is not None:
                     memo[key] = state.scenario
-            for rc in relationship_changes(effects):
-                state.relationship_shifts.append((rc.party, rc.other, rc.trust_delta, rc.commonality_delta))
         rec.scenario = state.scenario
     elif k == EventKind.MESSAGE:
         state.messages.append(
@@ -205,6 +202,7 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
                 speaker=ev.actor, text=p.get("text", ""), channel=Channel(p.get("channel", "public")),
                 recipients=list(p.get("recipients", [])), move=p.get("move"), proposal=p.get("proposal"),
                 citations=list(p.get("citations", [])), realizer=p.get("realizer"),
+                understood=p.get("understood") if isinstance(p.get("understood"), dict) else None,
             )
         )
         _mark_turn(state, ev)
@@ -214,13 +212,13 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
             bool(p.get("final", False)),
         )
         _mark_turn(state, ev)
-    elif k in (EventKind.VOTE, EventKind.ACCEPT, EventKind.REJECT):
+    elif k == EventKind.VOTE:
         prop = state.proposals.get(int(p["proposal"]))
         if prop is not None:
-            accept = bool(p.get("accept", k == EventKind.ACCEPT))
+            accept = bool(p.get("accept", False))
             prop.votes[ev.actor] = accept
             if accept and ev.actor in state.scenario.party_ids and not state.humans.get(ev.actor, False):
-                if utility(state.scenario, ev.actor, prop.deal) < state.scenario.party(ev.actor).threshold - 1e-9:
+                if not state.scenario.party(ev.actor).accepts(prop.deal):
                     state.below_threshold_votes.append((prop.id, ev.actor))
         _mark_turn(state, ev)
     elif k == EventKind.WALK_AWAY:
@@ -240,8 +238,6 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
         for prop in state.proposals.values():
             if prop.status == "open":
                 prop.status = "passed" if prop.id == pid and p.get("agreement") else "closed"
-    elif k == EventKind.SCORED:
-        state.scored = dict(p)
     elif k == EventKind.TURN_SKIPPED:
         state.acted.add(ev.actor)
     elif k == EventKind.AGENT_FALLBACK:
@@ -250,12 +246,6 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
         for pid in p["closed"]:
             if pid in state.proposals and state.proposals[pid].status == "open":
                 state.proposals[pid].status = "failed"
-
-
-def utility(scenario: Scenario, party: str, deal: dict[str, str]) -> float:
-    """A party's total for a deal under ``scenario`` (missing or unknown options score 0)."""
-    scores = scenario.party(party).scores
-    return float(sum(scores.get(i, {}).get(o, 0.0) for i, o in deal.items()))
 
 
 def _mark_turn(state: ExerciseState, ev: Event) -> None:

@@ -11,10 +11,9 @@ import random
 import numpy as np
 
 from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind, Reply, TurnContext
-from dialogue_engine.domain import Scenario
+from dialogue_engine.domain import Deal, Scenario
 from dialogue_engine.negotiation.space import DealSpace
 
-Deal = dict[str, str]
 
 
 class StandInAgent:

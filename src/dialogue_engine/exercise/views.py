@@ -100,6 +100,7 @@ class TranscriptEntry(View):
     proposal: dict[str, str] | None = None
     citations: list[CitationView] = Field(default_factory=list)
     realizer: str | None = None
+    understood: dict[str, Any] | None = None
 
 
 class ProposalView(View):

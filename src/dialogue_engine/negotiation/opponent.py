@@ -24,6 +24,7 @@ PROPOSAL_WEIGHT = 1.0
 ACCEPT_WEIGHT = 0.6
 STATEMENT_WEIGHT = 0.5
 REJECT_WEIGHT = 0.3
+RED_LINE_WEIGHT = 2.0
 FIXED_ISSUE_BONUS = 0.25
 RESERVATION_PRIOR = 0.35
 RESERVATION_MARGIN = 0.15
@@ -128,6 +129,15 @@ class OpponentModel:
         est = self._add(party, deal, -REJECT_WEIGHT)
         if est is not None and estimated_utility is not None:
             est.accept_level = min(0.95, max(est.accept_level, estimated_utility + 0.02))
+
+    def observe_red_line(self, party: str, options: Deal) -> None:
+        """``party`` declared these options unacceptable: strong evidence against them, and their issues matter."""
+        est = self._add(party, options, -RED_LINE_WEIGHT)
+        if est is None:
+            return
+        for iid in options:
+            if iid in est.weights:
+                est.weights[iid] += FIXED_ISSUE_BONUS
 
     def observe_statement(self, party: str, options: Deal, issues: list[str] = ()) -> None:
         """``party`` spoke for some options and about some issues."""

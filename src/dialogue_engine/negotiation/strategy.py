@@ -462,6 +462,11 @@ class Strategy:
         else:
             self.opponent.observe_reject(party, deal, estimated_utility=est)
 
+    def observe_red_line(self, party: str, options: Deal) -> None:
+        """Another party declared these options unacceptable (the opponent model learns it)."""
+        if party != self.party_id and self.scenario.deal_problem(options, partial=True) is None:
+            self.opponent.observe_red_line(party, options)
+
     def observe_statement(self, party: str, options: Deal, issues: list[str] = ()) -> None:
         """Another party spoke for some options and about some issues."""
         if party != self.party_id and self.scenario.deal_problem(options, partial=True) is None:

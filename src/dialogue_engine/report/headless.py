@@ -44,17 +44,20 @@ def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | 
             (nothing is written when None).
         knowledge: use the default knowledge base for citations when it exists.
         database_url: keep the exercise in this database (default: a temporary SQLite file).
+        agent_factory, realizer, retriever: override the runtime's parts (default: built from settings by
+            :func:`~dialogue_engine.exercise.runtime.build_runtime`, so ``QD_LLM`` applies).
     """
-    from dialogue_engine.exercise import defaults
+    from dialogue_engine.exercise.runtime import build_runtime
     from dialogue_engine.exercise.service import ExerciseService
     from dialogue_engine.report.aar import build_report, to_html, to_markdown
     from dialogue_engine.report.scoring import score
 
     scen = _scenario(scenario)
-    retriever = retriever if retriever is not None else defaults.retriever(knowledge)
+    runtime = build_runtime(knowledge=knowledge, retriever=retriever)
     with tempfile.TemporaryDirectory(prefix="qd-run-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'exercise.db'}"
-        svc = ExerciseService(database_url=url, agent_factory=agent_factory, retriever=retriever, realizer=realizer)
+        svc = ExerciseService(database_url=url, agent_factory=agent_factory or runtime.agent_factory,
+                              retriever=runtime.retriever, realizer=realizer if realizer is not None else runtime.realizer)
         try:
             info = svc.create(scen, [], seed, rounds=rounds, protocol=protocol)
             svc.run_to_end(info.exercise_id)
