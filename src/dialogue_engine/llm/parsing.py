@@ -34,28 +34,33 @@ def parse_json_object(content: str, schema: type[M]) -> M:
         LLMMalformed: no JSON object, bad JSON or a schema violation.
     """
     start, end = content.find("{"), content.rfind("}")
-    if start < 0 or end <= start:
+    if start < 0:
         raise LLMMalformed("no JSON object in the reply")
+    if end <= start:
+        raise LLMMalformed("bad JSON: the object is not closed (reply cut off?)")
     return validate(schema, loads(content[start : end + 1], "bad JSON"))
 
 
 def loads(text: str, what: str) -> Any:
     """``json.loads`` raising :class:`LLMMalformed` ``"<what>: <reason>"``."""
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False)
     except json.JSONDecodeError as err:
         raise LLMMalformed(f"{what}: {err.msg}") from None
 
 
 def schema_hint(schema: type[M]) -> str:
-    """An instruction naming the JSON object to reply with (for ``json_object`` mode)."""
-    fields = []
-    for name, prop in schema.model_json_schema().get("properties", {}).items():
-        kind = prop.get("type") or "value"
-        if kind == "array":
-            kind = f"list of {prop.get('items', {}).get('type', 'value')}"
-        if prop.get("enum"):
-            kind = "one of " + " | ".join(str(v) for v in prop["enum"])
-        described = f": {prop['description']}" if prop.get("description") else ""
-        fields.append(f'"{name}" ({kind}{described})')
-    return "Reply with one JSON object only, with the fields " + "; ".join(fields) + "."
+    """An instruction naming the JSON object to reply with (for ``json_object`` mode): each key with its type
+    and description, e.g. ``"cited" (list of integer: Numbers of the passages cited)``."""
+    fields = [f'"{name}" ({_describe(prop)})' for name, prop in schema.model_json_schema().get("properties", {}).items()]
+    return "Reply with one JSON object only, with the keys " + "; ".join(fields) + "."
+
+
+def _describe(prop: dict[str, Any]) -> str:
+    kind = prop.get("type") or "value"
+    if kind == "array":
+        kind = f"list of {prop.get('items', {}).get('type', 'value')}"
+    if prop.get("enum"):
+        kind = "one of " + " | ".join(str(v) for v in prop["enum"])
+    what = (prop.get("description") or "").rstrip(".")
+    return f"{kind}: {what}" if what else kind

@@ -80,12 +80,17 @@ class WithTimeout:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
         chunks = aiter(self.model.stream(messages, max_tokens=max_tokens, timeout=limit))
-        while True:
-            try:
-                chunk = await self._bounded(anext(chunks), max(0.0, deadline - loop.time()))
-            except StopAsyncIteration:
-                return
-            yield chunk
+        try:
+            while True:
+                try:
+                    chunk = await self._bounded(anext(chunks), max(0.0, deadline - loop.time()))
+                except StopAsyncIteration:
+                    return
+                yield chunk
+        finally:
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
 
     def _limit(self, timeout: float | None) -> float:
         return self.seconds if timeout is None else min(self.seconds, timeout)
