@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import hashlib
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -20,9 +21,9 @@ import numpy as np
 
 from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind, Reply, TurnContext
 from dialogue_engine.domain import Protocol, TriggerKind
-from dialogue_engine.exercise.events import EventKind, NewEvent, SYSTEM
-from dialogue_engine.exercise.state import ExerciseState, ProposalRec
-from dialogue_engine.exercise.views import Phase
+from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, EventKind, NewEvent
+from dialogue_engine.exercise.state import ExerciseState, MessageRec, ProposalRec
+from dialogue_engine.exercise.views import Channel, Phase
 from dialogue_engine.negotiation.space import DealSpace, passes_rule
 
 logger = logging.getLogger(__name__)
@@ -186,11 +187,65 @@ def _incoming(state: ExerciseState, party: str) -> Observation | None:
     return obs[-1] if obs else None
 
 
-def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: ProposalRec | None) -> list[NewEvent]:
-    """Log events for an AI reply: the message, plus any proposal, vote or walk-out it carries."""
+def addressed_to(state: ExerciseState, party: str, names: set[str] = frozenset()) -> MessageRec | None:
+    """The latest message another seat addressed to ``party`` since ``party`` last spoke, if any.
+
+    A message is addressed to a seat when it is private to it, names it (its id, seat name or persona
+    names in ``names``), or asks the whole table a question without naming another seat.
+    """
+    last_own = max((m.seq for m in state.messages if m.speaker == party), default=0)
+    own, others = _names(state, party, names)
+    for m in reversed(state.messages):
+        if m.seq <= last_own:
+            break
+        if m.speaker in (party, SYSTEM, FACILITATOR):
+            continue
+        if m.channel == Channel.PRIVATE:
+            if party in m.recipients:
+                return m
+            continue
+        if _names_any(m.text, own):
+            return m
+        if "?" in m.text and not _names_any(m.text, others - own):
+            return m
+    return None
+
+
+def _names(state: ExerciseState, party: str, names: set[str] = frozenset()) -> tuple[set[str], set[str]]:
+    """(ways to name ``party``, ways to name every other seat), lower-case."""
+    def forms(pid: str, extra: tuple[str, ...] = ()) -> set[str]:
+        p = state.base.party(pid)
+        raw = {pid, pid.replace("-", " "), p.name, re.sub(r"\s*\(.*?\)", "", p.name or ""), *extra}
+        return {n.lower().strip() for n in raw if n and len(n.strip()) > 2}
+
+    own = forms(party, tuple(n for n in names if n))
+    others = set().union(*(forms(p.id) for p in state.base.parties if p.id != party)) if len(state.base.parties) > 1 \
+        else set()
+    return own, others
+
+
+def _names_any(text: str, names: set[str]) -> bool:
+    low = text.lower()
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", low) for n in names)
+
+
+def speaks_to_another(state: ExerciseState, party: str, text: str, names: set[str] = frozenset()) -> bool:
+    """Whether a public line names another seat and not ``party`` (so ``party`` should not answer it)."""
+    own, others = _names(state, party, names)
+    return _names_any(text, others - own) and not _names_any(text, own)
+
+
+def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: ProposalRec | None,
+                 answering: MessageRec | None = None) -> list[NewEvent]:
+    """Log events for an AI reply: the message, plus any proposal, vote or walk-out it carries.
+
+    A reply to a private message stays private to its sender; everything else is said to the table.
+    """
     move = reply.move
+    private = answering is not None and answering.channel == Channel.PRIVATE
     payload: dict[str, Any] = {
-        "text": reply.message, "channel": "public", "recipients": [], "round": state.round,
+        "text": reply.message, "channel": "private" if private else "public",
+        "recipients": [answering.speaker] if private else [], "round": state.round,
         "phase": state.phase.value, "move": move.value, "proposal": reply.proposal, "turn": True,
         "citations": [c.to_dict() for c in reply.citations], "realizer": reply.realizer,
     }
@@ -226,14 +281,25 @@ def _accepted_proposal(state: ExerciseState, deal: dict[str, str] | None,
     return on_table
 
 
-async def _respond(state: ExerciseState, party: str, seating: Seating, cache: AgentCache | None) -> Reply:
+async def _respond(state: ExerciseState, party: str, seating: Seating,
+                   cache: AgentCache | None) -> tuple[Reply, MessageRec | None]:
     agent = build_agent(state, party, seating, cache)
     table = state.current_proposal
+    persona = getattr(agent, "persona", None)
+    names = {state.base.party(party).name, *((persona.name, persona.short_name, persona.id) if persona else ())}
+    answering = addressed_to(state, party, names)
+    incoming = _incoming(state, party)
+    if incoming is not None and incoming.text and speaks_to_another(state, party, incoming.text, names):
+        incoming = None  # that line was for another seat: speak to the table instead
+    if answering is not None:
+        incoming = Observation(round=answering.round, speaker=answering.speaker, kind=ObservationKind.PROPOSAL
+                               if answering.proposal else ObservationKind.MESSAGE, text=answering.text,
+                               proposal=answering.proposal, to=party)
     ctx = TurnContext(
         round=state.round, total_rounds=state.total_rounds, phase=state.phase.value,
-        on_table=dict(table.deal) if table else None, incoming=_incoming(state, party),
+        on_table=dict(table.deal) if table else None, incoming=incoming,
     )
-    return await agent.respond(ctx)
+    return await agent.respond(ctx), answering
 
 
 def pending_ai(state: ExerciseState) -> list[str]:
@@ -305,7 +371,7 @@ async def ai_turns(state: ExerciseState, seating: Seating, parties: list[str],
         return [e for p in parties for e in vote_events(state, p, seating, cache)]
     table = state.current_proposal
     replies = await asyncio.gather(*(_respond(state, p, seating, cache) for p in parties))
-    return [e for p, r in zip(parties, replies) for e in reply_events(state, p, r, table)]
+    return [e for p, (r, answering) in zip(parties, replies) for e in reply_events(state, p, r, table, answering)]
 
 
 # ---------------------------------------------------------------- transitions
