@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from dialogue_engine.agents.agent import stances_for  # noqa: E402
-from dialogue_engine.agents.solo import persona_for  # noqa: E402
+from dialogue_engine.domain import persona_for  # noqa: E402
 from dialogue_engine.domain import load_scenario  # noqa: E402
 from dialogue_engine.negotiation.analysis import analyze  # noqa: E402
 from dialogue_engine.negotiation.metrics import outcome_metrics  # noqa: E402

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from dialogue_engine.agents import Observation, ObservationKind, PersonaAgent, TurnContext  # noqa: E402
-from dialogue_engine.agents.solo import persona_for  # noqa: E402
+from dialogue_engine.domain import persona_for  # noqa: E402
 from dialogue_engine.domain import load_scenario  # noqa: E402
 
 MESSAGES = ["What matters most to you on the money?", "We propose a smaller fund with direct access.",

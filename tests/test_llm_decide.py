@@ -62,9 +62,9 @@ async def test_accept_below_threshold_is_vetoed_and_above_is_played(scenario):
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
-        ({"kind": "propose", "proposal": {"A": "A1"}}, "invalid proposal: no option for issue B"),
-        ({"kind": "propose", "proposal": {"A": "A1", "B": "Z9"}}, "invalid proposal: 'Z9' is not an option of issue B"),
-        ({"kind": "propose"}, "invalid proposal: no option for issue A"),
+        ({"kind": "propose", "proposal": {"A": "A1"}}, "invalid proposal: the deal has no option for issue(s) B"),
+        ({"kind": "propose", "proposal": {"A": "A1", "B": "Z9"}}, "invalid proposal: unknown option 'Z9' on issue B"),
+        ({"kind": "propose"}, "invalid proposal: the deal has no option for issue(s) A, B"),
         ({"kind": "accept"}, "accept with no complete deal on the table"),
     ],
 )

@@ -12,7 +12,7 @@ from dialogue_engine.agents import PersonaAgent, TurnContext
 from dialogue_engine.agents.agent import public_text
 from dialogue_engine.agents.guard import check_reply
 from dialogue_engine.agents.types import Citation
-from dialogue_engine.agents.solo import persona_for
+from dialogue_engine.domain import persona_for
 from dialogue_engine.domain import Scenario, load_persona, load_scenario, parse_model
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,18 +15,18 @@ from dialogue_engine.ui.solo import SoloSession, latest_offer
 MINI = Path(__file__).parent / "data" / "mini_scenario.yaml"
 SCRIPT = [
     "Hello, what do you need?",
-    "We accept.",  # words alone agree to nothing, in either path
+    "Do we have a deal?",  # a question agrees to nothing, in either path
     "/propose A=A1 B=B3 This one suits us.",
-    "/accept",
+    "/accept!",  # the page's accept button with its below-your-minimum box ticked
 ]
 
 
 def _page_turn(session: SoloSession, svc: ExerciseService, line: str) -> dict:
     """What a player does on the solo page for one script line: chat input, proposal form or accept button."""
     words = line.split()
-    if words[0] == "/accept":
+    if words[0] == "/accept!":
         offer = latest_offer(session.view(svc), session.human_party)
-        session.accept(svc, offer.id)
+        session.accept(svc, offer.id, confirm=True)
         return {"move": "accept", "proposal": offer.deal}
     if words[0] == "/propose":
         deal = dict(w.split("=", 1) for w in words[1:] if "=" in w)

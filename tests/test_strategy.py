@@ -191,7 +191,7 @@ def test_known_support_and_rejection_shift_acceptance():
 
 def test_cold_bilateral_still_reaches_a_deal_where_both_gain():
     from dialogue_engine.agents.agent import stances_for
-    from dialogue_engine.agents.solo import persona_for
+    from dialogue_engine.domain import persona_for
     from dialogue_engine.domain import load_scenario
 
     s = load_scenario(Path(__file__).parent.parent / "scenarios" / "us-russia-quiet-dialogue.yaml")

@@ -83,7 +83,10 @@ def proposal_builder(session: SoloSession, view) -> None:
 def play(session: SoloSession) -> None:
     svc = service()
     view = session.view(svc)
-    st.markdown(f"**{view.title}** — you are **{view.brief.name}**, talking with **{session.counterpart_name}**.")
+    st.markdown(f"**{view.title}** — you are **{view.brief.name}**, talking with **{session.counterpart_name}**. "
+                f"Round {max(view.clock.round, 1)} of {view.clock.total_rounds}.")
+    for inject in view.injects:
+        st.info(f"**{inject.title}** — {inject.text}")
     brief(view, first=not view.transcript)
     chat(session, view)
     if view.outcome is not None or st.session_state.get("solo_ended"):
@@ -100,8 +103,12 @@ def play(session: SoloSession) -> None:
     proposal_builder(session, view)
     c1, c2 = st.columns(2)
     offer = latest_offer(view, session.human_party)
-    if offer is not None and c1.button(f"Accept their package (#{offer.id})", key="solo_accept"):
-        session.accept(svc, offer.id)
+    below = offer is not None and points(view, offer.deal) < view.brief.threshold
+    confirm = below and c1.checkbox(f"Their package is worth {points(view, offer.deal):g} to you, below your minimum "
+                                    f"of {view.brief.threshold:g}: accept anyway", key="solo_confirm_below")
+    if offer is not None and c1.button(f"Accept their package (#{offer.id})", key="solo_accept",
+                                        disabled=below and not confirm):
+        session.accept(svc, offer.id, confirm=bool(confirm))
         st.rerun()
     if c2.button("End and debrief", key="solo_end"):
         st.session_state["solo_ended"] = True

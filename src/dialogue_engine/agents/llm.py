@@ -156,8 +156,17 @@ def _clean(text: str, request: RealizeRequest) -> str:
 
 
 def _ensure_proposal(text: str, request: RealizeRequest) -> str:
-    """Make sure a proposal's options are stated: append the lines the model left out."""
-    missing = [(i, o) for i, o in request.proposal_lines if o.lower() not in text.lower()]
+    """Make sure a proposal the plan says to state is stated: append the lines the model left out.
+
+    A standing offer the plan says not to restate, or a counter described by its changes, is left alone
+    (for a counter, the changed options must appear).
+    """
+    plan = request.plan
+    if plan is not None and not plan.restate:
+        lines = [(c.issue, c.after) for c in plan.changes]
+    else:
+        lines = list(request.proposal_lines)
+    missing = [(i, o) for i, o in lines if o.lower() not in text.lower()]
     if not missing:
         return text
     lines = "; ".join(f"{issue}: {option}" for issue, option in missing)

@@ -11,6 +11,7 @@ from dialogue_engine.domain.loading import (
     load_scenario,
     load_scenarios,
     parse_model,
+    persona_for,
 )
 from dialogue_engine.domain.persona import (
     Interest,
@@ -46,5 +47,5 @@ __all__ = [
     "Effect", "Inject", "Interest", "Issue", "KnowledgeScope", "NegotiationStyle", "Option", "Party",
     "Persona", "PersonaKind", "Problem", "Protocol", "Relationship", "RemoveOption", "RuleKind", "Scenario",
     "Trigger", "TriggerKind", "Voice", "apply_effects", "load_persona", "load_personas", "load_scenario",
-    "load_scenarios", "parse_model", "relationship_changes",
+    "load_scenarios", "parse_model", "persona_for", "relationship_changes",
 ]

@@ -11,8 +11,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from dialogue_engine.config import get_settings
-from dialogue_engine.domain.persona import Persona
-from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.domain.persona import Persona, PersonaKind
+from dialogue_engine.domain.scenario import Party, Scenario
 from dialogue_engine.errors import QDError
 
 M = TypeVar("M", bound=BaseModel)
@@ -260,3 +260,18 @@ def check_persona_references(persona: Persona, personas: dict[str, Persona], fil
         for other in persona.relationships
         if other not in personas
     ]
+
+
+def persona_for(party: Party) -> Persona:
+    """The persona playing a seat: loaded by id, or a plain stand-in when the scenario names none.
+
+    Raises:
+        DomainError: the scenario names a persona that cannot be loaded.
+    """
+    try:
+        return load_persona(party.persona_id)
+    except DomainError:
+        if party.persona is not None:
+            raise
+        return Persona(id=party.id, name=party.name or party.id, kind=PersonaKind.OTHER,
+                       public_profile=f"The delegation holding the {party.id} seat.")

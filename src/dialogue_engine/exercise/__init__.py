@@ -3,7 +3,7 @@
 Entry point: :class:`dialogue_engine.exercise.service.ExerciseService`, a facade over ``access`` (exercises
 and join codes), ``commands`` (seat and facilitator actions), ``play`` (AI turns), ``solo`` (solo mode),
 ``projections`` (views) and ``transfer`` (JSONL). ``runner`` holds the turn logic, ``journal`` reads logs,
-``defaults`` builds the settings-dependent collaborators, and ``chat_cli`` is ``dialogue-engine chat``.
+``runtime`` builds the settings-dependent parts once, and ``chat_cli`` is ``dialogue-engine chat``.
 """
 
 from dialogue_engine.exercise.events import Event, EventKind

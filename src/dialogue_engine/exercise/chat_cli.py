@@ -25,6 +25,7 @@ from dialogue_engine.exercise.views import TranscriptEntry
 logger = logging.getLogger(__name__)
 
 ACCEPT = "/accept"
+CONFIRM = "/accept!"
 PROPOSE = "/propose"
 
 
@@ -74,8 +75,8 @@ class SoloChat:
         words = line.split()
         if not words:
             raise ExerciseError("say something")
-        if words[0] == ACCEPT:
-            return self._accept()
+        if words[0] in (ACCEPT, CONFIRM):
+            return self._accept(confirm=words[0] == CONFIRM)
         if words[0] == PROPOSE:
             deal = dict(w.split("=", 1) for w in words[1:] if "=" in w)
             text = " ".join(w for w in words[1:] if "=" not in w)
@@ -83,21 +84,33 @@ class SoloChat:
                 raise ExerciseError(f"{PROPOSE} needs ISSUE=OPTION for every issue, e.g. "
                                     + " ".join(f"{i.id}={i.options[0].id}" for i in self.scenario.issues))
             return self._send(text or None, deal)
-        return self._send(line, None)
+        try:
+            return self._send(line, None)
+        except ExerciseError as err:
+            if "below your minimum" in str(err):
+                raise ExerciseError(f"{err} ({CONFIRM} does)") from None
+            raise
 
     def _send(self, text: str | None, deal: dict[str, str] | None) -> dict[str, Any]:
-        seen = len(self.service.state(self.exercise_id).fallbacks)
+        before = self.service.state(self.exercise_id)
+        seen, fired = len(before.fallbacks), len(before.injects)
         entries = self.service.solo_send(self.code, text=text, proposal=deal)
         reply = [e for e in entries if e.speaker == self.counterpart][-1]
-        fallbacks = [f for f in self.service.state(self.exercise_id).fallbacks[seen:]
-                     if f["party"] == self.counterpart]
-        return self._result(reply, fallbacks[-1]["reason"] if fallbacks else None)
+        after = self.service.state(self.exercise_id)
+        fallbacks = [f for f in after.fallbacks[seen:] if f["party"] == self.counterpart]
+        result = self._result(reply, fallbacks[-1]["reason"] if fallbacks else None)
+        result["events"] = [{"title": i.title, "text": i.text} for i in after.injects[fired:]]
+        result["round"] = after.round
+        return result
 
-    def _accept(self) -> dict[str, Any]:
+    def _accept(self, confirm: bool = False) -> dict[str, Any]:
         offer = latest_offer(self.service.seat_view(self.code), self.human)
         if offer is None:
             raise ExerciseError(f"{self.counterpart_name} has no offer on the table to accept")
-        self.service.vote(self.code, True, offer.id)
+        try:
+            self.service.vote(self.code, True, offer.id, confirm=confirm)
+        except ExerciseError as err:
+            raise ExerciseError(f"{err} ({CONFIRM} does)") from None
         return {"persona": self.persona, "party": self.human, "message": f"Accepted proposal #{offer.id}.",
                 "move": "accept", "proposal": dict(offer.deal), "offer": None, "citations": [], "realizer": None,
                 "fallback_reason": None, "agreed": self.agreed, "understood": {"acts": ["accept"]}}
@@ -127,6 +140,8 @@ def _print(result: dict[str, Any], chat: SoloChat, as_json: bool) -> None:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
     name = "You" if result["party"] == chat.human else chat.counterpart_name
+    for event in result.get("events", []):
+        typer.echo(f"(round {result.get('round')}) {event['title']}: {event['text']}")
     typer.echo(f"{name}: {result['message']}")
     if result["offer"] is not None:
         lines = "; ".join(f"{t}: {o}" for t, o in chat.scenario.describe_deal(result["proposal"]))

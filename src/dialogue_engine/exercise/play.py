@@ -10,7 +10,7 @@ import asyncio
 import logging
 from typing import Any
 
-from dialogue_engine.agents.solo import persona_for
+from dialogue_engine.domain import persona_for
 from dialogue_engine.errors import QDError
 from dialogue_engine.exercise import runner
 from dialogue_engine.exercise.commands import open_briefing

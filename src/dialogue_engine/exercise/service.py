@@ -135,11 +135,17 @@ class ExerciseService:
         """Put a complete deal ``{issue_id: option_id}`` on the table (during the rounds)."""
         return commands.propose(self.journal, code, deal, text)
 
-    def vote(self, code: str, accept: bool, proposal_id: int | None = None) -> ProposalView:
+    def vote(self, code: str, accept: bool, proposal_id: int | None = None, *, confirm: bool = False) -> ProposalView:
         """Vote on a proposal (default: the final-vote proposal, else the one on the table).
 
-        In a solo exercise an accepted proposal both sides back ends the dialogue with an agreement.
+        In a solo exercise an accepted proposal both sides back ends the dialogue with an agreement; accepting
+        one worth less to you than your minimum needs ``confirm`` (else a one-line error, nothing stored).
         """
+        if accept and not confirm:
+            seat = access.require_seat(self.store, code)
+            state = self.state(seat.exercise_id)
+            if state.mode == "solo" and not state.ended:
+                solo.check_minimum(state, seat.party, commands.target_proposal(state, proposal_id), confirm)
         seat, prop_id = commands.vote(self.journal, code, accept, proposal_id)
         if self.state(seat.exercise_id).mode == "solo":
             solo.settle(self.journal, seat.exercise_id)
@@ -196,10 +202,10 @@ class ExerciseService:
 
     # ------------------------------------------------------------ solo
 
-    def solo_send(self, code: str, text: str | None = None,
-                  proposal: dict[str, str] | None = None) -> list[TranscriptEntry]:
-        """A solo turn: the human's line (and/or proposal), then the counterpart's reply. Returns both."""
-        return solo.send(self.journal, self.play, code, text, proposal)
+    def solo_send(self, code: str, text: str | None = None, proposal: dict[str, str] | None = None, *,
+                  confirm: bool = False) -> list[TranscriptEntry]:
+        """A solo turn: the human's line (and/or proposal), then the counterpart's reply (see :func:`solo.send`)."""
+        return solo.send(self.journal, self.play, code, text, proposal, confirm=confirm)
 
     # ------------------------------------------------------------ export / import
 

@@ -22,13 +22,26 @@ from dialogue_engine.exercise.views import Phase, ProposalView, SeatView, Transc
 
 
 def bilateral(scenario: Scenario, human_party: str, counterpart: str) -> Scenario:
-    """The scenario cut down to two seats that must both accept (no injects); two-party scenarios unchanged."""
+    """The scenario cut down to two seats that must both accept; two-party scenarios unchanged.
+
+    Injects stay when they concern only the two seats (effects on other seats are dropped; an inject whose
+    trigger names another seat is dropped), so the solo clock still brings the scenario's events.
+    """
     if len(scenario.parties) <= 2:
         return scenario
+    keep = {human_party, counterpart}
     data = scenario.model_dump(mode="python")
-    data["parties"] = [p for p in data["parties"] if p["id"] in (human_party, counterpart)]
+    data["parties"] = [p for p in data["parties"] if p["id"] in keep]
     data["rule"] = AgreementRule(kind=RuleKind.UNANIMITY).model_dump(mode="python")
-    data["injects"] = []
+    injects = []
+    for inj in data["injects"]:
+        trigger = inj.get("trigger") or {}
+        if trigger.get("party") and trigger["party"] not in keep:
+            continue
+        inj["effects"] = [e for e in inj.get("effects", [])
+                          if e.get("party", human_party) in keep and e.get("other", human_party) in keep]
+        injects.append(inj)
+    data["injects"] = injects
     return Scenario.model_validate(data)
 
 
@@ -68,8 +81,14 @@ def create(journal: Journal, scenario: Scenario, human_party: str, counterpart: 
 
 
 def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
-         proposal: dict[str, str] | None = None) -> list[TranscriptEntry]:
-    """A solo turn: the human's line (and/or proposal), then the counterpart's reply. Returns both."""
+         proposal: dict[str, str] | None = None, *, confirm: bool = False) -> list[TranscriptEntry]:
+    """A solo turn: the human's line (and/or proposal), then the counterpart's reply. Returns the new lines.
+
+    Each turn is a round of the scenario's clock: injects due by then fire first, and after the reply in the
+    last round the talk ends. A typed explicit acceptance ("we accept") takes the counterpart's standing
+    offer; one worth less to the human than its minimum needs ``confirm`` (else a one-line error, nothing
+    stored).
+    """
     seat = require_seat(journal.store, code)
     state = journal.state(seat.exercise_id)
     if state.mode != "solo":
@@ -83,6 +102,7 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
         check_deal(state, proposal)
     turn = len([m for m in state.messages if m.speaker == seat.party]) + 1
     evs = [NewEvent(EventKind.ROUND_STARTED, SYSTEM, {"round": turn}),
+           *runner.due_injects(state, turn),
            NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.PROPOSALS.value, "round": turn}),
            NewEvent(EventKind.MESSAGE, seat.party, {
                "text": text or "Here is a proposal.", "channel": "public", "recipients": [], "round": turn,
@@ -96,6 +116,7 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
     if text and not proposal and offer is not None and seat.party not in offer.votes:
         read = play.perceive(state, ai, seat.party, text)
         if read is not None and read.accepts:
+            check_minimum(state, seat.party, offer, confirm)
             evs.append(NewEvent(EventKind.VOTE, seat.party, {"proposal": offer.id, "accept": True, "round": turn,
                                                              "with_message": True}))
     first = journal.store.append_many(seat.exercise_id, evs)[0].seq
@@ -103,7 +124,19 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
     journal.store.append_many(seat.exercise_id, asyncio.run(play.turns(state, [ai])))
     settle(journal, seat.exercise_id)
     state = journal.state(seat.exercise_id)
+    if not state.ended and turn >= state.total_rounds:
+        journal.store.append_many(seat.exercise_id, [runner.ended_event(state, None, "the deadline passed")])
+        state = journal.state(seat.exercise_id)
     return [transcript_entry(state, m) for m in state.messages if m.seq >= first]
+
+
+def check_minimum(state, party: str, prop: ProposalRec, confirm: bool) -> None:
+    """Refuse, in one line, to accept a package below ``party``'s own minimum unless ``confirm`` is given."""
+    seat = state.scenario.party(party)
+    if confirm or seat.accepts(prop.deal):
+        return
+    raise ExerciseError(f"proposal #{prop.id} is worth {seat.utility(prop.deal):g} to you, below your minimum of "
+                        f"{seat.threshold:g}; confirm to accept it anyway")
 
 
 def _standing_offer(state, party: str) -> ProposalRec | None:

@@ -86,7 +86,8 @@ def _moved_issues(prev: Deal | None, cur: Deal) -> int:
 
 
 def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
-          proposals_before: list[Deal | None] | None = None, walked_away: bool = False) -> Coaching:
+          proposals_before: list[Deal | None] | None = None, walked_away: bool = False,
+          agreed: Deal | None = None) -> Coaching:
     """Assess a human seat's lines against the quiet-dialogue rubric.
 
     Args:
@@ -95,6 +96,7 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
         lines: the seat's own messages, in order.
         proposals_before: for each of the seat's proposals, the deal that was on the table before it.
         walked_away: the seat left the table.
+        agreed: the deal that was agreed, if any (accepting one below the seat's minimum is a mistake).
     """
     texts = [ln for ln in lines if ln.text.strip()]
     proposals = [ln for ln in lines if ln.proposal]
@@ -164,5 +166,13 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
         feedback=("You never disclosed your private scores or bottom line in public." if not leaks else
                   "You revealed your bottom line or scores in public; speak about interests, not numbers."),
         quotes=[_quote(t) for t in leaks[:2]],
+    ))
+    below = agreed is not None and not scenario.party(party).accepts(agreed)
+    out.append(Criterion(
+        id="accepted_above_minimum", title="Accepted only what beats walking away", met=not below,
+        feedback=("You agreed to a package worth less to you than your minimum: walking away would have served "
+                  "you better. Before saying yes, check the offer against your brief." if below else
+                  "Nothing you agreed to fell below your minimum."),
+        quotes=[],
     ))
     return Coaching(party=party, lines=len(texts), criteria=out)

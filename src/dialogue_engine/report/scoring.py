@@ -135,8 +135,10 @@ def _coaching_for(state: ExerciseState, party: str) -> Coaching:
         prev = [q for q in ordered if q.id < p.id]
         before.append(prev[-1].deal if prev else None)
     proposal_lines = [ln for ln in lines if ln.proposal]
+    outcome = state.outcome or {}
+    agreed = Deal.of(outcome.get("deal")) if outcome.get("agreement") and outcome.get("deal") else None
     return coach(state.scenario, party, [ln for ln in lines if not ln.proposal] + proposal_lines,
-                 proposals_before=before, walked_away=party in state.walked_out)
+                 proposals_before=before, walked_away=party in state.walked_out, agreed=agreed)
 
 
 def score(state: ExerciseState) -> ExerciseResult:

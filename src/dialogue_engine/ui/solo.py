@@ -43,9 +43,10 @@ class SoloSession:
         """Say something and/or table a package; returns the new lines (the counterpart's reply last)."""
         return service.solo_send(self.code, text=text, proposal=proposal)
 
-    def accept(self, service: Any, proposal_id: int) -> None:
-        """Accept the counterpart's proposal (ends the dialogue when it passes)."""
-        service.vote(self.code, True, proposal_id)
+    def accept(self, service: Any, proposal_id: int, *, confirm: bool = False) -> None:
+        """Accept the counterpart's proposal (ends the dialogue when it passes); ``confirm`` accepts one below
+        your own minimum."""
+        service.vote(self.code, True, proposal_id, confirm=confirm)
 
 
 def points(view: SeatView, deal: Deal | None) -> float | None:
