@@ -175,6 +175,8 @@ class PersonaAgent:
         self._memory.history = self._memory.history[-20:]
         self._memory.clock = (max(self._memory.clock[0], obs.round), self._memory.clock[1])
         if obs.speaker == self.party_id:
+            if obs.text:
+                self.builtin.remember(self.persona, obs.text)
             if obs.proposal is not None and self.strategy._complete(obs.proposal):
                 self.last_proposal = obs.proposal
                 self._theirs_latest = False

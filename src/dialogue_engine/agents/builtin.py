@@ -9,15 +9,18 @@ are woven in sparingly. No frame promises an answer it does not give. Determinis
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from dialogue_engine.agents.planning import Answer, AnswerKind, DialoguePlan
 from dialogue_engine.agents.realizer import Realization, RealizeRequest
 from dialogue_engine.agents.types import Citation, MoveKind
+from dialogue_engine.domain.persona import Persona
 
 Frames = dict[str, tuple[str, ...]]
 
@@ -141,21 +144,41 @@ def deal_phrase(lines: Sequence[tuple[str, str]]) -> str:
 
 
 def talking_point(passage: Citation, topic: str, rng: np.random.Generator, taboo: Sequence[str] = (),
-                  lead: str = "{sentence}") -> str | None:
-    """One sentence of ``passage`` (the one closest to ``topic``), led in and cited as [n]."""
-    sentences = [s.strip() for s in _SENT.split(_clean(passage.text))]
+                  lead: str = "{sentence}", said: Callable[[str], bool] = lambda _s: False,
+                  note: Callable[[str], None] = lambda _s: None) -> str | None:
+    """One sentence of ``passage`` (the one closest to ``topic``), led in and cited as [n].
+
+    Sentences for which ``said`` is true (already used in this conversation) are skipped; the one chosen is
+    passed to ``note``.
+    """
+    sentences = [s.strip() for s in _SENT.split(_clean(passage.text)) if not said(s.strip())]
     taboo_low = [t.lower() for t in taboo]
     usable = [s for s in sentences if 40 <= len(s) <= 260 and not any(t in s.lower() for t in taboo_low)
-              and s[-1:] in ".!?" and not s.endswith("?")]
+              and s[-1:] in ".!?" and not s.endswith("?") and len(s.split()) >= 8]
     if not usable:
         usable = [s for s in sentences if 25 <= len(s) <= 320 and not any(t in s.lower() for t in taboo_low)]
     if not usable:
         return None
     want = _words(topic)
     scores = np.array([len(_words(s) & want) + rng.uniform(0, 0.5) for s in usable])
-    sentence = usable[int(np.argmax(scores))].rstrip(".!")
+    chosen = usable[int(np.argmax(scores))]
+    note(chosen)
+    sentence = chosen.rstrip(".!")
     title = passage.title or passage.source.rsplit(".", 1)[0].replace("-", " ")
     return lead.format(title=title, sentence=sentence) + f" [{passage.n}]."
+
+
+def _frames_for(persona: Persona) -> Frames:
+    """The frames of a persona's register."""
+    formality = persona.voice.formality.lower()
+    return FORMAL if "formal" in formality and "informal" not in formality else PLAIN
+
+
+@functools.lru_cache(maxsize=None)
+def _frame_pattern(template: str) -> re.Pattern[str]:
+    """A frame as a pattern: its fixed words literally, its slots as anything."""
+    parts = re.split(r"\{[^}]*\}", template)
+    return re.compile(".+?".join(re.escape(p) for p in parts), re.IGNORECASE | re.DOTALL)
 
 
 def _cap(text: str) -> str:
@@ -175,6 +198,23 @@ class BuiltinRealizer:
         self.seed = seed
         self._used: dict[str, set[str]] = {}
         self._last: dict[tuple[str, str], int] = {}
+        self._said: dict[str, set[str]] = {}
+        self._spoken: dict[str, list[str]] = {}
+
+    def remember(self, persona: Persona, text: str) -> None:
+        """Count a reply this persona already gave in the conversation (read back from the log): its frames,
+        passage sentences and interest phrases are then not reused until their variants run out."""
+        used = self._used.setdefault(persona.id, set())
+        for family, options in _frames_for(persona).items():
+            for i, template in enumerate(options):
+                if _frame_pattern(template).search(text):
+                    used.add(f"{family}:{i}")
+                    self._last[(persona.id, family)] = i
+        self._spoken.setdefault(persona.id, []).append(" ".join(text.split()).lower())
+
+    def _was_said(self, persona: str, text: str) -> bool:
+        core = " ".join(text.split()).rstrip(".!").lower()
+        return core in self._said.get(persona, set()) or any(core in t for t in self._spoken.get(persona, ()))
 
     def _rng(self, request: RealizeRequest) -> np.random.Generator:
         return np.random.default_rng([self.seed, zlib.crc32(request.persona.id.encode()), request.turn,
@@ -199,8 +239,7 @@ class BuiltinRealizer:
         """The reply text (synchronous; :meth:`realize` wraps it)."""
         rng = self._rng(request)
         persona = request.persona
-        formality = persona.voice.formality.lower()
-        frames = FORMAL if "formal" in formality and "informal" not in formality else PLAIN
+        frames = _frames_for(persona)
         plan = request.plan or DialoguePlan(move=request.move, restate=True)
         say = lambda family, **slots: self._say(rng, frames, persona.id, family, **slots)  # noqa: E731
         parts: list[str] = []
@@ -216,7 +255,8 @@ class BuiltinRealizer:
                               request.incoming.text else ""])
             for passage in request.passages:
                 point = talking_point(passage, topic, rng, persona.voice.taboo_words,
-                                      lead=say("lead", title="{title}", sentence="{sentence}"))
+                                      lead=say("lead", title="{title}", sentence="{sentence}"),
+                                      said=lambda x: self._was_said(persona.id, x), note=self._noter(persona.id))
                 if point:
                     parts.append(point)
                     cited.append(passage.n)
@@ -240,8 +280,21 @@ class BuiltinRealizer:
         openers = [o for o in request.persona.voice.openers if not _PROMISES.search(o)]
         return openers[int(rng.integers(len(openers)))] if openers else ""
 
+    def _noter(self, persona: str) -> Callable[[str], None]:
+        return lambda text: self._said.setdefault(persona, set()).add(" ".join(text.split()).rstrip(".!").lower())
+
+    def _fresh(self, persona: str, phrase: str) -> str:
+        """An interest phrase in full the first time, by its name alone after that."""
+        if self._was_said(persona, phrase):
+            return phrase.split(" (", 1)[0]
+        self._noter(persona)(phrase)
+        return phrase
+
     def _answer(self, say, answer: Answer, request: RealizeRequest, cited: list[int]) -> list[str]:
         kind = answer.kind
+        if kind in (AnswerKind.PRIORITIES, AnswerKind.REASONS):
+            answer = dataclasses.replace(answer, points=tuple(
+                self._fresh(request.persona.id, p) if " (" in p else p for p in answer.points))
         if kind == AnswerKind.GREETING:
             out = [say("greeting")]
             if len(request.plan.answers if request.plan else ()) == 1 and (request.plan and request.plan.brief):
@@ -267,7 +320,9 @@ class BuiltinRealizer:
             if passage is not None:
                 point = talking_point(passage, f"{answer.issue} {answer.points[0]}", np.random.default_rng(0),
                                       request.persona.voice.taboo_words, lead=say("lead", title="{title}",
-                                                                                  sentence="{sentence}"))
+                                                                                  sentence="{sentence}"),
+                                      said=lambda x: self._was_said(request.persona.id, x),
+                                      note=self._noter(request.persona.id))
                 if point:
                     out.append(point)
                     cited.append(passage.n)

@@ -96,7 +96,8 @@ class Grounder:
         return [h for h in hits if self.usable(h)]
 
     def topic(self, issue_id: str | None, text: str = "") -> str:
-        """What a citation must be about: the issue in focus (title, description, options) and the player's line."""
+        """What a citation must be about: the issue in focus (title, description, options) and the player's line;
+        the scenario's own summary only when no issue is in focus."""
         parts = [text]
         if issue_id:
             try:
@@ -104,7 +105,8 @@ class Grounder:
                 parts += [issue.title, issue.description, *(o.label for o in issue.options)]
             except KeyError:
                 pass
-        parts += [self.scenario.title, self.scenario.summary]
+        else:
+            parts += [self.scenario.title, self.scenario.summary]
         return " ".join(p for p in parts if p)
 
     def passages(self, issue_id: str | None, move: MoveKind, text: str = "") -> tuple[Citation, ...]:
@@ -142,8 +144,10 @@ class Grounder:
                 score = float(relevance(sentence, question))
                 if score < RELEVANCE_FLOOR or not 30 <= len(sentence) <= 320:
                     continue
+                if wants_figure and not re.search(r"\d", sentence):
+                    continue
                 if wants_figure:
-                    score += 1.5 if re.search(r"\d", sentence) else -1.0
+                    score += 1.5
                 if best is None or score > best[0]:
                     best = (score, sentence.strip(), hit)
         if best is None:

@@ -84,9 +84,10 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
             continue
         if ev.actor == party:
             own = p.get("proposal") if ev.kind == EventKind.MESSAGE else p.get("deal") if ev.kind == EventKind.PROPOSAL else None
-            if own and not p.get("final"):  # the agent remembers its own standing offer
-                out.append((ev.seq, "obs", Observation(round=rnd, speaker=party, kind=ObservationKind.PROPOSAL,
-                                                       text=p.get("text"), proposal=own)))
+            if ev.kind == EventKind.MESSAGE or (own and not p.get("final")):  # its own words and standing offer
+                out.append((ev.seq, "obs", Observation(round=rnd, speaker=party, kind=ObservationKind.PROPOSAL if own
+                                                       else ObservationKind.MESSAGE, text=p.get("text"),
+                                                       proposal=own if own and not p.get("final") else None)))
             continue
         if ev.kind == EventKind.MESSAGE:
             recips = p.get("recipients") or []

@@ -38,8 +38,14 @@ def bilateral(scenario: Scenario, human_party: str, counterpart: str) -> Scenari
         trigger = inj.get("trigger") or {}
         if trigger.get("party") and trigger["party"] not in keep:
             continue
-        inj["effects"] = [e for e in inj.get("effects", [])
-                          if e.get("party", human_party) in keep and e.get("other", human_party) in keep]
+        effects = []
+        for e in inj.get("effects", []):
+            if e.get("party", human_party) not in keep or e.get("other", human_party) not in keep:
+                continue
+            if isinstance(e.get("scores"), dict):
+                e = {**e, "scores": {p: v for p, v in e["scores"].items() if p in keep}}
+            effects.append(e)
+        inj["effects"] = effects
         injects.append(inj)
     data["injects"] = injects
     return Scenario.model_validate(data)
