@@ -17,31 +17,22 @@ ensure_src_on_path()
 
 OUT = ROOT / "docs" / "transcripts"
 
-US_CHINA = [
-    "Good evening, Ambassador, and thank you for coming out here on short notice.",
-    "Before we get to any package: what does Beijing most need to take home from this channel?",
+US_CHINA = [  # the scenario's clock runs six rounds: one line a round
+    "Good evening, Ambassador, and thank you for coming. Before any package: what does Beijing most need to "
+    "take home from this channel?",
     "Why does the wording on the Strait matter so much to your leadership right now?",
-    "For us the first thing is militaries that pick up the phone when something goes wrong.",
-    "What do you propose?",
-    "Do we have a deal?",
+    "For us the first thing is a military crisis channel that actually works. What do you propose?",
     "A line opposing independence is off the table for us; Congress would never accept it.",
     "If you can live with rules for unplanned encounters at sea and in the air, we could let technology "
     "restrictions lead the agenda.",
-    "Why should we accept that?",
-    "/propose agenda=ag-tech-trade channel=ch-incidents nuclear_ai=nc-statement strait=st-reaffirm "
-    "format=fmt-readout Here is a package that gives you the agenda you asked for.",
-    "Can you live with that?",
-    "Thank you. Let us both sleep on it and speak again in the morning.",
+    "Do we have a deal?",
 ]
 US_RUSSIA = [
-    "Good morning, Deputy Minister. I am grateful our hosts found us such a discreet room.",
-    "Help me understand what Moscow would need to see for these talks to be worth your while.",
+    "Good morning, Deputy Minister. Help me understand what Moscow would need for these talks to be worth it.",
     "Why does Moscow insist on bundling missile defence into any conversation about limits?",
-    "How many deployed warheads does each side have under the old treaty?",
-    "What do you propose?",
+    "How many deployed warheads did each side keep under the old treaty? And what do you propose?",
     "Broad sanctions relief while the war goes on is a red line for us.",
     "If you agree to notifications and a resumed data exchange, I can take waivers for gas payments home.",
-    "Do we have a deal?",
     "We accept.",
 ]
 EXERCISE_LINES = {  # round -> lines the human (European Union) says in the statements phase

@@ -250,7 +250,8 @@ class PersonaAgent:
         """Perceive the incoming message, decide, plan, ground, realize and guard; always returns a valid reply."""
         self._memory.clock = (ctx.round, ctx.total_rounds)
         perception = None
-        if ctx.incoming is not None and ctx.incoming.speaker != self.party_id and (ctx.incoming.text or ctx.incoming.proposal):
+        addressed = ctx.incoming is not None and ctx.incoming.to in (None, self.party_id)
+        if addressed and ctx.incoming.speaker != self.party_id and (ctx.incoming.text or ctx.incoming.proposal):
             perception = await asyncio.to_thread(self.perceive, ctx.incoming)
         move = self.decide(ctx, perception)
         text = perception.text if perception is not None else ""

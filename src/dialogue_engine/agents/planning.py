@@ -227,7 +227,7 @@ def plan_reply(persona: Persona, party: Party, scenario: Scenario, move: Move, t
     asked_for_package = bool(ASKS_FOR_PACKAGE.search(turn.text))
     restate = move.kind == MoveKind.ACCEPT or asked_for_package or (
         move.proposal is not None and reference is None) or (not stands and turn.theirs is None and len(changes) > 2)
-    questions = {Act.ASK_PRIORITIES, Act.ASK_WHY, Act.ASK_FACT}
+    questions = {Act.ASK_PRIORITIES, Act.ASK_WHY, Act.ASK_FACT, Act.ASK_ACCEPTANCE}
     brief = bool(acts) and acts <= {Act.GREET, Act.OFF_TOPIC, Act.SHARE_INTEREST} | questions and not asked_for_package
     return DialoguePlan(answers=tuple(answers), move=move, changes=tuple(changes), keeps=tuple(keeps),
                         restate=restate, stands=stands and not asked_for_package, brief=brief, depth=depth)

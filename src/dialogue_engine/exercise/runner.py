@@ -196,11 +196,14 @@ def addressed_to(state: ExerciseState, party: str, names: set[str] = frozenset()
     """
     last_own = max((m.seq for m in state.messages if m.speaker == party), default=0)
     own, others = _names(state, party, names)
+    two_seats = len(state.party_ids) == 2
     for m in reversed(state.messages):
         if m.seq <= last_own:
             break
         if m.speaker in (party, SYSTEM, FACILITATOR):
             continue
+        if two_seats:  # with one other seat at the table, everything it says is said to you
+            return m
         if m.channel == Channel.PRIVATE:
             if party in m.recipients:
                 return m
@@ -255,7 +258,9 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
     out = [NewEvent(EventKind.MESSAGE, party, payload)]
     if reply.fallback_reason:
         out.append(NewEvent(EventKind.AGENT_FALLBACK, party, {"reason": reply.fallback_reason, "round": state.round}))
-    if move in (MoveKind.PROPOSE, MoveKind.COUNTER) and reply.proposal:
+    standing = [p for p in state.proposals.values() if p.proposer == party and p.status == "open" and not p.final]
+    repeats = bool(standing) and max(standing, key=lambda p: p.id).deal == reply.proposal
+    if move in (MoveKind.PROPOSE, MoveKind.COUNTER) and reply.proposal and not repeats:
         out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
                                                          "with_message": True}))
     elif move == MoveKind.ACCEPT and reply.proposal and state.protocol == Protocol.DELIBERATION \
@@ -296,6 +301,8 @@ async def _respond(state: ExerciseState, party: str, seating: Seating,
         incoming = Observation(round=answering.round, speaker=answering.speaker, kind=ObservationKind.PROPOSAL
                                if answering.proposal else ObservationKind.MESSAGE, text=answering.text,
                                proposal=answering.proposal, to=party)
+    elif incoming is not None:
+        incoming = dataclasses.replace(incoming, to="")  # heard and weighed, but not addressed to this seat
     ctx = TurnContext(
         round=state.round, total_rounds=state.total_rounds, phase=state.phase.value,
         on_table=dict(table.deal) if table else None, incoming=incoming,
