@@ -11,7 +11,7 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 PIP := $(BIN)/pip --disable-pip-version-check -q
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install install-llm run test test-fast bench kb clean
+.PHONY: install install-llm run test test-fast bench kb screenshots clean
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Refresh the README's pictures from the browser tests (needs chromium and chromium-driver).
+screenshots: install
+	QD_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/e2e
 
 clean:
 	rm -rf $(VENV) .quiet-dialogue .pytest_cache

@@ -12,6 +12,8 @@ BENCHES = [
     "bench_embeddings.py",
     "bench_ingest.py",
     "bench_turn.py",
+    "bench_acts.py",
+    "bench_dialogue.py",
     "bench_concurrency.py",
     "bench_selfplay.py",
     "bench_tournament.py",

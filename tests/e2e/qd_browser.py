@@ -18,7 +18,9 @@ from procs import stop
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots land in an ignored folder, so a test run leaves the tree clean; `make screenshots` points this
+# at docs/screenshots to refresh the README's pictures on purpose.
+SCREENSHOTS = Path(os.environ.get("QD_SCREENSHOT_DIR") or ROOT / ".quiet-dialogue" / "screenshots")
 
 
 def browser_missing() -> str | None:
@@ -44,7 +46,7 @@ def running_app(data_dir: Path, timeout: float = 120.0):
     """``dialogue-engine kb build`` then ``dialogue-engine serve`` on a free port; yield the base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QD_", "OPENAI_"))}
-    env.update(QD_DATA_DIR=str(data_dir), QD_CONTENT_DIR=str(ROOT), QD_LLM="none", PORT=str(port))
+    env.update(QD_DATA_DIR=str(data_dir), QD_CONTENT_DIR=str(ROOT), QD_LLM="none", QD_ENV_FILE="", PORT=str(port))
     exe = Path(sys.executable).with_name("dialogue-engine")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "dialogue_engine.cli"]
     subprocess.run([*cmd, "kb", "build"], cwd=ROOT, env=env, check=False, capture_output=True, timeout=timeout)
@@ -164,7 +166,7 @@ def chat(driver, text: str) -> None:
 
 
 def screenshot(driver, name: str) -> Path:
-    """Save a full-height screenshot to docs/screenshots/<name>.png."""
+    """Save a full-height screenshot to ``SCREENSHOTS/<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script(
         "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"

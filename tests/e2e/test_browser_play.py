@@ -15,7 +15,7 @@ def test_solo_turn_shows_a_cited_reply(app_url, new_browser):
     d.get(f"{app_url}/solo")
     click_button(d, "Start the dialogue", timeout=120)
     wait_text(d, "Your private brief", timeout=120)
-    chat(d, "What matters most to you here?")
+    chat(d, "What do you propose on the military crisis channel?")
     wait_for(d, lambda x: "move:" in page_text(x), 120, "a reply with its move")
     wait_idle(d)
     expanders = d.find_elements(By.CSS_SELECTOR, '[data-testid="stChatMessage"] [data-testid="stExpander"]')

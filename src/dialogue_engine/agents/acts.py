@@ -65,6 +65,13 @@ MANIPULATION = _rx(
     r"\b(jailbreak|dan mode|developer mode)\b", r"\bhas authori[sz]ed you to\b",
     r"\bpretend (you're|you are|your|to be|that you)\b", r"\bact as (the|a|an) (chair|referee|judge|facilitator|assistant)\b",
     r"\bwhat (score|number|points?) would you need\b", r"\bgive me the (number|score|figure)\b",
+    r"\bas your (developer|admin|administrator|creator|programmer|operator|owner)\b",
+    r"\b(print|output|show|dump|reveal)\b.{0,30}\b(config|configuration|settings|parameters)\b",
+    r"\b(role-?play|simulation|the game|the exercise) is over\b", r"\bas the real (ai|assistant|model|system)\b",
+    r"\bwhat (number|score|figure|total) would (make you|you need|get you)\b",
+    r"\b(translate|summari[sz]e|repeat|share|send|paste)\b.{0,20}\b(your|the) (private |secret |confidential )?"
+    r"(brief|instructions|prompt|scores?|scoring)\b",
+    r"\b(lowest|minimum) (acceptable |possible )?(total|score|number|points)\b",
 )
 GREET = _rx(
     r"^\W*(good (morning|afternoon|evening|day)|hello|hi|hey|greetings|welcome|dear colleagues|"
@@ -77,7 +84,8 @@ GREET = _rx(
 OFF_TOPIC_CUE = _rx(
     r"\b(football|soccer|cricket|match|derby|champions league|world cup|weather|holiday|restaurant|biryani|"
     r"chocolate|christmas market|recipe|movie|film|netflix|joke|hiring|cousin|weekend|free afternoon|"
-    r"sightseeing|vacation|birthday)\b",
+    r"sightseeing|vacation|birthday|lunch|dinner|breakfast|vegetarian|coffee|wifi|wi-fi|toilets?|taxi|hotel|"
+    r"jet ?lag\w*|laptop|earthquake|daughter|son's|university|tie|shoes|parking|elevator|lift)\b",
     r"\b(unrelated|as an aside|by the way|off the record|on another note|changing the subject)\b",
 )
 ASK_WHY = _rx(
@@ -92,7 +100,8 @@ ASK_PRIORITIES = _rx(
     r"\bwhat (you|your side|[A-Z][\w-]+) (most |really |actually )?(needs?|wants?|requires?)\b",
     r"\bwhat (matters|counts) (most|more)\b", r"\bwhat('s| is) (most )?important\b", r"\bpriorit(y|ies)\b.{0,40}\?",
     r"\bbottom line\b", r"\bred lines?\b.{0,30}\?", r"\bwhere (exactly )?(does|do) .{0,30}\b(stop|stand|see (itself|yourselves))\b",
-    r"\bhelp me understand what\b", r"\bwhich .{0,30}\b(most |more |least )?(important|matters?|urgent|pressing|priorit\w*)\b", r"\bkeeps? .{0,30}awake\b", r"\bmost urgent\b", r"\bthe big one\b",
+    r"\bhelp me understand what\b", r"\bwhich .{0,30}\b(most |more |least )?(important|matters?|urgent|pressing|priorit\w*|sensitive|critical|difficult)\b",
+    r"\bwhat would (make|it take|you need)\b", r"\bkeeps? .{0,30}awake\b", r"\bmost urgent\b", r"\bthe big one\b",
     r"\bwhat exactly do you need\b", r"\bwhere (are|is) (you|your side|.{0,20}) (on|with)\b",
     r"\b(is that still|still) where you are\b", r"\binterests?\b.{0,30}\?", r"\bwhat would it take\b",
     r"\bconcerns?\b.{0,30}\?", r"\bwhat (are|is) your (main |key |core )?(aims?|goals?|objectives?|concerns?|needs?)\b",
@@ -118,8 +127,13 @@ SHARE_INTEREST = _rx(
     r"speed|money|time|.{0,30}matters)\b",
     r"\bmatters? (most|more|less) (to|for) us\b", r"\bwhat matters most (to|for) us\b",
     r"\b(we|our (voters|people|parliament|public|shareholders|members|government)) (need|needs|want|wants|care|cares)\b",
-    r"\bwe (need|want|care about|must have|value)\b", r"\bis (everything|essential|vital|critical) (to|for) us\b",
+    r"\bwe (really |actually |simply |just )?(need|want|care about|must have|value)\b", r"\bis (everything|essential|vital|critical) (to|for) us\b",
     r"\bour interest is\b", r"\bthat is where our priority lies\b", r"\bhas a real cost\b",
+    r"\b(very |really |most |extremely |absolutely )?(important|essential|crucial|vital) (for|to) (us|me|my|our|[A-Z][\w-]+)\b",
+    r"\bwhat matters (most )?(for|to) (us|me|[A-Z][\w-]+)\b", r"\b(the whole point|all that matters) (for|to) us\b",
+    r"\b(bottom|main|real|key|first|top) (concern|worry|need|interest)\b",
+    r"\b(our|my) (people|citizens|voters|members|farmers|industry|parliament) (need|needs|want|wants|expect)\b",
+    r"\bnothing else matters\b",
 )
 PROPOSE = _rx(
     r"\bwhat (if|about)\b", r"\bhow about\b", r"^\W*suppose\b", r"\bsuppose (we|that|both|no|each|all|the)\b",
@@ -135,6 +149,8 @@ PROPOSE = _rx(
     r"^\W*so:", r"\bwhat do you say to\b", r"\bwould you consider\b", r"\b(my|our) idea\b",
     r"\bwhat do you think (about|of) (a|an|the|staying|going|keeping|putting|having|making|setting|using|\w+ing)\b",
     r"\b(could|can) (we|you) (just )?(park|drop|shelve|defer|postpone|leave)\b", r"\b(propose|counter-?offer|counter-?proposal)\b",
+    r"^\W*(our |my |a )?(proposal|offer|idea|suggestion)\s*[:\-]", r"\b(best|ideal|simplest) (is|would be)\b",
+    r"\blet me put\b.{0,20}\btable\b", r"\bmaybe we (could )?(put|go|do|try|make|keep|use|set|start|agree|settle)\b",
 )
 CONDITIONAL = _rx(
     r"^\W*(only )?if (you|your|the|[A-Z]|industry|brussels|berlin|delhi|beijing)\b.{3,}?,?\s*(then )?(we|i|[A-Z][\w-]+)\b.{0,25}"
@@ -146,6 +162,7 @@ CONDITIONAL = _rx(
     r"^\W*(you|your side|[A-Z][\w-]+) (drop|move|give|take|accept|agree|sign|back|support|put|fund|cut|lift|ease|"
     r"open|cover|pay)\b.{2,80}\band (we|i)('ll| will| can| could| would|'d)? ",
     r"^\W*give (us|me) .{2,60}\band (we|i)('ll| will| can| could)? (give|drop|move|take|accept|put|sign)\b",
+    r"^\W*in (exchange|return) for\b.{3,}\b(we|i)\b", r"^\W*should you\b.{3,}\b(we|i)\b",
 )
 THREATEN = _rx(
     r"\bor else\b", r"\b(take it or leave it|final (offer|warning)|last (chance|warning)|ultimatum)\b",
@@ -153,12 +170,15 @@ THREATEN = _rx(
     r"\bcloses? this channel\b", r"\b(patience|goodwill) (is )?(running out|wearing thin|has limits)\b",
     r"\bno (choice|option) but to\b", r"\bno point (us |in )?(staying|continuing|talking)\b",
     r"\b(make|making) (life|things) (very )?(difficult|hard)\b", r"\bexpect (retaliation|consequences|a response)\b",
+    r"\beither\b.{3,}\bor (we|i|[A-Z][\w-]+)('ll| will)? (go|walk|leave|block|take|pull|stop|tell|name)\b",
+    r"\bbe careful\b.{0,40}\b(we|i)\b", r"\btake (our|my|the) (money|business|support|funding|votes?) elsewhere\b",
 )
 CONSEQUENCE = _rx(
     r"\b(walk|walk away|walk out|leave (the|this) (room|table|talks|negotiations?|committee|process|channel)|quit|withdraw|pull out|block|veto (it|this|that|any|the (text|deal|package|draft))|retaliat\w*|sanction\w*|boycott|expel|"
     r"suspend|freeze|cut off|shut|close (this|the)|end (this|the)|stop (taking|hosting|paying|funding|talking)|"
     r"go (it )?alone|go ahead without|look elsewhere|take (this|it) to|name (and shame|every)|expose|escalate|"
     r"reconsider|recall|downgrade|extend the entity list|make sure every|fail|collapse|block consensus|we('re| are) out)\b",
+    r"\b(is|will be) (finished|over|dead|closed)\b", r"\bgo (to the press|public)\b",
 )
 CONDITION_OR_FUTURE = _rx(
     r"\b(if|unless|otherwise|or)\b", r"\band (we|i|[A-Z][\w-]+)\b", r"\bone more\b", r"^\W*(keep|do|try|push|insist)\b",
@@ -171,12 +191,14 @@ ACCEPT = _rx(
     r"^\W*(agreed|accepted|deal|done)\b[.!,:]", r"\b(it'?s|that'?s) a deal\b(?!\?)", r"\bthen we have a (deal|text|package|agreement)\b(?!\?)",
     r"\bwe have a deal\b(?!\?)", r"\blet'?s sign\b", r"\bwe can sign\b", r"\bwe (can |will )?(sign|agree to) (on to |up to )?(this|that|the) "
     r"(package|deal|text|draft|proposal|compact)\b", r"\bwe('?re| are) (on board|in agreement)\b", r"\bis on board\b",
-    r"\b(you'?ve|you have) (got )?(yourself |yourselves )?a deal\b", r"\bwe can live with (this|that|it)\b(?!\?)", r"\bwe support (this|that|the) package\b",
+    r"\b(you'?ve|you have) (got )?(yourself |yourselves )?a deal\b",
+    r"\b(fine|okay|good) (by|for|with) us\b", r"[,.;]\s*deal\W*$", r"\bwe can live with (this|that|it)\b(?!\?)", r"\bwe support (this|that|the) package\b",
 )
 ASK_ACCEPTANCE = _rx(
     r"\bdo we have (a deal|an agreement|agreement|broad agreement|a text)\b", r"\b(is|are) (that|this|it|we) agreed\b",
     r"\bagreed\s*(then)?\s*\?", r"\b(can|could|would|will) .{0,40}\blive with\b", r"\bdo(es)? .{0,30}\baccept\b",
-    r"\b(can|could|would|will) .{0,40}\b(accept|support|sign( up to| on to)?|endorse|back|agree to)\b.*\?",
+    r"\b(can|could|would|will) .{0,40}\b(accept|support|sign( up to| on to)?|endorse|back|agree to)\b",
+    r"\bis (that|this) a yes\b",
     r"\b(a non-?starter|acceptable|workable|a problem|doable|a deal-?breaker)\b( for (you|them|[A-Z][\w-]+))?\s*\?",
     r"\b(is|are) .{0,30}\b(comfortable|happy|ok|okay|fine) with\b", r"\bdeal\s*\?", r"\b(yes or no)\b",
     r"\bwork for you\s*\?", r"\bshall we (sign|close|agree)\b", r"\b(are|is) (we|everyone|everybody) (good|okay|fine|"
@@ -192,6 +214,9 @@ REJECT = _rx(
     r"\bwill simply not\b", r"\bwe won'?t sign\b", r"\bnot (sign|agree|accept)\b", r"\b(will|would) accept no\b",
     r"\b(doesn't|does not|won't|will not|can't|cannot) work for (us|me|[A-Z][\w-]+)\b",
     r"^\W*(we |i )?(can't|cannot) do\b", r"^\W*no[,.!]", r"\bnot (a chance|happening|going to happen)\b",
+    r"\b(not|never) (in (a )?position|able|prepared|willing|ready) to (accept|agree|support|sign|join|go|take)\b",
+    r"\bunable to (accept|agree|support|sign|join)\b", r"\bnon[- ]?negotiable\b", r"\b(absolutely|definitely|certainly) not\b",
+    r"^\W*(please |so |and )?no (more )?[a-z]{3,}\W*$", r"^\W*(please |so |and )?no (more )?[a-z]{3,}[.!]",
 )
 ACKNOWLEDGEMENT = re.compile(
     r"\W*(okay|ok|right|alright|understood|noted|i see|we see|fair enough|got it|sure|fine|hmm+|mm+|yes|indeed|"
@@ -284,7 +309,9 @@ def normalize(text: str) -> str:
 
 _DISCOURSE = r"^\W*((so|and|but|okay|well|then|alright|now|also|sorry|honestly|please|just|quick question)\b\W*)*"
 QUESTION_START = re.compile(
-    _DISCOURSE + r"(what|what's|why|how|which|who|whom|whose|when|where|where's|"
+    _DISCOURSE + r"((what|which|who|whom|whose|when|where|why|how)('s|'re|\s+(is|are|was|were|do|does|did|can|could|"
+    r"would|will|shall|should|may|might|has|have|had|about|if|come|much|many|long|often|exactly|else|kind|sort|"
+    r"part|issue|option|one|r|u|you))|"
     r"(do|does|did|can|could|would|will|shall|should|is|are|was|were|have|has|may|might|isn't|aren't|don't|doesn't|"
     r"won't|wouldn't|can't|couldn't)\s+(you|we|they|it|that|this|there|your|our|the|[A-Z][\w-]+|a|an|i|he|she|"
     r"anyone|everyone|beijing|moscow|washington))\b", re.I)

@@ -151,7 +151,8 @@ class RulePerceiver:
             for o in issue.options:
                 self._labels.append((o.label.lower(), o.id))
                 self._option_words[o.id] = {_stem(w) for w in _tokens(o.label)}
-                self._option_desc_words[o.id] = {_stem(w) for w in _tokens(o.description)} - self._issue_stems(issue)
+                self._option_desc_words[o.id] = {_stem(w) for w in _tokens(o.description) if len(w) >= 5} \
+                    - self._issue_stems(issue)
         self._labels.sort(key=lambda x: -len(x[0]))
         self._issue_words = {i.id: {_stem(w) for w in _tokens(i.title)} for i in self.scenario.issues}
 
@@ -201,7 +202,7 @@ class RulePerceiver:
         taken_issues = {self._issue_of[o] for o in seen}
         for oid, dw in self._option_desc_words.items():
             shared = dw & words
-            if oid in seen or self._issue_of[oid] in taken_issues or len(shared) < 2 or len(shared) / len(dw) < 0.3:
+            if oid in seen or self._issue_of[oid] in taken_issues or len(shared) < 2 or len(shared) / len(dw) < 0.25:
                 continue
             pos = min((low.find(w) for w in shared if low.find(w) >= 0), default=len(low))
             found.append((pos, oid, bool(_NEGATION.search(low[max(0, pos - 20):pos]))))

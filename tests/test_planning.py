@@ -1,0 +1,89 @@
+"""Answer-first planning on real scenarios: each question gets its answer before the move, in words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dialogue_engine.agents import Observation, ObservationKind, PersonaAgent, TurnContext
+from dialogue_engine.agents.planning import AnswerKind, reveal_depth
+from dialogue_engine.domain import load_persona, load_scenario
+from dialogue_engine.knowledge.testing import FakeRetriever
+from dialogue_engine.knowledge.types import Hit
+
+FACT = Hit(chunk_id="f1", source="health.md", title="Health", section="COVAX", score=1.0, tags=(),
+           text="COVAX delivered close to 2 billion doses of vaccine to 146 countries by the end of 2022.")
+
+
+async def _reply(scenario_id: str, persona: str, seat: str, speaker: str, line: str, *, retriever=None, seed=1):
+    scenario = load_scenario(scenario_id)
+    agent = PersonaAgent(load_persona(persona), scenario, seat, retriever=retriever, seed=seed)
+    incoming = Observation(round=1, speaker=speaker, kind=ObservationKind.MESSAGE, text=line)
+    agent.observe(incoming)  # as the exercise runner does: what a seat hears, it learns from
+    reply = await agent.respond(TurnContext(round=1, total_rounds=scenario.rounds, incoming=incoming))
+    return agent, reply
+
+
+async def test_priorities_are_answered_from_interests_without_numbers():
+    agent, reply = await _reply("us-china-quiet-dialogue", "china", "china", "united-states",
+                                "What does Beijing most need from this channel?")
+    assert "sovereignty" in reply.message.lower() and reply.proposal is None
+    assert not re.search(r"\b(61|30|25|20|15|10)\b", reply.message)
+
+
+async def test_why_is_answered_with_a_reason_tied_to_an_interest():
+    _agent, reply = await _reply("us-russia-quiet-dialogue", "russia", "russia", "united-states",
+                                 "Why does Moscow insist on missile defence?")
+    assert re.search(r"\b(because|reason|protecting|at stake|need)\b", reply.message.lower())
+    assert "strategic parity" in reply.message.lower()
+
+
+async def test_a_factual_question_gets_the_figure_and_its_citation():
+    _agent, reply = await _reply("pandemic-vaccine-partnership", "gates-foundation", "gates-foundation", "gavi",
+                                 "How many doses did COVAX deliver in the end?", retriever=FakeRetriever([FACT]))
+    assert "2 billion" in reply.message and [c.chunk_id for c in reply.citations] == ["f1"]
+
+
+async def test_a_factual_question_without_a_source_is_declined_plainly():
+    _agent, reply = await _reply("pandemic-vaccine-partnership", "gates-foundation", "gates-foundation", "gavi",
+                                 "How many doses did COVAX deliver in the end?")
+    assert not re.search(r"\d", reply.message) and "figure" in reply.message
+
+
+async def test_a_red_line_is_acknowledged_and_learned():
+    agent, reply = await _reply("us-china-quiet-dialogue", "china", "china", "united-states",
+                                "A line opposing independence is off the table for us.")
+    assert "Stronger U.S. language" in reply.message
+    est = agent.strategy.opponent.estimates["united-states"]
+    assert est.counts["strait"]["st-oppose"] < 0
+
+
+async def test_a_counter_is_described_by_what_changes():
+    scenario = load_scenario("us-china-quiet-dialogue")
+    agent = PersonaAgent(load_persona("china"), scenario, "china", seed=2)
+    theirs = {"agenda": "ag-crisis", "channel": "ch-incidents", "nuclear_ai": "nc-transparency",
+              "strait": "st-notice", "format": "fmt-terms"}
+    incoming = Observation(round=2, speaker="united-states", kind=ObservationKind.PROPOSAL,
+                           text="Here is our package.", proposal=theirs)
+    agent.observe(incoming)
+    reply = await agent.respond(TurnContext(round=2, total_rounds=6, incoming=incoming))
+    assert reply.move.value in ("counter", "accept")
+    if reply.move.value == "counter":
+        assert "rather than" in reply.message or "instead of" in reply.message
+
+
+@pytest.mark.parametrize("warmth, depth", [(-0.6, 1), (0.0, 2), (0.5, 3)])
+def test_how_much_a_persona_reveals_grows_with_warmth(warmth, depth):
+    assert reveal_depth(warmth) == depth
+
+
+def test_priorities_reveal_more_to_a_warm_partner():
+    from dialogue_engine.agents.planning import priorities_answer
+
+    scenario = load_scenario("us-china-quiet-dialogue")
+    china, party = load_persona("china"), scenario.party("china")
+    cold = priorities_answer(china, party, scenario, reveal_depth(-0.6))
+    warm = priorities_answer(china, party, scenario, reveal_depth(0.6))
+    assert cold.kind == warm.kind == AnswerKind.PRIORITIES
+    assert len(warm.points) > len(cold.points) and warm.flexible and not cold.flexible
