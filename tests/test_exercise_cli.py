@@ -50,3 +50,13 @@ def test_unknown_scenario_is_one_line(tmp_path):
     res = runner.invoke(app, ["exercise", "run", "no-such-scenario", "--out", str(tmp_path)])
     assert res.exit_code != 0
     assert "no-such-scenario" in str(res.exception)
+
+
+def test_export_of_an_unknown_exercise_is_one_line_and_writes_nothing(tmp_path):
+    from dialogue_engine.errors import QDError
+
+    out = tmp_path / "x.jsonl"
+    res = runner.invoke(app, ["exercise", "export", "no-such-id", "--out", str(out), "--db",
+                              f"sqlite:///{tmp_path / 'ex.db'}"])
+    assert res.exit_code != 0 and isinstance(res.exception, QDError) and "no-such-id" in str(res.exception)
+    assert not out.exists()

@@ -94,14 +94,14 @@ def check_reply(text: str, party: Party, passages: Sequence[Citation] = (), *, p
     allowed = _allowed_numbers(passages, public_text)
     leaked = sorted(_leaked_numbers(text, private_numbers(party), allowed))
     if leaked:
-        problems.append(f"private number(s) in the text: {', '.join(leaked)}")
+        problems.append(f"{len(leaked)} private number(s) in the text")  # never the numbers themselves
     if _SCORE_TALK.search(text):
         problems.append("talks about private scores or thresholds")
     if party.private_brief.strip():
         public = _ngrams(public_text) | set().union(*(_ngrams(p.text) for p in passages)) if passages else _ngrams(public_text)
         overlap = (_ngrams(text) & _ngrams(party.private_brief)) - public
         if overlap:
-            problems.append(f"repeats the private brief ({' '.join(sorted(overlap)[0])} ...)")
+            problems.append("repeats the private brief")  # never the brief's words
     valid = {p.n for p in passages}
     bad = sorted({int(n) for n in _CITATION.findall(text)} - valid)
     if bad:

@@ -155,7 +155,7 @@ def chat(
     persona: str = typer.Option(..., "--persona", help="The persona to talk with (its id, or its seat)."),
     seat: str | None = typer.Option(None, "--as", help="Your seat (default: the first other seat)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input line."),
-    seed: int = typer.Option(0, "--seed", help="Makes the persona's choices and wording deterministic."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Makes the persona's choices and wording deterministic."),
     no_kb: bool = typer.Option(False, "--no-kb", help="Do not use the knowledge base (no citations)."),
 ) -> None:
     """Talk with a persona: one line per turn from stdin (/propose ISSUE=OPTION ..., /accept) until EOF."""

@@ -14,8 +14,16 @@ from dialogue_engine.exercise.store import EventStore, ExerciseRecord
 
 
 def export_jsonl(store: EventStore, exercise_id: str, path: str | Path | None = None) -> str:
-    """The log as JSONL (one event per line); written to ``path`` when given."""
-    text = "".join(e.to_line() + "\n" for e in store.events(exercise_id))
+    """The log as JSONL (one event per line); written to ``path`` when given.
+
+    Raises:
+        ExerciseError: no exercise has this id (nothing is written).
+    """
+    events = store.events(exercise_id)
+    if not events:
+        store.get_exercise(exercise_id)  # one line naming the unknown id
+        raise ExerciseError(f"exercise {exercise_id} has no events to export")
+    text = "".join(e.to_line() + "\n" for e in events)
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text, encoding="utf-8")
