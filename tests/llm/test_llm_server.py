@@ -113,7 +113,6 @@ def _chat_target() -> tuple[str, str] | None:
 
 
 def test_chat_cli_with_local_server(llm_env):
-    pytest.importorskip("dialogue_engine.agents.cli")
     target = _chat_target()
     if target is None:
         pytest.skip("no shipped scenario with a persona yet")
@@ -128,7 +127,7 @@ def test_chat_cli_with_local_server(llm_env):
     replies = [json.loads(line) for line in run.stdout.splitlines() if line.strip().startswith("{")]
     assert len(replies) >= 2
     for reply in replies:
-        assert {"persona", "message", "move", "proposal", "citations"} <= set(reply)
+        assert {"persona", "message", "move", "proposal", "citations", "understood", "agreed"} <= set(reply)
         assert reply["message"].strip()
         assert reply.get("realizer") in ("llm", "builtin")
         if reply.get("realizer") == "builtin":
