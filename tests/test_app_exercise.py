@@ -106,7 +106,7 @@ def test_exercise_propose_and_the_other_seat_sees_it(shared_store):
     assert not a.exception and not errors(a), errors(a)
     b = _join(b_seat.code)
     shown = " ".join(m.value for m in b.markdown)
-    assert "A fair package to start." in shown
+    assert "A fair package to start" in shown
     assert any(f"by {a_seat.party}" in m.value for m in b.markdown)
     assert [x for x in b.button if x.label == "Accept"], "the other seat cannot vote on the proposal"
     assert advance_s < 60

@@ -91,7 +91,7 @@ def lines(entries, view) -> None:
     for e in entries:
         with st.chat_message("user" if e.speaker == view.seat.party else "assistant"):
             to = f" → {', '.join(e.recipients)}" if e.recipients else ""
-            st.markdown(f"**{e.speaker_name}{to}:** {e.text}")
+            st.markdown(f"**{e.speaker_name}{to}:** {views.plain(e.text)}")
             if e.proposal:
                 st.table(views.issue_deal_rows(view.issues, e.proposal))
             if e.citations:

@@ -94,7 +94,7 @@ def console() -> None:
         with tabs[0]:
             for e in view.transcript:
                 to = f" → {', '.join(e.recipients)}" if e.recipients else ""
-                st.markdown(f"R{e.round} · **{e.speaker_name}{to}:** {e.text}")
+                st.markdown(f"R{e.round} · **{e.speaker_name}{to}:** {views.plain(e.text)}")
             for i in view.injects:
                 st.info(f"Inject (round {i.round}, {i.fired_by}): **{i.title}** — {i.text}")
         for tab, seat in zip(tabs[1:], view.seats):
@@ -105,7 +105,7 @@ def console() -> None:
                 st.markdown(f"Threshold **{sv.brief.threshold:g}**; points for the table: "
                             f"{'—' if sv.my_utility is None else f'{sv.my_utility:g}'}")
                 for e in sv.private:
-                    st.markdown(f"🔒 **{e.speaker_name} → {', '.join(e.recipients)}:** {e.text}")
+                    st.markdown(f"🔒 **{e.speaker_name} → {', '.join(e.recipients)}:** {views.plain(e.text)}")
         if view.facilitator_notes:
             with st.expander("Facilitator notes"):
                 st.markdown(view.facilitator_notes)

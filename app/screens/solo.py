@@ -51,7 +51,7 @@ def chat(session: SoloSession, view) -> None:
     for entry in view.transcript:
         mine = entry.speaker == session.human_party
         with st.chat_message("user" if mine else "assistant"):
-            st.markdown(f"**{'You' if mine else entry.speaker_name}:** {entry.text}")
+            st.markdown(f"**{'You' if mine else entry.speaker_name}:** {views.plain(entry.text)}")
             if not mine and entry.move:
                 st.caption(f"move: {entry.move.replace('_', ' ')}"
                            + (f" · written by {entry.realizer}" if entry.realizer not in (None, "builtin") else ""))

@@ -313,7 +313,7 @@ class PersonaAgent:
         turn = PlanInput(
             acts=perception.acts, text=perception.text, issues=perception.issues,
             rejected=perception.rejected_options, theirs=theirs,
-            ours=self.last_proposal if move.kind != MoveKind.ACCEPT or not perception.accepts else self.last_proposal,
+            ours=self.last_proposal,
             warmth=self.strategy.warmth([speaker]) if speaker in self.strategy.others else 0.0,
             fact=fact, reason_cite=self._best_support(passages, text_of(perception)),
             partial=perception.proposal if perception.proposal and not self.strategy._complete(perception.proposal)

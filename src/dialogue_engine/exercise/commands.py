@@ -25,12 +25,18 @@ def join(journal: Journal, code: str) -> Seat:
     return seat
 
 
+MAX_MESSAGE = 4000
+"""Characters in one message (a chat line, not a document)."""
+
+
 def post_message(journal: Journal, code: str, text: str, *, to: str | list[str] | None = None) -> TranscriptEntry:
     """Post a public message, or a private one to the seat(s) in ``to`` (the facilitator may post too)."""
     seat = find_seat(journal.store, code)
     text = (text or "").strip()
     if not text:
         raise ExerciseError("empty message")
+    if len(text) > MAX_MESSAGE:
+        raise ExerciseError(f"a message is at most {MAX_MESSAGE} characters; this one has {len(text)}")
     state = journal.state(seat.exercise_id)
     if state.ended:
         raise ExerciseError("the exercise has ended")

@@ -11,7 +11,7 @@ import asyncio
 from dialogue_engine.domain import AgreementRule, Protocol, RuleKind, Scenario
 from dialogue_engine.exercise import runner
 from dialogue_engine.exercise.access import open_exercise, require_seat
-from dialogue_engine.exercise.commands import check_deal
+from dialogue_engine.exercise.commands import MAX_MESSAGE, check_deal
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import SYSTEM, EventKind, NewEvent
 from dialogue_engine.exercise.journal import Journal
@@ -104,6 +104,8 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
     text = (text or "").strip()
     if not text and not proposal:
         raise ExerciseError("say something or make a proposal")
+    if len(text) > MAX_MESSAGE:
+        raise ExerciseError(f"a message is at most {MAX_MESSAGE} characters; this one has {len(text)}")
     if proposal:
         check_deal(state, proposal)
     turn = len([m for m in state.messages if m.speaker == seat.party]) + 1

@@ -6,6 +6,8 @@ holds nothing about any other party's private brief, scores or threshold.
 
 from __future__ import annotations
 
+import re
+
 
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.persona import Persona
@@ -85,3 +87,14 @@ def issue_deal_rows(issues: list[dict], deal: Deal | None) -> list[dict[str, str
             labels = {o["id"]: o["label"] for o in issue["options"]}
             rows.append({"Issue": issue["title"], "Option": labels.get(deal[issue["id"]], deal[issue["id"]])})
     return rows
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+
+
+def plain(text: str) -> str:
+    """A player's words safe to show with ``st.markdown``: Markdown and HTML characters escaped, lines kept.
+
+    Nobody can forge a bold "Facilitator:" line, a heading or an image in another player's page.
+    """
+    return "  \n".join(_MARKDOWN.sub(r"\\\1", line) for line in text.splitlines())
