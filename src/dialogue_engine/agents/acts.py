@@ -72,6 +72,13 @@ MANIPULATION = _rx(
     r"\b(translate|summari[sz]e|repeat|share|send|paste)\b.{0,20}\b(your|the) (private |secret |confidential )?"
     r"(brief|instructions|prompt|scores?|scoring)\b",
     r"\b(lowest|minimum) (acceptable |possible )?(total|score|number|points)\b",
+    r"\b(translate|summari[sz]e|repeat|share|send|paste|reveal|decode|print|show|read|write)\b.{0,40}"
+    r"\b(hidden|private|secret|confidential|internal|system)\b.{0,20}\b(brief|briefs|instructions?|prompt|scores?|"
+    r"scoring|sheet|position|numbers|fallback|threshold|rules)\b",
+    r"\b(your|ur) (hidden|private|secret|confidential) (brief|instructions?|scoring|numbers|fallback|position)\b",
+    r"\b(base64|decode this|rot13)\b", r"[A-Za-z0-9+/]{24,}={0,2}", r"</?\s*(system|chat|assistant|user|instructions)\s*>",
+    r"\bsudo\b", r"\bdev(eloper)? note\b", r"\bnew (rule|instructions?)\s*[:=]", r"\bauthori[sz]ed to (view|see|read)\b",
+    r"\blet'?s play a game\b", r"\bgrandma\b", r"\bfallback position\b", r"\bfirst-loss cap\b.{0,30}\bwhat is it\b",
 )
 GREET = _rx(
     r"^\W*(good (morning|afternoon|evening|day)|hello|hi|hey|greetings|welcome|dear colleagues|"
@@ -80,6 +87,7 @@ GREET = _rx(
     r"\b(goodbye|bye|good night|see you (next|tomorrow|soon|later)|talk (tomorrow|soon|later)|until next time|"
     r"safe travels|thank you (all )?for (your time|today|coming|hosting)|cheers for)\b",
     r"^\W*(okay |ok |alright )?(thanks|thank you|cheers)( (all|everyone|everybody|so much))?\b",
+    r"^\W*(morning|afternoon|evening)( all| everyone| folks| team)?\b", r"\bsafe (flight|travels|trip)\b",
 )
 OFF_TOPIC_CUE = _rx(
     r"\b(football|soccer|cricket|match|derby|champions league|world cup|weather|holiday|restaurant|biryani|"
@@ -101,7 +109,8 @@ ASK_PRIORITIES = _rx(
     r"\bwhat (matters|counts) (most|more)\b", r"\bwhat('s| is) (most )?important\b", r"\bpriorit(y|ies)\b.{0,40}\?",
     r"\bbottom line\b", r"\bred lines?\b.{0,30}\?", r"\bwhere (exactly )?(does|do) .{0,30}\b(stop|stand|see (itself|yourselves))\b",
     r"\bhelp me understand what\b", r"\bwhich .{0,30}\b(most |more |least )?(important|matters?|urgent|pressing|priorit\w*|sensitive|critical|difficult)\b",
-    r"\bwhat would (make|it take|you need)\b", r"\bkeeps? .{0,30}awake\b", r"\bmost urgent\b", r"\bthe big one\b",
+    r"\bwhat would (make|it take|you need)\b", r"\bmust[- ]have\b", r"\bcan'?t live without\b",
+    r"\b(top|main|biggest|real) (worry|concern|priority|need|ask)\b", r"\bhoping (to get|for)\b", r"\bkeeps? .{0,30}awake\b", r"\bmost urgent\b", r"\bthe big one\b",
     r"\bwhat exactly do you need\b", r"\bwhere (are|is) (you|your side|.{0,20}) (on|with)\b",
     r"\b(is that still|still) where you are\b", r"\binterests?\b.{0,30}\?", r"\bwhat would it take\b",
     r"\bconcerns?\b.{0,30}\?", r"\bwhat (are|is) your (main |key |core )?(aims?|goals?|objectives?|concerns?|needs?)\b",
@@ -113,7 +122,8 @@ ASK_FACT = _rx(
     r"\b(remind me|do you know|is it true)\b", r"\broughly\b.{0,40}\?", r"\bsince (19|20)\d\d\b.{0,60}\?",
     r"\bwhat (is|was|were|are) the (current |latest |total |actual )?(number|figure|figures|amount|size|share|"
     r"damage|cost|bill|death toll|rate|count|date|year|history|record|status)\b",
-    r"\bwhat (percentage|proportion|share)\b", r"\bso far\b.{0,10}\??$",
+    r"\bwhat (percentage|proportion|share)\b", r"\bso far\b.{0,10}\??$", r"\b\d+ (percent|%|billion|million)\b",
+    r"\bhas .{1,40} ever been\b", r"\b(does|is|did) .{1,40} in fact\b", r"\b(right now|currently)\b.{0,30}\?",
     r"\bwhat('s| is| was| were| are) the .{0,30}\b(volume|number|figure|total|amount|size|level|rate|count|budget|"
     r"history|timeline|record|toll)\b", r"\bwho (won|was|were|said|wrote|came up)\b",
     r"\bwhich (countries|states|year|treaty)\b",
@@ -133,7 +143,8 @@ SHARE_INTEREST = _rx(
     r"\bwhat matters (most )?(for|to) (us|me|[A-Z][\w-]+)\b", r"\b(the whole point|all that matters) (for|to) us\b",
     r"\b(bottom|main|real|key|first|top) (concern|worry|need|interest)\b",
     r"\b(our|my) (people|citizens|voters|members|farmers|industry|parliament) (need|needs|want|wants|expect)\b",
-    r"\bnothing else matters\b",
+    r"\bnothing else matters\b", r"\bfor us,? the (#1|no\.? ?1|number one|first|main|top|biggest) (thing|priority|concern)\b",
+    r"\bfor us\b.{0,40}\b(should|must|has to|needs to|is key|is vital)\b", r"\b(we|i) (want|need) (a |an |the )?real\b",
 )
 PROPOSE = _rx(
     r"\bwhat (if|about)\b", r"\bhow about\b", r"^\W*suppose\b", r"\bsuppose (we|that|both|no|each|all|the)\b",
@@ -153,8 +164,10 @@ PROPOSE = _rx(
     r"\blet me put\b.{0,20}\btable\b", r"\bmaybe we (could )?(put|go|do|try|make|keep|use|set|start|agree|settle)\b",
 )
 CONDITIONAL = _rx(
-    r"^\W*(only )?if (you|your|the|[A-Z]|industry|brussels|berlin|delhi|beijing)\b.{3,}?,?\s*(then )?(we|i|[A-Z][\w-]+)\b.{0,25}"
-    r"\b(will|'ll|could|can|would|'d|might|are ready|are willing|shall)\b",
+    r"^\W*(only )?if \w+\b.{3,}?,?\s*(then )?(we|i|[A-Z][\w-]+)\b.{0,25}"
+    r"\b(will|'ll|could|can|would|'d|might|are ready|are willing|shall|won't|will not|wouldn't|put|give|drop|move|"
+    r"accept|sign|take|offer|agree|stop|support)\b",
+    r"^\W*should (you|[a-z][\w-]+)\b.{3,}?,\s*(we|i|the|[A-Z])", r"^\W*(you|u) [a-z]+ .{2,40},\s*(we|i) [a-z]+\b",
     r"\b(we|i) (could|can|would|will|might|'d|'ll) .{3,80}\b(if|provided|as long as|in return for|in exchange for) "
     r"(you|your|the|[A-Z])",
     r"\bin (return|exchange),? (we|i)\b", r"\byou give .{1,40} we give\b",
@@ -162,7 +175,7 @@ CONDITIONAL = _rx(
     r"^\W*(you|your side|[A-Z][\w-]+) (drop|move|give|take|accept|agree|sign|back|support|put|fund|cut|lift|ease|"
     r"open|cover|pay)\b.{2,80}\band (we|i)('ll| will| can| could| would|'d)? ",
     r"^\W*give (us|me) .{2,60}\band (we|i)('ll| will| can| could)? (give|drop|move|take|accept|put|sign)\b",
-    r"^\W*in (exchange|return) for\b.{3,}\b(we|i)\b", r"^\W*should you\b.{3,}\b(we|i)\b",
+    r"^\W*in (exchange|return) for\b.{3,}\b(we|i)\b",
 )
 THREATEN = _rx(
     r"\bor else\b", r"\b(take it or leave it|final (offer|warning)|last (chance|warning)|ultimatum)\b",
@@ -172,13 +185,16 @@ THREATEN = _rx(
     r"\b(make|making) (life|things) (very )?(difficult|hard)\b", r"\bexpect (retaliation|consequences|a response)\b",
     r"\beither\b.{3,}\bor (we|i|[A-Z][\w-]+)('ll| will)? (go|walk|leave|block|take|pull|stop|tell|name)\b",
     r"\bbe careful\b.{0,40}\b(we|i)\b", r"\btake (our|my|the) (money|business|support|funding|votes?) elsewhere\b",
+    r"\bit would be (a |most |very |rather )?(pity|shame|unfortunate)\b", r"\bjust saying\b", r"\bremember that\W*$",
+    r"\bwill know who (blocked|stopped|killed)\b", r"\bmay not survive\b", r"\b(serve|look after) (its|our) own .{0,20}first\b",
+    r"(^|\s)=\s*(we|i|[A-Z][\w-]+)\b.{0,20}\b(tighten|cut|block|leave|walk|stop|withdraw|pull)\b",
 )
 CONSEQUENCE = _rx(
     r"\b(walk|walk away|walk out|leave (the|this) (room|table|talks|negotiations?|committee|process|channel)|quit|withdraw|pull out|block|veto (it|this|that|any|the (text|deal|package|draft))|retaliat\w*|sanction\w*|boycott|expel|"
     r"suspend|freeze|cut off|shut|close (this|the)|end (this|the)|stop (taking|hosting|paying|funding|talking)|"
     r"go (it )?alone|go ahead without|look elsewhere|take (this|it) to|name (and shame|every)|expose|escalate|"
     r"reconsider|recall|downgrade|extend the entity list|make sure every|fail|collapse|block consensus|we('re| are) out)\b",
-    r"\b(is|will be) (finished|over|dead|closed)\b", r"\bgo (to the press|public)\b",
+    r"\b(is|will be) (finished|over|dead|closed)\b", r"\bgo (to the press|public)\b", r"\btighten\b",
 )
 CONDITION_OR_FUTURE = _rx(
     r"\b(if|unless|otherwise|or)\b", r"\band (we|i|[A-Z][\w-]+)\b", r"\bone more\b", r"^\W*(keep|do|try|push|insist)\b",
@@ -187,7 +203,10 @@ CONDITION_OR_FUTURE = _rx(
     r"\bthen\b",
 )
 ACCEPT = _rx(
-    r"\b(we|i|[A-Z][\w'-]+) (can |hereby |fully )?accepts?\b(?! that\b)(?! (a|any|the (idea|principle|need|risk|point)))",
+    r"\b(we|i|[A-Z][\w'-]+) (can |hereby |fully )?accepts?\b(?! that\b(?!\s+(package|deal|text|proposal|offer|compact)))"
+    r"(?! (a|any|the (idea|principle|need|risk|point)))",
+    r"\baccepted\W*$", r"\bgo along with (the|this|that)\b", r"\b(we('re| are| r)|[a-z]+ is) in\W*$",
+    r"\b[a-z]+ can live with (this|that|it|the)\b",
     r"^\W*(agreed|accepted|deal|done)\b[.!,:]", r"\b(it'?s|that'?s) a deal\b(?!\?)", r"\bthen we have a (deal|text|package|agreement)\b(?!\?)",
     r"\bwe have a deal\b(?!\?)", r"\blet'?s sign\b", r"\bwe can sign\b", r"\bwe (can |will )?(sign|agree to) (on to |up to )?(this|that|the) "
     r"(package|deal|text|draft|proposal|compact)\b", r"\bwe('?re| are) (on board|in agreement)\b", r"\bis on board\b",
@@ -198,7 +217,8 @@ ASK_ACCEPTANCE = _rx(
     r"\bdo we have (a deal|an agreement|agreement|broad agreement|a text)\b", r"\b(is|are) (that|this|it|we) agreed\b",
     r"\bagreed\s*(then)?\s*\?", r"\b(can|could|would|will) .{0,40}\blive with\b", r"\bdo(es)? .{0,30}\baccept\b",
     r"\b(can|could|would|will) .{0,40}\b(accept|support|sign( up to| on to)?|endorse|back|agree to)\b",
-    r"\bis (that|this) a yes\b",
+    r"\bis (that|this) a yes\b", r"\bin or out\b", r"\bon board\b", r"\bcount .{1,25} in\b", r"\bjoin (the )?consensus\b",
+    r"\bgavel\b", r"\beveryone (ok|okay|good|fine|happy|agreed)\b",
     r"\b(a non-?starter|acceptable|workable|a problem|doable|a deal-?breaker)\b( for (you|them|[A-Z][\w-]+))?\s*\?",
     r"\b(is|are) .{0,30}\b(comfortable|happy|ok|okay|fine) with\b", r"\bdeal\s*\?", r"\b(yes or no)\b",
     r"\bwork for you\s*\?", r"\bshall we (sign|close|agree)\b", r"\b(are|is) (we|everyone|everybody) (good|okay|fine|"
@@ -216,6 +236,8 @@ REJECT = _rx(
     r"^\W*(we |i )?(can't|cannot) do\b", r"^\W*no[,.!]", r"\bnot (a chance|happening|going to happen)\b",
     r"\b(not|never) (in (a )?position|able|prepared|willing|ready) to (accept|agree|support|sign|join|go|take)\b",
     r"\bunable to (accept|agree|support|sign|join)\b", r"\bnon[- ]?negotiable\b", r"\b(absolutely|definitely|certainly) not\b",
+    r"\bunac+ept\w*ble\b", r"\b(impossible|unthinkable|a non-?starter|a no|a red line|a dealbreaker) for (us|me|[a-z]+)\b",
+    r"^\W*(no|nope|nah|never)\W*$", r"^\W*no (?!problem|worries|doubt|rush|idea|way\b)[a-z]{3,}(\s+[a-z]{2,}){1,5}\s*[.!]",
     r"^\W*(please |so |and )?no (more )?[a-z]{3,}\W*$", r"^\W*(please |so |and )?no (more )?[a-z]{3,}[.!]",
 )
 ACKNOWLEDGEMENT = re.compile(
@@ -279,6 +301,7 @@ INDIRECT_QUESTION = _rx(
     r"\bwhat i (still )?(don'?t|do not|can'?t|cannot) (understand|see|follow)\b",
     r"^\W*((please|so|now|okay|and|but) )*(tell me|explain( to me)?|walk me through)\b", r"\bi('?m| am) (curious|wondering)\b",
     r"\b(i )?(don't|do not|can't|cannot) (get|see|understand) (why|what|how)\b",
+    r"\bi (wonder|am wondering|was wondering) (what|why|how|whether|if)\b", r"\by/n\b",
 )
 CONCESSION_OPENING = re.compile(
     r"^\W*(i|we)( fully| do)? (accept|understand|recogni[sz]e|appreciate|know|realise|realize|acknowledge|"
@@ -309,9 +332,9 @@ def normalize(text: str) -> str:
 
 _DISCOURSE = r"^\W*((so|and|but|okay|well|then|alright|now|also|sorry|honestly|please|just|quick question)\b\W*)*"
 QUESTION_START = re.compile(
-    _DISCOURSE + r"((what|which|who|whom|whose|when|where|why|how)('s|'re|\s+(is|are|was|were|do|does|did|can|could|"
-    r"would|will|shall|should|may|might|has|have|had|about|if|come|much|many|long|often|exactly|else|kind|sort|"
-    r"part|issue|option|one|r|u|you))|"
+    _DISCOURSE + r"(((?!(we|i|you|they|he|she|it|us|our|my)\b)[a-z][\w'.-]*,?\s+)?(what|which|who|whom|whose|when|where|"
+    r"why|how)('s|'re|\s+(is|are|was|were|do|does|did|can|could|would|will|shall|should|must|may|might|has|have|had|"
+    r"about|if|come|much|many|long|often|exactly|else|kind|sort|part|issue|option|one|r|u|you))|"
     r"(do|does|did|can|could|would|will|shall|should|is|are|was|were|have|has|may|might|isn't|aren't|don't|doesn't|"
     r"won't|wouldn't|can't|couldn't)\s+(you|we|they|it|that|this|there|your|our|the|[A-Z][\w-]+|a|an|i|he|she|"
     r"anyone|everyone|beijing|moscow|washington))\b", re.I)
