@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,4 +33,8 @@ def register(app: typer.Typer) -> None:
             "--client.showErrorDetails", "none",
             "--server.maxUploadSize", "10",
         ]
-        raise SystemExit(subprocess.call(cmd, env=os.environ.copy()))
+        # Become Streamlit (exec), so a signal sent to this process (Ctrl-C, SIGTERM from a supervisor or a
+        # test) reaches Streamlit itself and nothing is left running behind a parent that has gone.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, cmd)
