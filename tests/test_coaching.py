@@ -34,7 +34,7 @@ def test_a_hard_line_player_gets_quoted_feedback():
     assert not crit["asked_interests"].met and "asked no questions" in crit["asked_interests"].feedback
     assert not crit["acknowledged"].met
     assert not crit["avoided_ultimatums"].met
-    assert crit["avoided_ultimatums"].quotes == ["Money low, time never. That is our final offer."]
+    assert crit["avoided_ultimatums"].quotes == ["That is our final offer."]  # the sentence, not the whole line
     assert "walked away" in crit["avoided_ultimatums"].feedback
     assert not crit["kept_private"].met
     assert crit["kept_private"].quotes == ["Our threshold is 50 points, we will not go below it."]
@@ -51,3 +51,20 @@ def test_positional_questions_are_not_interest_questions():
     crit = _crit([PlayerLine("Will you accept option A2?")])
     assert not crit["asked_interests"].met
     assert "positions rather than needs" in crit["asked_interests"].feedback
+
+
+def test_coaching_reads_acts_not_keywords():
+    from dialogue_engine.domain import load_scenario
+    from dialogue_engine.report.coaching import PlayerLine, coach
+
+    scenario = load_scenario("refugee-burden-sharing")
+    lines = [PlayerLine("What does Amman need most from this compact, and why?"),
+             PlayerLine("Forced returns are a non-starter for us."),
+             PlayerLine("Jordan has hosted Syrian refugees for over a decade. If you fund five-year envelopes, "
+                        "we can open work permits in agriculture.")]
+    crit = {c.id: c for c in coach(scenario, scenario.parties[0].id, lines).criteria}
+    assert crit["avoided_ultimatums"].met  # a red line is not an ultimatum
+    assert crit["packaged"].met and crit["used_evidence"].met and crit["asked_interests"].met
+    quoted = [q for c in crit.values() for q in c.quotes]
+    assert len(quoted) == len(set(quoted))  # one sentence serves one criterion
+    assert "Jordan has hosted Syrian refugees for over a decade." in quoted

@@ -7,22 +7,20 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogue_engine.agents.acts import Act, detect_acts, sentences
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain import Scenario
 
-_ASK = re.compile(r"(why|what|how|which|could you|can you|would you|do you|is there|are there|tell me)\b", re.I)
-_INTEREST = re.compile(r"\b(need|needs|interest|interests|priority|priorities|concern|concerns|matter|matters|"
-                       r"important|worr(y|ies|ied)|goal|goals|care|want|wants|constraint|constraints)\b", re.I)
 _ACK = re.compile(r"\b(i understand|we understand|understand your|i hear|we hear|fair point|you('re| are) right|"
                   r"appreciate|i see why|we see why|acknowledge|recogni[sz]e|thank you|thanks|that makes sense|"
                   r"good point|respect)\b", re.I)
 _PACKAGE = re.compile(r"\b(package|in exchange|in return|trade|trade-off|tradeoff|if you .{1,60}\b(we|i) (can|could|"
                       r"would|will)|combine|bundle|together with|on condition)\b", re.I)
-_ULTIMATUM = re.compile(r"\b(take it or leave it|final offer|non-negotiable|not negotiable|or else|last chance|"
-                        r"ultimatum|we will walk|i will walk|no further|nothing more to discuss|this is it)\b", re.I)
 _EVIDENCE = re.compile(r"(\[\d+\]|\b(according to|data|evidence|study|studies|report|reports|figures|research|"
-                       r"statistic|statistics|source|sources|survey|record|records|precedent|per ?cent)\b|\d+ ?%)",
-                       re.I)
+                       r"statistic|statistics|source|sources|survey|record|records|precedent|per ?cent)\b|\d+ ?%|"
+                       r"\b\d[\d,.]*\s*(million|billion|thousand|people|refugees|countries|doses|years|tonnes|dollars)\b|"
+                       r"\bsince (19|20)\d\d\b|\bfor (over |more than |nearly |almost )?(a|one|two|three|\d+) "
+                       r"(decade|decades|years)\b|\bin (19|20)\d\d\b)", re.I)
 _PRIVATE_WORDS = re.compile(r"\b(our|my) (threshold|minimum|bottom line|reservation (value|point)|batna|floor)\b"
                             r"|\b(threshold|bottom line|reservation value) (is|of)\b|\bpoints?\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])")
@@ -64,9 +62,31 @@ class PlayerLine:
     private: bool = False
 
 
-def _quote(text: str, limit: int = 160) -> str:
+def _quote(text: str, limit: int = 240) -> str:
+    """A whole sentence of the player's (cut at a word boundary only when it is very long)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+class _Quotes:
+    """Whole sentences of the player's own, one per criterion, never the same sentence for two criteria."""
+
+    def __init__(self, lines: list[PlayerLine]):
+        self.sentences = [s for ln in lines if ln.text.strip() and not ln.private for s in sentences(ln.text)]
+        self.used: set[str] = set()
+
+    def pick(self, test) -> list[str]:
+        for sentence in self.sentences:
+            if sentence not in self.used and test(sentence):
+                self.used.add(sentence)
+                return [_quote(sentence)]
+        return []
+
+
+def _has(*acts: Act):
+    return lambda sentence: bool(set(detect_acts(sentence)) & set(acts))
 
 
 def _private_numbers(scenario: Scenario, party: str) -> set[str]:
@@ -102,15 +122,17 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
     proposals = [ln for ln in lines if ln.proposal]
     out: list[Criterion] = []
 
-    asked = [ln.text for ln in texts if "?" in ln.text or _ASK.match(ln.text.strip())]
-    asked_interest = [t for t in asked if _INTEREST.search(t)]
-    hit = asked_interest or asked
+    quotes = _Quotes(texts)
+    acts = [set(detect_acts(ln.text)) for ln in texts]
+    asked = [ln.text for ln, a in zip(texts, acts) if any(x.is_question for x in a)]
+    asked_interest = [ln.text for ln, a in zip(texts, acts) if a & {Act.ASK_PRIORITIES, Act.ASK_WHY}]
     out.append(Criterion(
         id="asked_interests", title="Asked about the other side's interests", met=bool(asked_interest),
         feedback=("You explored what the others need before pressing for numbers." if asked_interest else
                   "Your questions were about positions rather than needs; try asking what matters most to them and why."
                   if asked else "You asked no questions; open with one about what the other side needs and why."),
-        quotes=[_quote(t) for t in hit[:2]],
+        quotes=quotes.pick(_has(Act.ASK_PRIORITIES, Act.ASK_WHY) if asked_interest else
+                           lambda x: any(a.is_question for a in detect_acts(x))),
     ))
 
     ack = [ln.text for ln in texts if _ACK.search(ln.text)]
@@ -118,10 +140,11 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
         id="acknowledged", title="Acknowledged the other side", met=bool(ack),
         feedback=("You recognised the other side's view before answering it." if ack else
                   "No line acknowledged what the others said; naming their concern first lowers the temperature."),
-        quotes=[_quote(t) for t in ack[:2]],
+        quotes=quotes.pick(lambda x: bool(_ACK.search(x))),
     ))
 
-    pack_text = [ln.text for ln in texts if _PACKAGE.search(ln.text)]
+    pack_text = [ln.text for ln, a in zip(texts, acts)
+                 if Act.CONDITIONAL_TRADE in a or (Act.PROPOSE in a and _PACKAGE.search(ln.text))]
     befores = list(proposals_before or [])
     traded = [ln for i, ln in enumerate(proposals)
               if _moved_issues(befores[i] if i < len(befores) else None, ln.proposal or {}) >= 2]
@@ -130,17 +153,18 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
         id="packaged", title="Packaged across issues", met=packaged,
         feedback=("You linked issues into packages, which opens trades each side values differently." if packaged
                   else "You handled issues one at a time; offer a package that gives on what matters less to you."),
-        quotes=[_quote(t) for t in (pack_text or [ln.text for ln in traded if ln.text.strip()])[:2]],
+        quotes=quotes.pick(lambda x: Act.CONDITIONAL_TRADE in detect_acts(x) or bool(_PACKAGE.search(x)))
+        or [_quote(ln.text) for ln in traded if ln.text.strip()][:1],
     ))
 
-    ult = [ln.text for ln in texts if _ULTIMATUM.search(ln.text)]
+    ult = [ln.text for ln, a in zip(texts, acts) if Act.THREATEN in a]
     ok = not ult and not walked_away
     out.append(Criterion(
         id="avoided_ultimatums", title="Avoided ultimatums", met=ok,
         feedback=("You kept the door open throughout." if ok else
                   "Ultimatums close doors; state the interest behind the demand instead."
                   + (" You also walked away from the table." if walked_away else "")),
-        quotes=[_quote(t) for t in ult[:2]],
+        quotes=quotes.pick(_has(Act.THREATEN)),
     ))
 
     ev = [ln.text for ln in texts if _EVIDENCE.search(ln.text)]
@@ -148,7 +172,7 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
         id="used_evidence", title="Used evidence", met=bool(ev),
         feedback=("You backed claims with facts or sources." if ev else
                   "No line pointed to data, a source or a precedent; one concrete fact makes a claim harder to dismiss."),
-        quotes=[_quote(t) for t in ev[:2]],
+        quotes=quotes.pick(lambda x: bool(_EVIDENCE.search(x))),
     ))
 
     secret = _private_numbers(scenario, party)
@@ -165,7 +189,7 @@ def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
         id="kept_private", title="Kept private numbers private", met=not leaks,
         feedback=("You never disclosed your private scores or bottom line in public." if not leaks else
                   "You revealed your bottom line or scores in public; speak about interests, not numbers."),
-        quotes=[_quote(t) for t in leaks[:2]],
+        quotes=quotes.pick(lambda x: any(x in leak for leak in leaks)),
     ))
     below = agreed is not None and not scenario.party(party).accepts(agreed)
     out.append(Criterion(
