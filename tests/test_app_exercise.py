@@ -107,7 +107,7 @@ def test_exercise_propose_and_the_other_seat_sees_it(shared_store):
     b = _join(b_seat.code)
     shown = " ".join(m.value for m in b.markdown)
     assert "A fair package to start" in shown
-    assert any(f"by {a_seat.party}" in m.value for m in b.markdown)
+    assert any(f"by {a_seat.name}" in m.value for m in b.markdown)  # names, not ids
     assert [x for x in b.button if x.label == "Accept"], "the other seat cannot vote on the proposal"
     assert advance_s < 60
 
@@ -125,7 +125,7 @@ def test_facilitator_console_and_debrief(shared_store):
     assert any("cyclone" in i.value for i in fac.info)
     assert len(fac.tabs) >= 1 + len(info.seats)
     fac.button(key="fac_end").click().run()
-    assert any("Ended" in s.value for s in fac.success)
+    assert any("Ended" in s.value for s in [*fac.success, *fac.warning])
     d = page("screens/debrief.py")
     d.text_input(key="debrief_code_input").set_value(info.facilitator_code)
     [b for b in d.button if b.label == "Open report"][0].click().run()
@@ -150,3 +150,15 @@ def test_wrong_code_shows_one_line(shared_store):
     [b for b in at.button if b.label == "Join"][0].click().run()
     assert not at.exception
     assert len(errors(at)) == 1 and "\n" not in errors(at)[0]
+
+
+def test_a_refresh_keeps_the_player_in_the_seat(shared_store):
+    _, info = create_exercise()
+    me = [s for s in info.seats if s.human][0]
+    at = _join(me.code)
+    assert at.query_params.get("seat") == me.code  # the seat is in the page's address
+    fresh = AppTest.from_file(str(APP), default_timeout=120)  # a new browser session, same address
+    fresh.query_params["seat"] = me.code
+    fresh.run()
+    fresh.switch_page("screens/exercise.py").run()
+    assert not fresh.exception and fresh.session_state["ex_code"] == me.code

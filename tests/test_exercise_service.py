@@ -244,3 +244,20 @@ def test_collaborators_reach_every_agent_and_votes_carry_the_clock(tmp_path):
     assert {persona for persona, *_ in built} == {"alpha", "beta"}  # the plain persona of an unnamed seat
     state = svc.state(info.exercise_id)
     assert votes and all(total == state.total_rounds and 1 <= rnd <= total for _, rnd, total in votes)
+
+
+def test_players_cannot_write_while_paused_but_the_facilitator_can(svc):
+    info = svc.create(MINI, ["alpha", "beta"], seed=1)
+    c, fc = _codes(info), info.facilitator_code
+    svc.start(fc)
+    svc.advance(fc)
+    svc.pause(fc)
+    before = len(svc.events(info.exercise_id))
+    for act in (lambda: svc.post_message(c["alpha"], "Hello?"),
+                lambda: svc.propose(c["alpha"], {"A": "A1", "B": "B1"})):
+        with pytest.raises(ExerciseError, match="paused"):
+            act()
+    assert len(svc.events(info.exercise_id)) == before
+    svc.post_message(fc, "We resume in five minutes.")
+    svc.resume(fc)
+    svc.post_message(c["alpha"], "Hello again.")

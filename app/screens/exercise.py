@@ -48,8 +48,7 @@ def create() -> None:
 def join() -> None:
     """Player: enter a join code."""
     with st.form("ex_join_form"):
-        code = st.text_input("Join code", value=st.query_params.get("code", ""), key="ex_join_code",
-                             type="password")
+        code = st.text_input("Join code", value=st.query_params.get("code", ""), key="ex_join_code")
         go = st.form_submit_button("Join")
     if go and code.strip():
         seat = service().join(code.strip())
@@ -57,6 +56,7 @@ def join() -> None:
             st.error("That is a facilitator code: open the Facilitator console.")
             return
         st.session_state["ex_code"] = code.strip()
+        st.query_params["seat"] = code.strip()  # a refresh, or the same link on another device, rejoins the seat
         st.rerun()
 
 
@@ -88,9 +88,11 @@ def propose(view) -> None:
 
 
 def lines(entries, view) -> None:
+    humans = {s.party for s in view.seats if s.human}
+    names = {s.party: s.name for s in view.seats}
     for e in entries:
-        with st.chat_message("user" if e.speaker == view.seat.party else "assistant"):
-            to = f" → {', '.join(e.recipients)}" if e.recipients else ""
+        with st.chat_message("user" if e.speaker in humans else "assistant"):
+            to = f" → {', '.join(names.get(r, r) for r in e.recipients)}" if e.recipients else ""
             st.markdown(f"**{e.speaker_name}{to}:** {views.plain(e.text)}")
             if e.proposal:
                 st.table(views.issue_deal_rows(view.issues, e.proposal))
@@ -140,8 +142,10 @@ def seat_panel() -> None:
             st.markdown("**Proposals**")
             for p in reversed(view.proposals):
                 mine = p.proposer == view.seat.party
-                votes = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in p.votes.items()) or "no votes yet"
-                st.markdown(f"**#{p.id}** by {p.proposer} (round {p.round}, {p.status}) — worth "
+                names = {s.party: s.name for s in view.seats}
+                votes = ", ".join(f"{names.get(k, k)}: {'yes' if v else 'no'}" for k, v in p.votes.items()) \
+                    or "no votes yet"
+                st.markdown(f"**#{p.id}** by {names.get(p.proposer, p.proposer)} (round {p.round}, {p.status}) — worth "
                             f"{points(view, p.deal):g} to you; {votes}")
                 st.table([{"Issue": t, "Option": o} for t, o in p.lines])
                 if view.can_vote and not mine and view.seat.party not in p.votes and p.status == "open":
@@ -157,10 +161,15 @@ def seat_panel() -> None:
 
 
 with guard():
+    if "ex_code" not in st.session_state and st.query_params.get("seat"):
+        rejoined = service().join(st.query_params["seat"])  # back after a refresh, or on another device
+        if rejoined.party is not None:
+            st.session_state["ex_code"] = st.query_params["seat"]
     if "ex_code" in st.session_state:
         seat_panel()
         if st.button("Leave this seat", key="ex_leave"):
             st.session_state.pop("ex_code", None)
+            st.query_params.pop("seat", None)
             st.rerun()
     else:
         tab_join, tab_create = st.tabs(["Join with a code", "Create an exercise (facilitator)"])

@@ -79,8 +79,9 @@ def console() -> None:
         m[3].metric("Seats joined", f"{sum(s.joined for s in view.seats if s.human)} / {sum(s.human for s in view.seats)}")
         controls(code, view)
         if view.outcome is not None:
-            st.success(f"Ended — {'agreement' if view.outcome.agreement else 'no agreement'}: {view.outcome.reason}. "
-                       "Open the Debrief page for the report.")
+            show = st.success if view.outcome.agreement else st.warning  # no agreement is not a success
+            show(f"Ended — {'agreement' if view.outcome.agreement else 'no agreement'}: {view.outcome.reason}. "
+                 "Open the Debrief page for the report.")
         injects(code, view)
         st.markdown("**Live scoreboard** (points for the proposal on the table)")
         st.dataframe([{"Seat": r.name, "Human": "yes" if r.human else "AI", "Threshold": r.threshold,

@@ -40,6 +40,8 @@ def post_message(journal: Journal, code: str, text: str, *, to: str | list[str] 
     state = journal.state(seat.exercise_id)
     if state.ended:
         raise ExerciseError("the exercise has ended")
+    if state.paused and seat.party is not None:
+        raise ExerciseError("the exercise is paused; the facilitator will resume it")
     recips = [to] if isinstance(to, str) else list(to or [])
     for r in recips:
         if r not in state.party_ids:
@@ -58,6 +60,8 @@ def propose(journal: Journal, code: str, deal: dict[str, str], text: str = "") -
     state = journal.state(seat.exercise_id)
     if state.ended or state.phase not in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES, Phase.INJECTS):
         raise ExerciseError(f"proposals are not open in phase {state.phase.value}")
+    if state.paused:
+        raise ExerciseError("the exercise is paused; the facilitator will resume it")
     if seat.party in state.walked_out:
         raise ExerciseError("you have walked away")
     check_deal(state, deal)
@@ -83,6 +87,8 @@ def vote(journal: Journal, code: str, accept: bool, proposal_id: int | None = No
     state = journal.state(seat.exercise_id)
     if state.ended:
         raise ExerciseError("the exercise has ended")
+    if state.paused:
+        raise ExerciseError("the exercise is paused; the facilitator will resume it")
     prop = target_proposal(state, proposal_id)
     if seat.party in prop.votes:
         raise ExerciseError(f"you already voted on proposal #{prop.id}")
