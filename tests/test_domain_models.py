@@ -309,3 +309,28 @@ def test_duplicate_yaml_key_is_reported_with_its_line():
         "      B: {B1: 50, B2: 30, B3: 0}\n", "      B: {B1: 50, B2: 30, B3: 0}\n      A: {A1: 1, A2: 1, A3: 1}\n")
     [msg] = problems_of(text)
     assert msg == "s.yaml:17: parties[1].scores.A: duplicate key (written twice)"
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_non_finite_numbers_are_one_line_errors(tmp_path, value):
+    from dialogue_engine.domain.loading import DomainError, load_scenario
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"""id: bad
+title: Bad
+situation: Two parties.
+parties:
+  - id: alpha
+    threshold: {value}
+    scores: {{A: {{A1: 1, A2: 2}}}}
+  - id: beta
+    threshold: 1
+    scores: {{A: {{A1: 1, A2: 2}}}}
+issues:
+  - id: A
+    title: A
+    options: [{{id: A1, label: One}}, {{id: A2, label: Two}}]
+""")
+    with pytest.raises(DomainError, match="finite") as err:
+        load_scenario(path)
+    assert "parties[0].threshold" in str(err.value)

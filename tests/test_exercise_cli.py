@@ -60,3 +60,32 @@ def test_export_of_an_unknown_exercise_is_one_line_and_writes_nothing(tmp_path):
                               f"sqlite:///{tmp_path / 'ex.db'}"])
     assert res.exit_code != 0 and isinstance(res.exception, QDError) and "no-such-id" in str(res.exception)
     assert not out.exists()
+
+
+def test_resume_plays_a_stored_exercise_to_its_end(tmp_path):
+    from dialogue_engine.exercise.service import ExerciseService
+
+    db = f"sqlite:///{tmp_path / 'ex.db'}"
+    svc = ExerciseService(database_url=db)
+    info = svc.create(MINI, [], seed=4)
+    svc.start(info.facilitator_code)
+    svc.advance(info.facilitator_code)  # stopped early, as if the process had been killed
+    svc.store.dispose()
+    res = runner.invoke(app, ["exercise", "resume", info.exercise_id, "--db", db, "--out", str(tmp_path / "out"),
+                              "--json", "--no-knowledge"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["exercise_id"] == info.exercise_id and (tmp_path / "out" / "report.md").is_file()
+    assert ExerciseService(database_url=db).state(info.exercise_id).ended
+    again = runner.invoke(app, ["exercise", "resume", "nope", "--db", db, "--no-knowledge"])
+    assert again.exit_code != 0 and "nope" in str(again.exception)
+
+
+def test_run_with_out_pointing_at_a_file_is_one_line(tmp_path):
+    from dialogue_engine.errors import QDError
+
+    target = tmp_path / "a-file"
+    target.write_text("keep me")
+    res = runner.invoke(app, ["exercise", "run", MINI, "--out", str(target), "--no-knowledge"])
+    assert res.exit_code != 0 and isinstance(res.exception, QDError) and "not a folder" in str(res.exception)
+    assert target.read_text() == "keep me"

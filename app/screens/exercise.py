@@ -29,7 +29,7 @@ def create() -> None:
     scenario = all_scenarios[sid]
     seats = scenario.party_ids
     humans = st.multiselect("Seats played by people (the rest are AI personas)", seats, default=seats[:2],
-                            format_func=lambda p: views.party_name(scenario, p, cast), key="ex_new_humans")
+                            format_func=lambda p: views.party_name(scenario, p, cast), key=f"ex_new_humans_{sid}")
     seed = st.number_input("Seed", 0, 10_000, 0, key="ex_new_seed")
     if st.button("Create exercise", type="primary", key="ex_create"):
         info = service().create(scenario, humans, int(seed))

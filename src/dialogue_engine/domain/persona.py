@@ -12,7 +12,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
 class Strict(BaseModel):
     """Base for everything loaded from YAML: unknown fields are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PersonaKind(str, Enum):

@@ -55,6 +55,30 @@ def run_cmd(
     typer.echo(f"wrote {out}/events.jsonl, result.json, report.md, report.html")
 
 
+@exercise_app.command("resume")
+def resume_cmd(
+    exercise_id: str = typer.Argument(..., help="The stored exercise's id (see `exercise list`)."),
+    db: str = typer.Option(None, "--db", help="Database URL (default: QD_DATABASE_URL or the SQLite file)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Folder for events.jsonl, result.json, report.md/html."),
+    json_out: bool = typer.Option(False, "--json", help="Print result.json (with the output files) to stdout."),
+    no_knowledge: bool = typer.Option(False, "--no-knowledge", help="Play without the knowledge base."),
+) -> None:
+    """Continue a stored exercise where its log stops (AI seats play the rest), then score it and report."""
+    from dialogue_engine.config import get_settings
+    from dialogue_engine.report.headless import resume_exercise
+
+    url = db or get_settings().resolved_database_url
+    out = out or get_settings().data_dir / "runs" / f"{exercise_id}-resumed"
+    run = resume_exercise(exercise_id, url, out, knowledge=not no_knowledge)
+    res = run.result
+    if json_out:
+        typer.echo(json.dumps(res.to_json() | {"files": {k: str(v) for k, v in run.files.items()},
+                                                "exercise_id": run.exercise_id}, indent=2, sort_keys=True))
+        return
+    typer.echo(f"{exercise_id}: {'agreement in round ' + str(res.round) if res.agreement else 'no agreement'}; "
+               f"wrote {out}/events.jsonl, result.json, report.md, report.html")
+
+
 @exercise_app.command("batch")
 def batch_cmd(
     scenario: str = typer.Argument(..., help="Scenario YAML file or id."),

@@ -32,6 +32,56 @@ def _scenario(scenario: Scenario | str | Path | dict) -> Scenario:
     return load_scenario(scenario)
 
 
+def finish(svc: Any, exercise_id: str, out_dir: str | Path | None) -> tuple[Any, dict[str, Path]]:
+    """Play a stored exercise to its end, score it and write its files into ``out_dir`` (when given).
+
+    Raises:
+        QDError: ``out_dir`` exists and is not a folder (one line; nothing is played).
+    """
+    from dialogue_engine.errors import QDError
+    from dialogue_engine.report.aar import build_report, to_html, to_markdown
+    from dialogue_engine.report.scoring import score
+
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise QDError(f"--out {out}: exists and is not a folder")
+    svc.run_to_end(exercise_id)
+    state = svc.state(exercise_id)
+    result = score(state)
+    files: dict[str, Path] = {}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        files["events"] = out / "events.jsonl"
+        svc.export_jsonl(exercise_id, files["events"])
+        files["result"] = out / "result.json"
+        files["result"].write_text(json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        rep = build_report(state, result)
+        files["report"] = out / "report.md"
+        files["report"].write_text(to_markdown(rep), encoding="utf-8")
+        files["html"] = out / "report.html"
+        files["html"].write_text(to_html(rep), encoding="utf-8")
+    return result, files
+
+
+def resume_exercise(exercise_id: str, database_url: str, out_dir: str | Path | None = None, *,
+                    knowledge: bool = True) -> HeadlessRun:
+    """Continue a stored exercise where its log stops (AI seats play every remaining turn), then score it.
+
+    Raises:
+        QDError: no such exercise in that database (one line).
+    """
+    from dialogue_engine.exercise.runtime import build_runtime
+
+    runtime = build_runtime(knowledge=knowledge)
+    svc = runtime.service(runtime.store(database_url))
+    try:
+        svc.state(exercise_id)
+        result, files = finish(svc, exercise_id, out_dir)
+    finally:
+        svc.store.dispose()
+    return HeadlessRun(exercise_id, result, files)
+
+
 def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | Path | None = None, *,
                  knowledge: bool = True, database_url: str | None = None, agent_factory=None, realizer=None,
                  rounds: int | None = None, protocol: str | None = None, retriever=None) -> HeadlessRun:
@@ -49,8 +99,6 @@ def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | 
     """
     from dialogue_engine.exercise.runtime import build_runtime
     from dialogue_engine.exercise.service import ExerciseService
-    from dialogue_engine.report.aar import build_report, to_html, to_markdown
-    from dialogue_engine.report.scoring import score
 
     scen = _scenario(scenario)
     runtime = build_runtime(knowledge=knowledge, retriever=retriever)
@@ -60,23 +108,7 @@ def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | 
                               retriever=runtime.retriever, realizer=realizer if realizer is not None else runtime.realizer)
         try:
             info = svc.create(scen, [], seed, rounds=rounds, protocol=protocol)
-            svc.run_to_end(info.exercise_id)
-            state = svc.state(info.exercise_id)
-            result = score(state)
-            files: dict[str, Path] = {}
-            if out_dir is not None:
-                out = Path(out_dir)
-                out.mkdir(parents=True, exist_ok=True)
-                files["events"] = out / "events.jsonl"
-                svc.export_jsonl(info.exercise_id, files["events"])
-                files["result"] = out / "result.json"
-                files["result"].write_text(json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n",
-                                           encoding="utf-8")
-                rep = build_report(state, result)
-                files["report"] = out / "report.md"
-                files["report"].write_text(to_markdown(rep), encoding="utf-8")
-                files["html"] = out / "report.html"
-                files["html"].write_text(to_html(rep), encoding="utf-8")
+            result, files = finish(svc, info.exercise_id, out_dir)
         finally:
             svc.store.dispose()
     return HeadlessRun(info.exercise_id, result, files)
