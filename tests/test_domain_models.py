@@ -334,3 +334,20 @@ issues:
     with pytest.raises(DomainError, match="finite") as err:
         load_scenario(path)
     assert "parties[0].threshold" in str(err.value)
+
+
+def test_yaml_bombs_and_deep_nesting_are_refused_quickly(tmp_path):
+    import time
+
+    from dialogue_engine.domain.loading import DomainError, Scenario, parse_model
+
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    for i, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[i]
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    deep = "a: " + "[" * 5000 + "]" * 5000 + "\n"
+    for text, reason in ((bomb, "aliases"), (deep, "nested")):
+        start = time.perf_counter()
+        with pytest.raises(DomainError, match=reason) as err:
+            parse_model(text, Scenario, "bad.yaml")
+        assert time.perf_counter() - start < 5 and "\n" not in str(err.value)

@@ -134,12 +134,63 @@ def _problems_from(err: ValidationError, file: str, lines: dict[tuple, int]) -> 
     return out
 
 
+MAX_YAML_BYTES = 2_000_000
+MAX_YAML_ALIASES = 50
+MAX_YAML_DEPTH = 40
+MAX_YAML_NODES = 200_000
+
+
+def check_yaml_limits(text: str, file: str) -> None:
+    """Refuse, in one line, YAML too large, too deep, too aliased or with too many nodes to load safely.
+
+    Checked on the event stream before anything is built, so an alias bomb or deep nesting costs nothing.
+
+    Raises:
+        DomainError: the first limit exceeded, with its line.
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise DomainError([Problem(file, "", f"the file is larger than {MAX_YAML_BYTES // 1_000_000} MB")])
+    aliases = depth = nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_YAML_ALIASES:
+                    raise DomainError([Problem(file, "", f"more than {MAX_YAML_ALIASES} YAML aliases (*name)",
+                                               event.start_mark.line + 1)])
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise DomainError([Problem(file, "", f"nested more than {MAX_YAML_DEPTH} levels deep",
+                                               event.start_mark.line + 1)])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                nodes += 1
+                if nodes > MAX_YAML_NODES:
+                    raise DomainError([Problem(file, "", f"more than {MAX_YAML_NODES} YAML values")])
+    except yaml.YAMLError:
+        return  # the loader reports the syntax error with its line
+
+
+def kind_of(text: str) -> type[Persona] | type[Scenario]:
+    """Whether YAML text reads as a scenario (it has parties or issues) or a persona; unsafe text counts as a
+    scenario, whose loader then reports the problem."""
+    try:
+        check_yaml_limits(text, "")
+        data = yaml.safe_load(text)
+    except (DomainError, yaml.YAMLError):
+        return Scenario
+    return Scenario if isinstance(data, dict) and ("parties" in data or "issues" in data) else Persona
+
+
 def parse_model(text: str, model: type[M], file: str) -> M:
     """Validate YAML ``text`` as ``model``.
 
     Raises:
         DomainError: naming ``file``, the line, the field path and the reason of each problem.
     """
+    check_yaml_limits(text, file)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
@@ -183,8 +234,10 @@ def _resolve(path_or_id: str | Path, folder: Path, what: str) -> Path:
             return candidate
     for candidate in _yaml_files(folder) if folder.is_dir() else []:
         try:
-            data = yaml.safe_load(candidate.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, OSError, UnicodeDecodeError):
+            text = candidate.read_text(encoding="utf-8")
+            check_yaml_limits(text, str(candidate))
+            data = yaml.safe_load(text)
+        except (yaml.YAMLError, OSError, UnicodeDecodeError, DomainError):
             continue
         if isinstance(data, dict) and data.get("id") == ident:
             return candidate

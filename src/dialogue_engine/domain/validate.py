@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 
 from dialogue_engine.config import get_settings
 from dialogue_engine.domain.loading import (
+    kind_of,
     DomainError,
     Problem,
     _read,
@@ -25,11 +25,7 @@ def _kind_of(path: Path, text: str) -> type[Persona] | type[Scenario]:
         return Persona
     if path.parent.name == "scenarios":
         return Scenario
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return Scenario
-    return Scenario if isinstance(data, dict) and ("parties" in data or "issues" in data) else Persona
+    return kind_of(text)
 
 
 def validate_paths(paths: list[Path] | None = None) -> list[Problem]:

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-import yaml
 
-from dialogue_engine.domain.loading import DomainError, Problem, check_references, load_personas, parse_model
+from dialogue_engine.domain.loading import DomainError, Problem, check_references, kind_of, load_personas, parse_model
 from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
 from dialogue_engine.errors import QDError
@@ -65,11 +64,7 @@ class YamlCheck:
 
 
 def _kind_of(text: str) -> type[Persona] | type[Scenario]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return Scenario
-    return Scenario if isinstance(data, dict) and ("parties" in data or "issues" in data) else Persona
+    return kind_of(text)
 
 
 def _plain(problem: Problem) -> str:
