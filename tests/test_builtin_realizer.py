@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+
+import pytest
 import re
 from pathlib import Path
 
@@ -104,3 +106,15 @@ def test_scrub_removes_leaks_and_bad_citations():
     assert problems and "40" not in clean and "[9]" not in clean and "[1]" in clean and "[2]" in clean
     assert not check_reply(clean, party, PASSAGES)
     assert scrub("Fine [1].", party, []) == "Fine."
+
+
+@pytest.mark.parametrize("written", ["61pts", "sixty-one", "sixty one", "\uff16\uff11", "\u0666\u0661", "6 1", "$61m",
+                                     "6\u200b1", "61.0", "a floor of sixty one points"])
+def test_the_guard_sees_a_private_number_in_any_written_form(written):
+    party = scenario().party("alpha").model_copy(update={"threshold": 61.0})
+    assert any("private number" in v for v in check_reply(f"We could live with {written} here.", party, PASSAGES))
+
+
+def test_the_guard_leaves_public_years_and_small_numbers_alone():
+    party = scenario().party("alpha").model_copy(update={"threshold": 61.0})
+    assert not check_reply("Two issues remain since COP28 in 2023.", party, PASSAGES, public_text="COP28 2023")

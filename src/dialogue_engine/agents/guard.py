@@ -8,6 +8,7 @@ violations that scrubbing cannot fix without gutting it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from dialogue_engine.agents.types import Citation
@@ -51,9 +52,48 @@ def _ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
     return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
 
 
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_SPACED_DIGITS = re.compile(r"(?<![\w.])\d(?:[ \u00a0\-_·]\d)+(?![\w.])")
+_UNITS = (re.compile(r"(\d)([^\W\d_])"), re.compile(r"([^\W\d_$€£])(\d)"), re.compile(r"([$€£])(\d)"))
+_ONES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                      "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}
+_NUMBER_WORDS = re.compile(r"\b(?:(?:%s|%s|hundred|and)[\s\-]*)+\b" % ("|".join(_ONES), "|".join(_TENS)), re.I)
+
+
+def _words_to_number(match: re.Match[str]) -> str:
+    total, current, seen = 0, 0, False
+    for word in re.findall(r"[a-z]+", match.group(0).lower()):
+        if word in _ONES:
+            current += _ONES[word]
+            seen = True
+        elif word in _TENS:
+            current += _TENS[word]
+            seen = True
+        elif word == "hundred":
+            current = max(current, 1) * 100
+            seen = True
+    total += current
+    tail = " " if match.group(0).endswith((" ", "-")) else ""
+    return f"{total}{tail}" if seen and match.group(0).strip().lower() != "and" else match.group(0)
+
+
+def normalize_numbers(text: str) -> str:
+    """Every written form of a number as plain ASCII digits: Unicode digits, full-width forms, invisible
+    characters, digits split by spaces ("6 1"), number words ("sixty-one") and units glued on ("61pts", "$61m")."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+    text = _SPACED_DIGITS.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
+    text = _NUMBER_WORDS.sub(_words_to_number, text)
+    for pattern in _UNITS:
+        text = pattern.sub(r"\1 \2", text)
+    return text
+
+
 def _numbers(text: str) -> list[str]:
-    """Numeric tokens in ``text`` (citation markers left out)."""
-    stripped = _CITATION.sub(" ", text)
+    """Numeric tokens in ``text``, in every written form (citation markers left out)."""
+    stripped = normalize_numbers(_CITATION.sub(" ", text))
     return [m.group(1).replace(",", "") for m in _NUMBER.finditer(stripped)]
 
 
