@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-
-import pytest
 import re
 from pathlib import Path
+
+import pytest
 
 from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key
 from dialogue_engine.agents.guard import check_reply, scrub

@@ -134,3 +134,24 @@ def test_split_sentences():
     assert split_sentences("One two. Three four! “Five” six? 7 is odd.") == [
         "One two.", "Three four!", "“Five” six?", "7 is odd."
     ]
+
+
+def test_links_pipes_and_devices_are_not_read(tmp_path):
+    import os
+
+    import pytest
+
+    from dialogue_engine.knowledge.loading import collect_files
+    from dialogue_engine.knowledge.types import KnowledgeError
+
+    (tmp_path / "real.md").write_text("# Real\n\nA real note with enough words to count as a passage.\n")
+    secret = tmp_path.parent / "outside.md"
+    secret.write_text("# Outside\n\nNot for the knowledge base.\n")
+    (tmp_path / "link.md").symlink_to(secret)
+    os.mkfifo(tmp_path / "pipe.md")
+    assert [p.name for p in collect_files([tmp_path])] == ["real.md"]
+    for name in ("link.md", "pipe.md"):
+        with pytest.raises(KnowledgeError, match="not a regular file"):
+            collect_files([tmp_path / name])
+    with pytest.raises(KnowledgeError):
+        collect_files(["/dev/zero"])

@@ -46,20 +46,28 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file()
+                if _regular(p)
                 and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not any(q.is_symlink() for q in p.relative_to(path).parents if str(q) != ".")
             )
             if not found:
                 raise KnowledgeError(f"{path}: no supported documents (.md, .txt, .html, .pdf) in this folder")
             files.extend(found)
         else:
+            if not _regular(path):
+                raise KnowledgeError(f"{path}: not a regular file (links, pipes and devices are not read)")
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise KnowledgeError(
                     f"{path}: unsupported file type {path.suffix or '(none)'!r} (use .md, .txt, .html or .pdf)"
                 )
             files.append(path)
     return files
+
+
+def _regular(path: Path) -> bool:
+    """A plain file: not a symbolic link (which could point anywhere), a pipe or a device."""
+    return not path.is_symlink() and path.is_file()
 
 
 def load_document(path: str | Path) -> Document:
