@@ -41,3 +41,14 @@ def test_wrong_upload_type_never_shows_a_traceback():
     shown = " ".join(e.message for e in at.exception) + " ".join(e.value for e in at.error)
     assert shown, "the forged upload was accepted"
     assert "Traceback" not in shown and ".py" not in shown
+
+
+def test_an_upload_never_replaces_a_shipped_note_nor_writes_through_a_link(tmp_path):
+    from dialogue_engine.ui.knowledge import save_upload
+
+    target = tmp_path / "outside.txt"
+    target.write_text("untouched")
+    (tmp_path / "upload-quiet-dialogue.md").symlink_to(target)
+    path = save_upload("quiet-dialogue.md", b"# Mine\n\nMy own note about quiet talks between rivals.\n", tmp_path)
+    assert path.name == "upload-quiet-dialogue.md" and not path.is_symlink()
+    assert target.read_text() == "untouched" and "My own note" in path.read_text()

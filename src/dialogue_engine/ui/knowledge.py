@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,15 +19,30 @@ def uploads_dir() -> Path:
     return folder
 
 
+UPLOAD_PREFIX = "upload-"
+"""Uploaded documents are stored as ``upload-<name>``, so an upload never replaces a shipped note of the same name."""
+
+
 def save_upload(name: str, data: bytes, folder: Path | None = None) -> Path:
-    """Check and store one uploaded document under a safe name; return its path.
+    """Check and store one uploaded document under a safe name of its own; return its path.
+
+    The file is written to a temporary name and moved into place, so a link planted at the target is replaced,
+    never written through.
 
     Raises:
         UploadError: too large, empty or not .md/.txt/.html/.pdf.
     """
     clean = check_upload(name, len(data), KNOWLEDGE_TYPES, KNOWLEDGE_MAX_BYTES)
-    path = (folder or uploads_dir()) / clean
-    path.write_bytes(data)
+    folder = folder or uploads_dir()
+    path = folder / (clean if clean.startswith(UPLOAD_PREFIX) else UPLOAD_PREFIX + clean)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
