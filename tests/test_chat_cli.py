@@ -1,4 +1,5 @@
-"""`dialogue-engine chat` through a subprocess, non-interactively, with --json."""
+"""`dialogue-engine chat` non-interactively, with --json: through a subprocess where the process boundary matters
+(determinism across runs, one-line errors from the entry point), in process otherwise."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ from pathlib import Path
 MINI = Path(__file__).parent / "data" / "mini_scenario.yaml"
 
 
+def run_here(args, stdin=""):
+    """The chat command in this process (same code path below the entry point; much faster)."""
+    from typer.testing import CliRunner
+
+    from dialogue_engine.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], input=stdin)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 def run(args, stdin="", env_extra=None):
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "dialogue_engine.cli", *args], input=stdin, capture_output=True,
@@ -18,8 +29,8 @@ def run(args, stdin="", env_extra=None):
 
 
 def test_chat_json_one_object_per_line():
-    out = run(["chat", str(MINI), "--persona", "beta", "--as", "alpha", "--json", "--no-kb", "--seed", "3"],
-              "Hello, what do you need?\nI propose A2 and B2.\n\nWe accept.\n")
+    out = run_here(["chat", str(MINI), "--persona", "beta", "--as", "alpha", "--json", "--no-kb", "--seed", "3"],
+                   "Hello, what do you need?\nI propose A2 and B2.\n\nWe accept.\n")
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     offer_worth_enough = out.returncode == 0
     assert len(lines) == (3 if offer_worth_enough else 2), out.stderr
@@ -39,8 +50,8 @@ def test_chat_json_one_object_per_line():
 
 
 def test_a_question_is_never_an_acceptance():
-    out = run(["chat", str(MINI), "--persona", "beta", "--as", "alpha", "--json", "--no-kb", "--seed", "3"],
-              "What do you propose?\nDo we have a deal?\nCan you live with that?\nSo we're agreed?\n")
+    out = run_here(["chat", str(MINI), "--persona", "beta", "--as", "alpha", "--json", "--no-kb", "--seed", "3"],
+                   "What do you propose?\nDo we have a deal?\nCan you live with that?\nSo we're agreed?\n")
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert len(lines) == 4 and not any(obj["agreed"] for obj in lines)
     assert all("accept" not in obj["understood"]["acts"] for obj in lines[1:])
