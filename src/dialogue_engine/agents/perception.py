@@ -107,10 +107,6 @@ def _stem(word: str) -> str:
     return word
 
 
-_NEGOTIATION_WORDS = frozenset(_stem(w) for w in (
-    "deal package proposal offer agreement position issue option compromise priority priorities concern "
-    "negotiation terms text draft support accept reject".split()))
-
 @functools.lru_cache(maxsize=1)
 def load_embedder() -> Embed | None:
     """The knowledge package's offline embedding function, or None (rules only) when it is unavailable."""
@@ -161,11 +157,6 @@ class RulePerceiver:
         """Words every option of an issue shares (they name the issue, not an option)."""
         sets = [{_stem(w) for w in _tokens(o.description)} for o in issue.options if o.description]
         return set.intersection(*sets) if len(sets) > 1 else set()
-
-    def _mentions_anything(self, text: str) -> bool:
-        words = {_stem(w) for w in _tokens(text)}
-        vocab = set().union(*self._issue_words.values(), *self._option_words.values(), _NEGOTIATION_WORDS)
-        return bool(words & vocab)
 
     # ---- mentions -------------------------------------------------------------------------------
 

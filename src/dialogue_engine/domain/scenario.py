@@ -274,6 +274,12 @@ class Scenario(Strict):
         except KeyError:
             return party_id
 
+    def total(self, party_id: str, deal: Mapping[str, str] | None) -> float | None:
+        """A party's total for a complete, valid deal of this scenario; None for no deal or an invalid one."""
+        if deal is None or self.deal_problem(deal) is not None:
+            return None
+        return self.party(party_id).utility(deal)
+
     def is_complete(self, deal: Mapping[str, str] | None) -> bool:
         """Whether ``deal`` settles every issue of this scenario."""
         return bool(deal) and all(i.id in deal for i in self.issues)

@@ -25,7 +25,6 @@ from dialogue_engine.exercise.views import (
     SeatView,
     TranscriptEntry,
 )
-from dialogue_engine.negotiation.space import DealSpace
 
 
 def exercise_info(record: ExerciseRecord, state: ExerciseState) -> ExerciseInfo:
@@ -49,7 +48,6 @@ def seat_view(state: ExerciseState, party: str) -> SeatView:
     """What one seat may see: the public record and only its own brief and private messages."""
     me = state.scenario.party(party)
     table = state.current_proposal
-    space = DealSpace.from_scenario(state.scenario)
     votable = _votable(state)
     return SeatView(
         exercise_id=state.exercise_id, title=state.base.title, situation=state.base.situation,
@@ -64,7 +62,7 @@ def seat_view(state: ExerciseState, party: str) -> SeatView:
                  if m.channel == Channel.PRIVATE and m.visible_to(party)],
         proposals=[proposal_view(state, p) for p in state.proposals.values()],
         current_proposal=proposal_view(state, table) if table else None,
-        my_utility=_utility(space, party, table.deal) if table else None,
+        my_utility=state.scenario.total(party, table.deal) if table else None,
         injects=[inject_view(i) for i in state.injects],
         issues=[{"id": i.id, "title": i.title, "description": i.description,
                  "options": [{"id": o.id, "label": o.label, "description": o.description} for o in i.options]}
@@ -80,10 +78,9 @@ def facilitator_view(record: ExerciseRecord, state: ExerciseState) -> Facilitato
     """Everything: all seats' views, the full transcript, live scoreboard and injects."""
     by_party = seat_codes(record)
     table = state.current_proposal
-    space = DealSpace.from_scenario(state.scenario)
     rows = []
     for party in state.scenario.parties:
-        util = _utility(space, party.id, table.deal) if table else None
+        util = state.scenario.total(party.id, table.deal) if table else None
         rows.append(ScoreRow(
             party=party.id, name=party_name(state, party.id), human=state.humans.get(party.id, False),
             threshold=party.threshold, utility=util,
@@ -155,13 +152,6 @@ def outcome_view(state: ExerciseState) -> Outcome | None:
     return Outcome(agreement=bool(o.get("agreement")), deal=o.get("deal"), proposal_id=o.get("proposal"),
                    round=int(o.get("round", 0)), reason=o.get("reason", ""),
                    utilities={k: float(v) for k, v in (o.get("utilities") or {}).items()})
-
-
-def _utility(space: DealSpace, party: str, deal: dict[str, str]) -> float | None:
-    """A party's total for a complete, valid deal; None otherwise."""
-    if space.scenario.deal_problem(deal) is not None:
-        return None
-    return space.scenario.party(party).utility(deal)
 
 
 def _votable(state: ExerciseState) -> list[ProposalRec]:

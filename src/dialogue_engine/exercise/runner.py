@@ -258,8 +258,8 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
     out = [NewEvent(EventKind.MESSAGE, party, payload)]
     if reply.fallback_reason:
         out.append(NewEvent(EventKind.AGENT_FALLBACK, party, {"reason": reply.fallback_reason, "round": state.round}))
-    standing = [p for p in state.proposals.values() if p.proposer == party and p.status == "open" and not p.final]
-    repeats = bool(standing) and max(standing, key=lambda p: p.id).deal == reply.proposal
+    standing = state.standing_offer(party)
+    repeats = standing is not None and standing.deal == reply.proposal
     if move in (MoveKind.PROPOSE, MoveKind.COUNTER) and reply.proposal and not repeats:
         out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
                                                          "with_message": True}))

@@ -120,7 +120,7 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
         evs.append(NewEvent(EventKind.PROPOSAL, seat.party, {"deal": dict(proposal), "round": turn,
                                                              "with_message": True, "turn": True}))
     ai = next(p for p in state.party_ids if p != seat.party)
-    offer = _standing_offer(state, ai)
+    offer = state.standing_offer(ai)
     if text and not proposal and offer is not None and seat.party not in offer.votes:
         read = play.perceive(state, ai, seat.party, text)
         if read is not None and read.accepts:
@@ -145,12 +145,6 @@ def check_minimum(state, party: str, prop: ProposalRec, confirm: bool) -> None:
         return
     raise ExerciseError(f"proposal #{prop.id} is worth {seat.utility(prop.deal):g} to you, below your minimum of "
                         f"{seat.threshold:g}; confirm to accept it anyway")
-
-
-def _standing_offer(state, party: str) -> ProposalRec | None:
-    """``party``'s latest open proposal: the package a typed "we accept" takes (never a question)."""
-    open_props = [p for p in state.proposals.values() if p.proposer == party and p.status == "open" and not p.final]
-    return max(open_props, key=lambda p: p.id) if open_props else None
 
 
 def settle(journal: Journal, exercise_id: str) -> None:

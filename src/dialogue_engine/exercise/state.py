@@ -116,6 +116,11 @@ class ExerciseState:
             return None
         return self.proposals[max(self.proposals)]
 
+    def standing_offer(self, party: str) -> ProposalRec | None:
+        """``party``'s latest open proposal (what a typed "we accept" takes, and what it need not table again)."""
+        mine = [p for p in self.proposals.values() if p.proposer == party and p.status == "open" and not p.final]
+        return max(mine, key=lambda p: p.id) if mine else None
+
     def round_proposals(self, rnd: int | None = None) -> list[ProposalRec]:
         rnd = self.round if rnd is None else rnd
         return [p for p in self.proposals.values() if p.round == rnd and not p.final]

@@ -94,13 +94,6 @@ def outcome_metrics(space: DealSpace, deal: Deal | None) -> dict[str, Any]:
     return out
 
 
-def _utility(space: DealSpace, party: str, deal: Deal | None) -> float | None:
-    """A party's total for a complete, valid deal of the space's scenario; None otherwise."""
-    if deal is None or space.scenario.deal_problem(deal) is not None:
-        return None
-    return space.scenario.party(party).utility(deal)
-
-
 def trajectories(state: ExerciseState, space: DealSpace) -> dict[str, list[float | None]]:
     """Per party, the utility of the proposal on the table at the end of each round (final scenario)."""
     out: dict[str, list[float | None]] = {p: [] for p in state.party_ids}
@@ -110,7 +103,7 @@ def trajectories(state: ExerciseState, space: DealSpace) -> dict[str, list[float
         on = [p for p in props if p.round <= r]
         deal = on[-1].deal if on else None
         for party in state.party_ids:
-            out[party].append(_utility(space, party, deal))
+            out[party].append(space.scenario.total(party, deal))
     return out
 
 
@@ -119,7 +112,7 @@ def _concessions(state: ExerciseState, space: DealSpace) -> dict[str, int]:
     for party in state.party_ids:
         own = [p.deal for p in sorted(state.proposals.values(), key=lambda p: p.id)
                if p.proposer == party and not p.final]
-        vals = [_utility(space, party, d) for d in own]
+        vals = [space.scenario.total(party, d) for d in own]
         out[party] = sum(1 for a, b in zip(vals, vals[1:]) if a is not None and b is not None and b < a - 1e-9)
     return out
 

@@ -63,10 +63,6 @@ class YamlCheck:
         return not self.problems
 
 
-def _kind_of(text: str) -> type[Persona] | type[Scenario]:
-    return kind_of(text)
-
-
 def _plain(problem: Problem) -> str:
     where = f"line {problem.line}: " if problem.line else ""
     what = f"{problem.field} — " if problem.field else ""
@@ -84,7 +80,7 @@ def check_yaml_upload(name: str, data: bytes) -> YamlCheck:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise UploadError(f"{clean}: not a UTF-8 text file") from None
-    model_cls = _kind_of(text)
+    model_cls = kind_of(text)
     kind = "scenario" if model_cls is Scenario else "persona"
     try:
         model = parse_model(text, model_cls, clean)
