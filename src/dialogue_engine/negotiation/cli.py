@@ -1,4 +1,4 @@
-"""``scenario`` commands: import an LLM-Deliberation game, analyse a scenario's deal space."""
+"""``scenario`` commands: import or generate an LLM-Deliberation game, analyse a scenario's deal space."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-scenario_app = typer.Typer(help="Scenario tools: import games, analyse deal spaces.", no_args_is_help=True)
+scenario_app = typer.Typer(help="Scenario tools: import and generate games, analyse deal spaces.", no_args_is_help=True)
 
 
 @scenario_app.command("import-deliberation")
@@ -36,6 +36,43 @@ def import_deliberation(
     a = analyze(back)
     typer.echo(f"wrote {out}: {len(back.parties)} parties, {len(back.issues)} issues, {a.deals} deals, "
                f"{a.passable} passable, {a.unanimous} unanimous")
+
+
+def _share_range(flag: str, text: str) -> tuple[float, float]:
+    """``LO:HI`` shares (0 to 1) from the command line."""
+    from dialogue_engine.errors import QDError
+
+    parts = text.split(":")
+    try:
+        lo, hi = (float(p) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        lo = hi = None
+    if lo is None or hi is None or not 0.0 <= lo <= hi <= 1.0:
+        raise QDError(f"{flag}: expected LO:HI with 0 <= LO <= HI <= 1, such as 0.05:0.12; got {text!r}")
+    return lo, hi
+
+
+@scenario_app.command("generate-game")
+def generate_game_cmd(
+    out_dir: Path = typer.Argument(..., help="Folder to write the game to (LLM-Deliberation format)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed and options give the same game."),
+    parties: int = typer.Option(6, "--parties", help="Number of parties (2 to 10)."),
+    issues: int = typer.Option(5, "--issues", help="Number of issues (1 to 8)."),
+    passable: str = typer.Option("0.05:0.12", "--passable", help="Share of deals that pass the rule, LO:HI."),
+    unanimous: str = typer.Option("0.01:0.03", "--unanimous", help="Share of deals every party accepts, LO:HI."),
+) -> None:
+    """Generate a game folder with a chosen difficulty (passable and unanimous shares of all deals)."""
+    from dialogue_engine.negotiation.deliberation import import_game
+    from dialogue_engine.negotiation.generator import generate_game, write_game
+
+    game = generate_game(seed=seed, parties=parties, issues=issues,
+                         passable_share=_share_range("--passable", passable),
+                         unanimous_share=_share_range("--unanimous", unanimous))
+    write_game(game, out_dir)
+    back = import_game(out_dir)
+    typer.echo(f"wrote {out_dir}: {game.title}, {len(back.parties)} parties, {len(back.issues)} issues, "
+               f"{game.deals} deals, {game.passable} passable ({game.passable_share:.1%}), "
+               f"{game.unanimous} unanimous ({game.unanimous_share:.1%})")
 
 
 def _table(rows: list[list[str]]) -> str:
