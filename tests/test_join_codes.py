@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
 from dialogue_engine.exercise import codes
 from dialogue_engine.exercise.events import EventKind
@@ -278,3 +281,33 @@ def test_a_broken_old_codes_column_is_blanked_not_fatal(tmp_path):
     assert svc.state(ex_id).exercise_id == ex_id
     with pytest.raises(ExerciseError, match="unknown join code"):
         svc.join(old["beta"])
+
+
+PG = os.environ.get("QD_TEST_POSTGRES_URL")
+
+
+@pytest.mark.skipif(not PG, reason="QD_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+def test_postgres_codes_reissue_and_old_rows():
+    url = PG if "+psycopg" in PG else PG.replace("postgresql://", "postgresql+psycopg://", 1)
+    svc = ExerciseService(EventStore(url), agent_factory=stand_in_factory)
+    info = svc.create(MINI, ["beta"], seed=1, exercise_id=f"pg-{uuid.uuid4().hex[:8]}")
+    old = _seat_code(info)
+    assert svc.join(old.lower().replace("-", " ")).party == "beta"
+    new = svc.reissue_code(info.facilitator_code, "beta").code
+    again = ExerciseService(EventStore(url), agent_factory=stand_in_factory)
+    with pytest.raises(ExerciseError, match="replaced"):
+        again.join(old)
+    assert again.join(new).party == "beta"
+    with pytest.raises(ExerciseError):
+        again.join("x" * 100_000)
+    legacy = f"Leg_{uuid.uuid4().hex[:12]}"  # a row as an earlier version wrote it
+    with svc.store.engine.begin() as conn:
+        conn.execute(sql("UPDATE exercises SET codes = :c WHERE id = :i"),
+                     {"c": json.dumps({legacy: {"role": "seat", "party": "beta"}}), "i": info.exercise_id})
+    third = ExerciseService(EventStore(url), agent_factory=stand_in_factory)
+    assert third.join(legacy).party == "beta"
+    with third.store.engine.begin() as conn:
+        assert conn.execute(sql("SELECT codes FROM exercises WHERE id = :i"),
+                            {"i": info.exercise_id}).scalar_one() == "{}"
+    for s in (svc, again, third):
+        s.store.dispose()
