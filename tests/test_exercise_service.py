@@ -27,7 +27,7 @@ def test_create_issues_unguessable_codes_only_for_human_seats(svc):
     info = svc.create(MINI, ["beta"], seed=1)
     codes = _codes(info)
     assert set(codes) == {"beta"}
-    assert len(codes["beta"]) >= 16 and len(info.facilitator_code) >= 16
+    assert len(codes["beta"]) == len("K7QF-M3XD") and len(info.facilitator_code) == len("K7QF-M3XD-9PZA")
     assert codes["beta"] != info.facilitator_code
     assert svc.join(codes["beta"]).party == "beta"
     assert svc.join(info.facilitator_code).is_facilitator

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from qd_widgets import citations, guard, personas, scenarios, service
 
-from dialogue_engine.ui import views
+from dialogue_engine.ui import joinflow, views
 from dialogue_engine.ui.solo import points
 
 POLL_SECONDS = 3
@@ -36,27 +36,40 @@ def create() -> None:
         st.session_state["ex_created"] = info
     info = st.session_state.get("ex_created")
     if info is not None:
-        st.success(f"Exercise {info.exercise_id} created. Hand each player their code; keep the facilitator code.")
-        st.markdown("**Facilitator code** (Facilitator console and Debrief):")
-        st.code(info.facilitator_code, language=None)
-        for seat in info.seats:
-            if seat.human:
-                st.markdown(f"**{seat.name}** join code:")
-                st.code(seat.code, language=None)
+        codes_panel(info)
+
+
+def codes_panel(info) -> None:
+    """The codes of the exercise just created: shown now only (they are stored hashed), with links and a sheet."""
+    st.success(f"Exercise {info.exercise_id} created. Hand each player their code or link; keep the facilitator "
+               "code. Codes are shown only now: print the sheet, or reissue a code later in the Facilitator console.")
+    st.markdown("**Facilitator code** (Facilitator console and Debrief):")
+    st.code(info.facilitator_code, language=None)
+    root = joinflow.app_root(st.context.url)
+    seat_codes = {s.party: s.code for s in info.seats if s.human and s.code}
+    cards = joinflow.sheet_cards(seat_codes, {s.party: s.name for s in info.seats}, root)
+    for card in cards:
+        st.markdown(f"**{card.name}** — join code and link:")
+        st.code(f"{card.code}\n{card.link}", language=None)
+    if cards:
+        st.download_button("Printable code sheet (HTML)", joinflow.code_sheet_html(
+            title=info.title, exercise_id=info.exercise_id, cards=cards), f"{info.exercise_id}-codes.html",
+            "text/html", key="ex_sheet")
 
 
 def join() -> None:
     """Player: enter a join code."""
     with st.form("ex_join_form"):
-        code = st.text_input("Join code", value=st.query_params.get("code", ""), key="ex_join_code")
+        code = st.text_input("Join code", value=st.query_params.get("code", ""), key="ex_join_code",
+                             placeholder="K7QF-M3XD", max_chars=64, help="Capital or small letters; the dash is optional.")
         go = st.form_submit_button("Join")
     if go and code.strip():
-        seat = service().join(code.strip())
+        seat = service().join(code)
         if seat.party is None:
             st.error("That is a facilitator code: open the Facilitator console.")
             return
-        st.session_state["ex_code"] = code.strip()
-        st.query_params["seat"] = code.strip()  # a refresh, or the same link on another device, rejoins the seat
+        st.session_state["ex_code"] = joinflow.canonical(code)
+        st.query_params["seat"] = st.session_state["ex_code"]  # a refresh, or another device, rejoins the seat
         st.rerun()
 
 
@@ -160,11 +173,14 @@ def seat_panel() -> None:
                 propose(view)
 
 
-with guard():
+with guard():  # back after a refresh, or from a join link, or on another device
     if "ex_code" not in st.session_state and st.query_params.get("seat"):
-        rejoined = service().join(st.query_params["seat"])  # back after a refresh, or on another device
-        if rejoined.party is not None:
-            st.session_state["ex_code"] = st.query_params["seat"]
+        link_code = st.query_params["seat"]
+        st.query_params.pop("seat", None)  # a code that fails (replaced, mistyped) leaves the join form usable
+        if service().join(link_code).party is not None:
+            st.session_state["ex_code"] = joinflow.canonical(link_code)
+            st.query_params["seat"] = st.session_state["ex_code"]
+with guard():
     if "ex_code" in st.session_state:
         seat_panel()
         if st.button("Leave this seat", key="ex_leave"):

@@ -1,11 +1,11 @@
-"""Facilitator console: run the clock, fire injects, watch every seat and the live scoreboard."""
+"""Facilitator console: run the clock, fire injects, watch every seat and the live scoreboard; reissue join codes."""
 
 from __future__ import annotations
 
 import streamlit as st
 from qd_widgets import guard, service
 
-from dialogue_engine.ui import views
+from dialogue_engine.ui import joinflow, views
 
 st.title("Facilitator console")
 
@@ -17,8 +17,8 @@ def login() -> None:
                              type="password", key="fac_code_input")
         go = st.form_submit_button("Open console")
     if go and code.strip():
-        service().facilitator_view(code.strip())  # raises a one-line error for a wrong code
-        st.session_state["fac_code"] = code.strip()
+        service().facilitator_view(code)  # raises a one-line error for a wrong code
+        st.session_state["fac_code"] = joinflow.canonical(code)
         st.rerun()
 
 
@@ -114,11 +114,52 @@ def console() -> None:
                     st.markdown(f"- {o}")
 
 
+def join_codes(code: str) -> None:
+    """Seats' join codes: which are active, reissue or revoke one, and links and a sheet for the codes known here.
+
+    Codes are stored hashed, so only codes issued in this session (at creation or by a reissue) can be shown.
+    """
+    svc = service()
+    status = svc.join_codes(code)
+    if not status:
+        return
+    exercise_id = svc.join(code).exercise_id
+    fresh = st.session_state.setdefault("fac_new_codes", {}).setdefault(exercise_id, {})  # party -> new code
+    with st.expander("Join codes", expanded=bool(fresh)):
+        st.dataframe(joinflow.code_rows(status), hide_index=True)
+        names = {s.party: s.name for s in status}
+        pick = st.selectbox("Seat", list(names), format_func=names.get, key="fac_code_seat")
+        a, b, c = st.columns(3)
+        if a.button("Reissue this seat's code", key="fac_reissue"):
+            fresh[pick] = svc.reissue_code(code, pick).code
+            st.rerun()
+        if b.button("Revoke this seat's code", key="fac_revoke"):
+            svc.revoke_code(code, pick)
+            fresh.pop(pick, None)
+            st.rerun()
+        if c.button("Reissue every seat's code", key="fac_reissue_all"):
+            for s in status:
+                fresh[s.party] = svc.reissue_code(code, s.party).code
+            st.rerun()
+        known = joinflow.known_codes(st.session_state.get("ex_created"), exercise_id, fresh, status)
+        cards = joinflow.sheet_cards(known, names, joinflow.app_root(st.context.url))
+        if not cards:
+            st.caption("Codes are stored hashed and shown only when issued: reissue a seat's code to hand it out.")
+        for card in cards:
+            st.code(f"{card.name}: {card.code}\n{card.link}", language=None)
+        if cards:
+            st.download_button("Printable code sheet (HTML)", joinflow.code_sheet_html(
+                title=svc.info(exercise_id).title, exercise_id=exercise_id, cards=cards),
+                f"{exercise_id}-codes.html", "text/html", key="fac_sheet")
+
+
 with guard():
     if "fac_code" not in st.session_state:
         login()
     else:
         console()
+        with guard():
+            join_codes(st.session_state["fac_code"])
         if st.button("Close console", key="fac_close"):
             st.session_state.pop("fac_code", None)
             st.rerun()

@@ -36,7 +36,9 @@ def test_two_seats_in_two_browsers(app_url, new_browser):
     codes = wait_for(fac, lambda x: [c.text.strip() for c in x.find_elements(By.CSS_SELECTOR, '[data-testid="stCode"] code')
                                      if c.text.strip()][:3] or None, 30, "three codes")
     assert len(codes) == 3
-    fac_code, a_code, b_code = codes[0], codes[1], codes[2]
+    fac_code = codes[0]
+    (a_code, _), (b_code, b_link) = (c.splitlines() for c in codes[1:])  # each seat: its code, then its link
+    assert b_link.startswith(app_url) and b_link.endswith(f"/exercise?seat={b_code}")
     screenshot(fac, "exercise-create")
     fac.get(f"{app_url}/facilitator")
     type_into(fac, "Facilitator code", fac_code)
@@ -49,14 +51,13 @@ def test_two_seats_in_two_browsers(app_url, new_browser):
         click_button(fac, "Advance")
         wait_idle(fac, timeout=120)
 
-    seats = []
-    for code in (a_code, b_code):
-        d = new_browser()
-        d.get(f"{app_url}/exercise")
-        type_into(d, "Join code", code)
-        wait_text(d, "Public channel", timeout=60)
-        seats.append(d)
-    a, b = seats
+    a = new_browser()  # seat A types its code loosely; seat B opens its join link
+    a.get(f"{app_url}/exercise")
+    type_into(a, "Join code", a_code.lower().replace("-", " "))
+    wait_text(a, "Public channel", timeout=60)
+    b = new_browser()
+    b.get(b_link)
+    wait_text(b, "Public channel", timeout=60)
     click_button(a, "Make a proposal")
     type_into(a, "Say something with it (optional)", "Opening package from seat A", submit=False)
     click_button(a, "Propose")

@@ -5,14 +5,30 @@ Every function takes the :class:`Journal` it reads and writes through and the ca
 
 from __future__ import annotations
 
-from dialogue_engine.exercise import runner
-from dialogue_engine.exercise.access import find_seat, require_facilitator, require_seat
+from dialogue_engine.exercise import codes, runner
+from dialogue_engine.exercise.access import SEAT_ROLE, code_row, find_seat, require_facilitator, require_seat
 from dialogue_engine.exercise.errors import ExerciseError
-from dialogue_engine.exercise.events import FACILITATOR, EventKind, NewEvent
+from dialogue_engine.exercise.events import FACILITATOR, EventKind, NewEvent, utc_now
 from dialogue_engine.exercise.journal import Journal
-from dialogue_engine.exercise.projections import clock_view, inject_view, outcome_view, proposal_view, transcript_entry
+from dialogue_engine.exercise.projections import (
+    clock_view,
+    inject_view,
+    outcome_view,
+    proposal_view,
+    seat_info,
+    transcript_entry,
+)
 from dialogue_engine.exercise.state import ExerciseState, ProposalRec
-from dialogue_engine.exercise.views import Clock, InjectView, Outcome, Phase, ProposalView, Seat, TranscriptEntry
+from dialogue_engine.exercise.views import (
+    Clock,
+    InjectView,
+    Outcome,
+    Phase,
+    ProposalView,
+    Seat,
+    SeatInfo,
+    TranscriptEntry,
+)
 
 # ------------------------------------------------------------------ seats
 
@@ -186,6 +202,38 @@ def end(journal: Journal, code: str, reason: str = "ended by the facilitator") -
     if not state.ended:
         journal.store.append_many(seat.exercise_id, [runner.ended_event(state, None, reason, actor=FACILITATOR)])
     return outcome_view(journal.state(seat.exercise_id))
+
+
+def reissue_code(journal: Journal, code: str, party: str) -> SeatInfo:
+    """Give a human seat a fresh join code; its old code stops working at once (a ``code_reissued`` event).
+
+    Returns:
+        The seat with its new plain code (shown now; only its hash is stored).
+    """
+    seat = require_facilitator(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    _check_human(state, party)
+    new = codes.new_code(codes.SEAT_LENGTH)
+    row = code_row(journal.store, seat.exercise_id, new, SEAT_ROLE, party, utc_now())
+    journal.store.replace_code(seat.exercise_id, party, row, NewEvent(
+        EventKind.CODE_REISSUED, FACILITATOR, {"party": party, "round": state.round}))
+    return seat_info(journal.state(seat.exercise_id), party, new)
+
+
+def revoke_code(journal: Journal, code: str, party: str) -> None:
+    """Withdraw a human seat's join code without a new one (a ``code_revoked`` event); reissue to reopen it."""
+    seat = require_facilitator(journal.store, code)
+    state = journal.state(seat.exercise_id)
+    _check_human(state, party)
+    journal.store.replace_code(seat.exercise_id, party, None, NewEvent(
+        EventKind.CODE_REVOKED, FACILITATOR, {"party": party, "round": state.round}))
+
+
+def _check_human(state: ExerciseState, party: str) -> None:
+    if party not in state.party_ids:
+        raise ExerciseError(f"unknown seat {party!r}: exercise {state.exercise_id} has {', '.join(state.party_ids)}")
+    if not state.humans.get(party, False):
+        raise ExerciseError(f"seat {party!r} is played by an AI persona and has no join code")
 
 
 # ------------------------------------------------------------------ checks

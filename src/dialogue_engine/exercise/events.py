@@ -28,6 +28,8 @@ class EventKind(str, Enum):
     ENDED = "ended"
     AGENT_FALLBACK = "agent_fallback"
     TURN_SKIPPED = "turn_skipped"
+    CODE_REISSUED = "code_reissued"
+    CODE_REVOKED = "code_revoked"
 
 
 FACILITATOR = "facilitator"

@@ -1,14 +1,14 @@
 """Projections: the views a seat, the facilitator and the app read, built from folded state.
 
-Pure functions of an :class:`ExerciseState` (plus the record's codes where the facilitator sees them);
-a seat's view holds only that seat's private data.
+Pure functions of an :class:`ExerciseState` (plus plain codes just issued, or the hashed code rows, where
+the facilitator sees them); a seat's view holds only that seat's private data.
 """
 
 from __future__ import annotations
 
-from dialogue_engine.exercise.access import facilitator_code, seat_codes
+from dialogue_engine.exercise.access import IssuedCodes
 from dialogue_engine.exercise.state import ExerciseState, InjectRec, MessageRec, ProposalRec
-from dialogue_engine.exercise.store import ExerciseRecord
+from dialogue_engine.exercise.store import CodeRow, ExerciseRecord
 from dialogue_engine.exercise.views import (
     Brief,
     Channel,
@@ -17,6 +17,7 @@ from dialogue_engine.exercise.views import (
     ExerciseInfo,
     FacilitatorView,
     InjectView,
+    JoinCodeView,
     Outcome,
     Phase,
     ProposalView,
@@ -27,14 +28,28 @@ from dialogue_engine.exercise.views import (
 )
 
 
-def exercise_info(record: ExerciseRecord, state: ExerciseState) -> ExerciseInfo:
-    """Identity and codes of an exercise (facilitator material: it holds every join code)."""
-    by_party = seat_codes(record)
+def exercise_info(record: ExerciseRecord, state: ExerciseState, issued: IssuedCodes | None = None) -> ExerciseInfo:
+    """Identity of an exercise, with the plain codes when they were just ``issued`` (facilitator material)."""
+    issued = issued or IssuedCodes()
     return ExerciseInfo(
         exercise_id=record.id, scenario_id=record.scenario_id, title=record.title, mode=record.mode,
-        seed=record.seed, created=record.created, facilitator_code=facilitator_code(record),
-        seats=[seat_info(state, p, by_party.get(p)) for p in state.party_ids],
+        seed=record.seed, created=record.created, facilitator_code=issued.facilitator,
+        seats=[seat_info(state, p, issued.seats.get(p)) for p in state.party_ids],
     )
+
+
+def join_codes(state: ExerciseState, rows: list[CodeRow]) -> list[JoinCodeView]:
+    """Each human seat's code status: active or not, when issued, how often replaced (never the code)."""
+    out = []
+    for party in state.party_ids:
+        if not state.humans.get(party, False):
+            continue
+        mine = [r for r in rows if r.party == party]
+        active = [r for r in mine if r.active]
+        out.append(JoinCodeView(party=party, name=party_name(state, party), active=bool(active),
+                                issued=active[-1].issued if active else "", replaced=len(mine) - len(active),
+                                joined=party in state.joined))
+    return out
 
 
 def seat_info(state: ExerciseState, party: str, code: str | None) -> SeatInfo:
@@ -74,9 +89,8 @@ def seat_view(state: ExerciseState, party: str) -> SeatView:
     )
 
 
-def facilitator_view(record: ExerciseRecord, state: ExerciseState) -> FacilitatorView:
-    """Everything: all seats' views, the full transcript, live scoreboard and injects."""
-    by_party = seat_codes(record)
+def facilitator_view(state: ExerciseState) -> FacilitatorView:
+    """Everything: all seats' views, the full transcript, live scoreboard and injects (no join codes)."""
     table = state.current_proposal
     rows = []
     for party in state.scenario.parties:
@@ -92,7 +106,7 @@ def facilitator_view(record: ExerciseRecord, state: ExerciseState) -> Facilitato
     fired = state.fired_inject_ids
     return FacilitatorView(
         exercise_id=state.exercise_id, title=state.base.title, mode=state.mode, clock=clock_view(state),
-        seats=[seat_info(state, p, by_party.get(p)) for p in state.party_ids],
+        seats=[seat_info(state, p, None) for p in state.party_ids],
         seat_views={p: seat_view(state, p) for p in state.party_ids},
         transcript=[transcript_entry(state, m) for m in state.messages],
         proposals=[proposal_view(state, p) for p in state.proposals.values()],

@@ -25,9 +25,11 @@ from dialogue_engine.exercise.views import (
     ExerciseInfo,
     FacilitatorView,
     InjectView,
+    JoinCodeView,
     Outcome,
     ProposalView,
     Seat,
+    SeatInfo,
     SeatView,
     TranscriptEntry,
 )
@@ -68,12 +70,13 @@ class ExerciseService:
             rounds: override the scenario's round count.
             protocol: ``free`` or ``deliberation`` (default: the scenario's).
         Returns:
-            The exercise id, a facilitator code and a join code per human seat.
+            The exercise id, a facilitator code and a join code per human seat. This is the only time the
+            codes are shown (they are stored hashed); :meth:`reissue_code` gives a seat a new one.
         """
         scen = _scenario(scenario)
         humans = access.check_human_seats(scen, human_seats)
-        return self.info(access.open_exercise(self.store, scen, humans, seed, mode="exercise", rounds=rounds,
-                                              protocol=protocol, exercise_id=exercise_id))
+        return self.info(*access.open_exercise(self.store, scen, humans, seed, mode="exercise", rounds=rounds,
+                                               protocol=protocol, exercise_id=exercise_id))
 
     def create_solo(self, scenario: Scenario | str | Path, human_party: str, counterpart: str | None = None,
                     seed: int = 0) -> ExerciseInfo:
@@ -82,12 +85,12 @@ class ExerciseService:
         Multi-party scenarios are cut down to the two parties (unanimity between them). Play it with
         :meth:`solo_send` and :meth:`vote`; it starts at once.
         """
-        return self.info(solo.create(self.journal, _scenario(scenario), human_party, counterpart, seed))
+        return self.info(*solo.create(self.journal, _scenario(scenario), human_party, counterpart, seed))
 
-    def info(self, exercise_id: str) -> ExerciseInfo:
-        """Identity and codes of an exercise (facilitator material: it holds every join code)."""
+    def info(self, exercise_id: str, issued: access.IssuedCodes | None = None) -> ExerciseInfo:
+        """Identity of an exercise; its codes only as just ``issued`` (stored codes are hashes, never shown)."""
         record = self.store.get_exercise(exercise_id)
-        return projections.exercise_info(record, self.state(exercise_id))
+        return projections.exercise_info(record, self.state(exercise_id), issued)
 
     def list_exercises(self) -> list[dict[str, Any]]:
         """Summaries (id, title, scenario, mode, created), newest first; no join codes."""
@@ -122,8 +125,23 @@ class ExerciseService:
     def facilitator_view(self, code: str) -> FacilitatorView:
         """Everything: all seats' views, the full transcript, live scoreboard and injects."""
         seat = access.require_facilitator(self.store, code)
-        state = self.state(seat.exercise_id)
-        return projections.facilitator_view(self.store.get_exercise(seat.exercise_id), state)
+        return projections.facilitator_view(self.state(seat.exercise_id))
+
+    def join_codes(self, code: str) -> list[JoinCodeView]:
+        """Each human seat's join code status (active, issued, times replaced, joined); never the codes.
+
+        Codes are stored hashed, so a lost code is not listed again: :meth:`reissue_code` gives a new one.
+        """
+        seat = access.require_facilitator(self.store, code)
+        return projections.join_codes(self.state(seat.exercise_id), self.store.codes(seat.exercise_id))
+
+    def reissue_code(self, code: str, party: str) -> SeatInfo:
+        """A fresh join code for a human seat (returned in ``SeatInfo.code``); the old one stops working."""
+        return commands.reissue_code(self.journal, code, party)
+
+    def revoke_code(self, code: str, party: str) -> None:
+        """Withdraw a human seat's join code (the seat is locked until :meth:`reissue_code`)."""
+        commands.revoke_code(self.journal, code, party)
 
     # ------------------------------------------------------------ seat actions
 
@@ -217,9 +235,10 @@ class ExerciseService:
                      keep_id: bool = False) -> ExerciseInfo:
         """Load an exported log into this database under a fresh id (or ``exercise_id``, or the original).
 
-        New join codes are issued. Raises :class:`ExerciseError` for a malformed file.
+        New join codes are issued (returned, as by :meth:`create`). Raises :class:`ExerciseError` for a
+        malformed file.
         """
-        return self.info(transfer.import_jsonl(self.store, source, exercise_id=exercise_id, keep_id=keep_id))
+        return self.info(*transfer.import_jsonl(self.store, source, exercise_id=exercise_id, keep_id=keep_id))
 
 
 def _scenario(scenario: Scenario | str | Path) -> Scenario:

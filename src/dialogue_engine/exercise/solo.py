@@ -10,7 +10,7 @@ import asyncio
 
 from dialogue_engine.domain import AgreementRule, Protocol, RuleKind, Scenario
 from dialogue_engine.exercise import runner
-from dialogue_engine.exercise.access import open_exercise, require_seat
+from dialogue_engine.exercise.access import IssuedCodes, open_exercise, require_seat
 from dialogue_engine.exercise.commands import MAX_MESSAGE, check_deal
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import SYSTEM, EventKind, NewEvent
@@ -69,21 +69,21 @@ def pick_seats(scenario: Scenario, persona: str, seat: str | None = None) -> tup
 
 
 def create(journal: Journal, scenario: Scenario, human_party: str, counterpart: str | None = None,
-           seed: int = 0) -> str:
-    """Open and start a solo exercise (human seat against one AI seat); returns its id."""
+           seed: int = 0) -> tuple[str, IssuedCodes]:
+    """Open and start a solo exercise (human seat against one AI seat); returns its id and its join codes."""
     if human_party not in scenario.party_ids:
         raise ExerciseError(f"unknown seat {human_party!r}: scenario {scenario.id} has {', '.join(scenario.party_ids)}")
     counterpart = counterpart or next(p for p in scenario.party_ids if p != human_party)
     if counterpart not in scenario.party_ids or counterpart == human_party:
         raise ExerciseError(f"counterpart {counterpart!r} must be another party of {scenario.id}")
     scen = bilateral(scenario, human_party, counterpart)
-    ex_id = open_exercise(journal.store, scen, [human_party], seed, mode="solo", protocol=Protocol.FREE)
+    ex_id, issued = open_exercise(journal.store, scen, [human_party], seed, mode="solo", protocol=Protocol.FREE)
     journal.store.append_many(ex_id, [
         NewEvent(EventKind.STARTED, SYSTEM, {}),
         NewEvent(EventKind.ROUND_STARTED, SYSTEM, {"round": 1}),
         NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.PROPOSALS.value, "round": 1}),
     ])
-    return ex_id
+    return ex_id, issued
 
 
 def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,

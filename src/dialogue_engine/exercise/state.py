@@ -176,6 +176,8 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
     state.events.append(ev)
     if k == EventKind.SEAT_JOINED:
         state.joined.add(ev.actor)
+    elif k in (EventKind.CODE_REISSUED, EventKind.CODE_REVOKED):
+        state.joined.discard(p.get("party"))  # whoever holds the new code joins afresh
     elif k == EventKind.STARTED:
         state.phase = Phase.BRIEFING
         state.acted = set()

@@ -4,6 +4,11 @@ SQLite (the default, a file under the data dir) runs in WAL mode with a busy tim
 lock at the start of each transaction; any other SQLAlchemy URL (e.g. ``postgresql+psycopg://...``) works
 the same way. ``append`` numbers events with ``max(seq) + 1`` inside a transaction and retries when the
 ``UNIQUE(exercise_id, seq)`` constraint reports a concurrent writer, so no event is lost or reordered.
+
+Join codes live in their own table, ``join_codes``, as keyed hashes only (see :mod:`.codes`), looked up by
+primary key. Databases written before that kept plain codes as JSON in ``exercises.codes``; opening one moves
+them into ``join_codes`` (hashed as issued, so they keep working) and blanks the column
+(:meth:`EventStore.migrate_plain_codes`). The column stays, always ``{}``, so older schemas still accept rows.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import random
+import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import (
     Column,
@@ -29,11 +35,13 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dialogue_engine.errors import QDError
+from dialogue_engine.exercise.codes import legacy_digest
 from dialogue_engine.exercise.events import Event, EventKind, NewEvent, utc_now
 
 logger = logging.getLogger(__name__)
@@ -50,8 +58,29 @@ exercises_table = Table(
     Column("seed", Integer, nullable=False, default=0),
     Column("created", String(40), nullable=False),
     Column("scenario", Text, nullable=False),
-    Column("codes", Text, nullable=False),
+    Column("codes", Text, nullable=False),  # plain codes before join_codes existed; now always "{}"
 )
+
+join_codes_table = Table(
+    "join_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),  # HMAC-SHA256 hex of the code; the code is never stored
+    Column("exercise_id", String(64), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("party", String(128), nullable=True),
+    Column("issued", String(40), nullable=False),
+    Column("revoked", String(40), nullable=True),
+)
+
+meta_table = Table(
+    "meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+NO_CODES = "{}"
+"""What ``exercises.codes`` holds since codes moved to ``join_codes``."""
 
 events_table = Table(
     "events",
@@ -79,7 +108,7 @@ class SeqConflict(QDError):
 
 @dataclass(frozen=True)
 class ExerciseRecord:
-    """The exercises row: identity, scenario snapshot (JSON text), seed and join codes."""
+    """The exercises row: identity, scenario snapshot (JSON text) and seed (join codes: :class:`CodeRow`)."""
 
     id: str
     scenario_id: str
@@ -88,7 +117,22 @@ class ExerciseRecord:
     seed: int
     created: str
     scenario_json: str
-    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeRow:
+    """One join code at rest: its hash, whose it is, when it was issued and (if so) revoked."""
+
+    code_hash: str
+    exercise_id: str
+    role: str
+    party: str | None = None
+    issued: str = ""
+    revoked: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked is None
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -99,6 +143,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA secure_delete=ON")  # a blanked or deleted value leaves no bytes behind
         cur.close()
 
     @sa_event.listens_for(engine, "begin")
@@ -117,8 +162,15 @@ def _insert_exercise(record: ExerciseRecord):
         seed=record.seed,
         created=record.created,
         scenario=record.scenario_json,
-        codes=json.dumps(record.codes, sort_keys=True),
+        codes=NO_CODES,
     )
+
+
+def _insert_codes(conn: Connection, codes: Iterable[CodeRow]) -> None:
+    rows = [{"code_hash": c.code_hash, "exercise_id": c.exercise_id, "role": c.role, "party": c.party,
+             "issued": c.issued, "revoked": c.revoked} for c in codes]
+    if rows:
+        conn.execute(insert(join_codes_table), rows)
 
 class EventStore:
     """Exercises and their events in one SQL database.
@@ -146,18 +198,108 @@ class EventStore:
             else:
                 self.engine = create_engine(database_url, pool_pre_ping=True)
             metadata.create_all(self.engine)
+            self._code_key: bytes | None = None
+            self.migrate_plain_codes()
         except Exception as err:  # noqa: BLE001 - any driver failure becomes one line
             raise StoreError(f"cannot open exercise database {_redact(database_url)}: {_first_line(err)}") from err
 
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def create_exercise(self, record: ExerciseRecord, created_payload: dict[str, Any]) -> Event:
-        """Insert the exercise row and its ``created`` event (seq 1) in one transaction."""
-        ev = Event(record.id, 1, record.created, EventKind.CREATED, "system", created_payload)
+    # ------------------------------------------------------------ join codes
+
+    @property
+    def code_key(self) -> bytes:
+        """This database's secret for hashing join codes (made once, on first use, and kept in ``meta``)."""
+        if self._code_key is None:
+            query = select(meta_table.c.value).where(meta_table.c.name == "code_key")
+            try:
+                with self.engine.begin() as conn:
+                    value = conn.execute(query).scalar()
+                    if value is None:
+                        value = secrets.token_hex(32)
+                        conn.execute(insert(meta_table).values(name="code_key", value=value))
+            except IntegrityError:  # another process made it first: use theirs
+                with self.engine.begin() as conn:
+                    value = conn.execute(query).scalar_one()
+            self._code_key = bytes.fromhex(value)
+        return self._code_key
+
+    def find_code(self, digests: Iterable[str]) -> CodeRow | None:
+        """The code row with one of ``digests`` (the first that matches, in order), revoked or not; or None."""
+        digests = list(digests)
+        if not digests:
+            return None
         with self.engine.begin() as conn:
-            conn.execute(_insert_exercise(record))
-            conn.execute(insert(events_table).values(**_row(ev)))
+            rows = conn.execute(select(join_codes_table).where(join_codes_table.c.code_hash.in_(digests))).all()
+        by_hash = {r.code_hash: _code_row(r) for r in rows}
+        return next((by_hash[d] for d in digests if d in by_hash), None)
+
+    def codes(self, exercise_id: str) -> list[CodeRow]:
+        """Every code row of an exercise (active and revoked), oldest first."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(join_codes_table).where(join_codes_table.c.exercise_id == exercise_id)
+                                .order_by(join_codes_table.c.issued)).all()
+        return [_code_row(r) for r in rows]
+
+    def replace_code(self, exercise_id: str, party: str, new: CodeRow | None, event: NewEvent) -> Event:
+        """Revoke ``party``'s active code, add ``new`` (if any) and append ``event``, all in one transaction."""
+        def swap(conn: Connection) -> None:
+            now = utc_now()
+            conn.execute(update(join_codes_table).where(
+                join_codes_table.c.exercise_id == exercise_id, join_codes_table.c.party == party,
+                join_codes_table.c.revoked.is_(None)).values(revoked=now))
+            if new is not None:
+                _insert_codes(conn, [new])
+
+        return self.append_many(exercise_id, [event], also=swap)[0]
+
+    def migrate_plain_codes(self) -> int:
+        """Move plain codes of an earlier version from ``exercises.codes`` into ``join_codes``; returns how many.
+
+        Each exercise is moved in its own transaction, and only if its column still holds what was read, so two
+        processes opening the same old database at once move each code once.
+        """
+        with self.engine.begin() as conn:
+            pending = conn.execute(select(exercises_table.c.id, exercises_table.c.codes, exercises_table.c.created)
+                                   .where(exercises_table.c.codes != NO_CODES)).all()
+        moved = 0
+        for ex_id, text, created in pending:
+            try:
+                plain = json.loads(text or "{}")
+            except ValueError:
+                plain = {}
+            rows = [CodeRow(code_hash=legacy_digest(self.code_key, code), exercise_id=ex_id,
+                            role=str(v.get("role", "seat")), party=v.get("party"), issued=created)
+                    for code, v in (plain.items() if isinstance(plain, dict) else []) if isinstance(v, dict)]
+            with self.engine.begin() as conn:
+                done = conn.execute(update(exercises_table).where(
+                    exercises_table.c.id == ex_id, exercises_table.c.codes == text).values(codes=NO_CODES))
+                if done.rowcount == 1:
+                    _insert_codes(conn, rows)
+                    moved += len(rows)
+        if moved:
+            logger.info("moved %d plain join code(s) of %d exercise(s) into hashed storage", moved, len(pending))
+        return moved
+
+    # ------------------------------------------------------------ exercises and events
+
+    def create_exercise(self, record: ExerciseRecord, created_payload: dict[str, Any],
+                        codes: Iterable[CodeRow] = ()) -> Event:
+        """Insert the exercise row, its hashed join codes and its ``created`` event (seq 1) in one transaction.
+
+        Raises:
+            StoreError: the id, or (very rarely) a code's hash, is taken.
+        """
+        ev = Event(record.id, 1, record.created, EventKind.CREATED, "system", created_payload)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(_insert_exercise(record))
+                _insert_codes(conn, codes)
+                conn.execute(insert(events_table).values(**_row(ev)))
+        except IntegrityError as err:
+            raise StoreError(f"exercise {record.id!r} or one of its codes already exists in "
+                             f"{_redact(self.url)}") from err
         return ev
 
     def get_exercise(self, exercise_id: str) -> ExerciseRecord:
@@ -177,17 +319,6 @@ class EventStore:
         with self.engine.begin() as conn:
             rows = conn.execute(select(exercises_table).order_by(exercises_table.c.created.desc())).all()
         return [_record(r) for r in rows]
-
-    def find_code(self, code: str) -> tuple[str, dict[str, Any]] | None:
-        """(exercise id, {role, party}) for a join code, or None."""
-        like = f"%{json.dumps(code)}%"
-        with self.engine.begin() as conn:
-            rows = conn.execute(select(exercises_table).where(exercises_table.c.codes.like(like))).all()
-        for row in rows:
-            codes = json.loads(row.codes)
-            if code in codes:
-                return row.id, codes[code]
-        return None
 
     def last_seq(self, exercise_id: str) -> int:
         with self.engine.begin() as conn:
@@ -216,13 +347,15 @@ class EventStore:
         return self.append_many(exercise_id, [NewEvent(kind, actor, payload or {})])[0]
 
     def append_many(
-        self, exercise_id: str, new: Iterable[NewEvent], *, expect_seq: int | None = None
+        self, exercise_id: str, new: Iterable[NewEvent], *, expect_seq: int | None = None,
+        also: Callable[[Connection], None] | None = None,
     ) -> list[Event]:
         """Append events contiguously in one transaction.
 
         Args:
             expect_seq: when given, append only if the log still ends at this seq; otherwise raise
                 :class:`SeqConflict` (the caller re-reads and decides again).
+            also: more writes for the same transaction (run again on a retry, after the rollback).
         """
         new = list(new)
         if not new:
@@ -243,6 +376,8 @@ class EventStore:
                     out = [
                         Event(exercise_id, last + i + 1, ts, e.kind, e.actor, e.payload) for i, e in enumerate(new)
                     ]
+                    if also is not None:
+                        also(conn)
                     conn.execute(insert(events_table), [_row(e) for e in out])
                 return out
             except (IntegrityError, OperationalError) as err:
@@ -252,8 +387,8 @@ class EventStore:
                 time.sleep(random.uniform(0.001, 0.01) * (1 + attempt))
         raise StoreError(f"could not append to exercise {exercise_id} after {MAX_RETRIES} attempts")
 
-    def import_events(self, record: ExerciseRecord, events: list[Event]) -> None:
-        """Insert an exercise row and a whole log (for JSONL import), renumbered to ``record.id``.
+    def import_events(self, record: ExerciseRecord, events: list[Event], codes: Iterable[CodeRow] = ()) -> None:
+        """Insert an exercise row, its hashed join codes and a whole log (for JSONL import), renumbered to ``record.id``.
 
         Raises:
             StoreError: when the id already exists.
@@ -261,6 +396,7 @@ class EventStore:
         try:
             with self.engine.begin() as conn:
                 conn.execute(_insert_exercise(record))
+                _insert_codes(conn, codes)
                 rows = [_row(Event(record.id, e.seq, e.ts, e.kind, e.actor, e.payload)) for e in events]
                 if rows:
                     conn.execute(insert(events_table), rows)
@@ -291,8 +427,12 @@ def _record(row: Any) -> ExerciseRecord:
         seed=int(row.seed),
         created=row.created,
         scenario_json=row.scenario,
-        codes=json.loads(row.codes),
     )
+
+
+def _code_row(row: Any) -> CodeRow:
+    return CodeRow(code_hash=row.code_hash, exercise_id=row.exercise_id, role=row.role, party=row.party,
+                   issued=row.issued, revoked=row.revoked)
 
 
 def _first_line(err: BaseException) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from dialogue_engine.domain import Scenario
-from dialogue_engine.exercise.access import issue_codes, new_exercise_id
+from dialogue_engine.exercise.access import IssuedCodes, issue_codes, new_exercise_id
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import Event, EventKind
 from dialogue_engine.exercise.state import fold
@@ -31,10 +31,11 @@ def export_jsonl(store: EventStore, exercise_id: str, path: str | Path | None = 
 
 
 def import_jsonl(store: EventStore, source: str | Path, *, exercise_id: str | None = None,
-                 keep_id: bool = False) -> str:
+                 keep_id: bool = False) -> tuple[str, IssuedCodes]:
     """Load an exported log (a file or its text) under a fresh id (or ``exercise_id``, or the original).
 
-    New join codes are issued. Returns the id; raises :class:`ExerciseError` for a malformed log.
+    New join codes are issued (an export holds none). Returns the id and the codes; raises
+    :class:`ExerciseError` for a malformed log.
     """
     text = Path(source).read_text(encoding="utf-8") if _is_path(source) else str(source)
     name = str(source) if _is_path(source) else "<jsonl>"
@@ -44,10 +45,10 @@ def import_jsonl(store: EventStore, source: str | Path, *, exercise_id: str | No
     new_id = events[0].exercise_id if keep_id else (exercise_id or new_exercise_id())
     rec = ExerciseRecord(new_id, scen.id, scen.title, created.get("mode", "exercise"),
                          int(created.get("seed", 0)), events[0].ts,
-                         json.dumps(created["scenario"], sort_keys=True),
-                         issue_codes(s["party"] for s in created["seats"] if s["human"]))
-    store.import_events(rec, events)
-    return new_id
+                         json.dumps(created["scenario"], sort_keys=True))
+    issued, rows = issue_codes(store, new_id, (s["party"] for s in created["seats"] if s["human"]))
+    store.import_events(rec, events, rows)
+    return new_id, issued
 
 
 def parse_jsonl(text: str, name: str = "<jsonl>") -> list[Event]:

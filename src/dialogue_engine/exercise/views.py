@@ -51,7 +51,10 @@ class SeatInfo(View):
 
 
 class ExerciseInfo(View):
-    """What ``create`` returns: ids and the join codes (facilitator code and one per human seat)."""
+    """Identity of an exercise; right after ``create`` (or an import) also its plain join codes.
+
+    Codes are stored hashed, so ``facilitator_code`` and each ``SeatInfo.code`` are None when read later.
+    """
 
     exercise_id: str
     scenario_id: str
@@ -59,8 +62,19 @@ class ExerciseInfo(View):
     mode: str
     seed: int
     created: str
-    facilitator_code: str
+    facilitator_code: str | None = None
     seats: list[SeatInfo]
+
+
+class JoinCodeView(View):
+    """A seat's join code as the facilitator may list it: whether one is active, never the code itself."""
+
+    party: str
+    name: str
+    active: bool
+    issued: str = ""
+    replaced: int = 0
+    joined: bool = False
 
 
 class Seat(View):
