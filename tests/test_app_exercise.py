@@ -125,11 +125,14 @@ def test_facilitator_console_and_debrief(shared_store):
     assert any("cyclone" in i.value for i in fac.info)
     assert len(fac.tabs) >= 1 + len(info.seats)
     fac.button(key="fac_end").click().run()
-    assert any("Ended" in s.value for s in [*fac.success, *fac.warning])
+    assert any("no agreement" in w.value for w in fac.warning), "no agreement is shown as a warning"
+    assert not any("Ended" in s.value for s in fac.success), "no agreement is never a success box"
     d = page("screens/debrief.py")
     d.text_input(key="debrief_code_input").set_value(info.facilitator_code)
     [b for b in d.button if b.label == "Open report"][0].click().run()
     assert not d.exception and not errors(d), errors(d)
+    assert any("no agreement" in w.value for w in d.warning)
+    assert not d.success, [s.value for s in d.success]
     labels = [b.label for b in d.get("download_button")]
     assert labels == ["Report (Markdown)", "Report (HTML)", "Exercise log (JSONL)"]
     assert any(c for c in d.get("arrow_vega_lite_chart")) or d.get("vega_lite_chart")

@@ -87,3 +87,18 @@ def test_priorities_reveal_more_to_a_warm_partner():
     warm = priorities_answer(china, party, scenario, reveal_depth(0.6))
     assert cold.kind == warm.kind == AnswerKind.PRIORITIES
     assert len(warm.points) > len(cold.points) and warm.flexible and not cold.flexible
+
+
+def test_a_proposal_holding_an_option_an_inject_removed_is_compared_without_crashing():
+    from dialogue_engine.agents.planning import _compare
+    from dialogue_engine.domain import Deal, apply_effects
+    from dialogue_engine.domain.scenario import RemoveOption
+
+    scenario = load_scenario("loss-and-damage-facility")
+    before = Deal({i.id: i.options[-1].id for i in scenario.issues})
+    removed = before["capital"]
+    after_inject = apply_effects(scenario, [RemoveOption(kind="remove_option", issue="capital", option=removed)])
+    now = before.with_option("capital", after_inject.issue("capital").options[0].id)
+    changes, keeps = _compare(after_inject, before, now)
+    assert [(c.issue, c.before) for c in changes] == [(scenario.issue("capital").title, removed)]
+    assert len(keeps) == len(scenario.issues) - 1

@@ -37,13 +37,14 @@ def test_report_renders_for_every_shipped_scenario(tmp_path, path):
     assert run.result.scenario_id in md
 
 
-def test_objectives_map_to_evidence_and_coaching_quotes_the_player(tmp_path):
+def test_coaching_quotes_the_player_and_objectives_are_never_guessed_from_words(tmp_path):
     svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
-    from dialogue_engine.domain import load_scenario
+    from dialogue_engine.domain import Scenario, load_scenario
 
-    scen = load_scenario("tests/data/mini_scenario.yaml")
-    scen = scen.model_copy(update={"learning_objectives": [
-        "Reach an agreement both sides can accept", "Explore the other side's interests", "Juggle teacups"]})
+    data = load_scenario("tests/data/mini_scenario.yaml").model_dump(mode="json")
+    data["learning_objectives"] = ["Reach an agreement both sides can accept", "Explore the other side's interests",
+                                   "Juggle teacups"]
+    scen = Scenario.model_validate(data)
     info = svc.create(scen, ["beta"], seed=3)
     code = next(s.code for s in info.seats if s.code)
     fc = info.facilitator_code
@@ -55,10 +56,7 @@ def test_objectives_map_to_evidence_and_coaching_quotes_the_player(tmp_path):
     state = svc.state(info.exercise_id)
     result = score(state)
     rep = build_report(state, result)
-    status = {o.objective: o.status for o in rep.objectives}
-    assert status["Juggle teacups"] == "not assessed"
-    assert status["Explore the other side's interests"] == "met"
-    assert status["Reach an agreement both sides can accept"] == ("met" if result.agreement else "not met")
+    assert {o.status for o in rep.objectives} == {"for the facilitator"}, "no check, no verdict from keywords"
     md = to_markdown(rep)
     assert "take it or leave it" in md and "What matters most to you about timing?" in md
     crit = {c.id: c for c in result.coaching["beta"].criteria}

@@ -30,7 +30,8 @@ def show(exercise_id: str) -> None:
     d = build_debrief(service(), exercise_id)
     r = d.result
     st.subheader(r.title)
-    st.markdown(f"**{'Agreement' if r.agreement else 'No agreement'}** — {r.reason or 'not finished'}")
+    tone, line = d.verdict
+    {"success": st.success, "warning": st.warning}.get(tone, st.info)(line)  # no agreement is never a success
     if r.deal_lines:
         st.table([{"Issue": t, "Option": o} for t, o in r.deal_lines])
     c1, c2 = st.columns(2)

@@ -18,7 +18,7 @@ from dialogue_engine.agents.acts import Act
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.moves import Move, MoveKind
 from dialogue_engine.domain.persona import Persona
-from dialogue_engine.domain.scenario import Party, Scenario
+from dialogue_engine.domain.scenario import Issue, Party, Scenario
 
 
 class AnswerKind(str, Enum):
@@ -258,7 +258,15 @@ def _compare(scenario: Scenario, reference: Deal | None, proposal: Deal | None) 
         if after is None:
             continue
         if before == after:
-            keeps.append(issue.option(after).label)
+            keeps.append(_label(issue, after))
         elif before is not None:
-            changes.append(Change(issue=issue.title, before=issue.option(before).label, after=issue.option(after).label))
+            changes.append(Change(issue=issue.title, before=_label(issue, before), after=_label(issue, after)))
     return changes, keeps
+
+
+def _label(issue: Issue, option_id: str) -> str:
+    """An option's label, or its id when an inject has taken it off the table since it was proposed."""
+    try:
+        return issue.option(option_id).label
+    except KeyError:
+        return option_id

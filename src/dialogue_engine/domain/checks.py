@@ -115,4 +115,28 @@ def check_scenario(s: "Scenario") -> list[str]:
             adds = [e for e in inj.effects if isinstance(e, AddOption) and e.issue == issue_id]
             if opts and not adds and set(opts) <= removed:
                 problems.append(f"{where}.effects: removes every option of issue {issue_id}")
+    injected = {e.option.id for inj in s.injects for e in inj.effects if isinstance(e, AddOption)}
+    problems += check_objectives(s, all_options | injected)
+    return problems
+
+
+def check_objectives(s: "Scenario", options: set[str]) -> list[str]:
+    """Problems with the parties, options and rounds the objectives' checks name.
+
+    ``options`` are the option ids a deal can hold: the issues' options and those injects add.
+    """
+    problems: list[str] = []
+    party_ids = {p.id for p in s.parties}
+    for n, objective in enumerate(s.learning_objectives):
+        for m, crit in enumerate(objective.check):
+            where = f"learning_objectives[{n}].check[{m}]"
+            option = getattr(crit, "option", None)
+            if option is not None and option not in options:
+                problems.append(f"{where}.option: no option {option!r}")
+            party = getattr(crit, "party", None)
+            if party is not None and party not in party_ids:
+                problems.append(f"{where}.party: no party {party!r}")
+            rnd = getattr(crit, "round", None)
+            if rnd is not None and rnd > s.rounds:
+                problems.append(f"{where}.round: round {rnd} is after the last round ({s.rounds})")
     return problems

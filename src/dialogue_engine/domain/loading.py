@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from dialogue_engine.config import get_settings
+from dialogue_engine.domain.objectives import CRITERION_KINDS
 from dialogue_engine.domain.persona import Persona, PersonaKind
 from dialogue_engine.domain.scenario import Party, Scenario
 from dialogue_engine.errors import QDError
@@ -112,11 +113,14 @@ def _line_for(lines: dict[tuple, int], path: tuple) -> int | None:
     return None
 
 
+_TAGS = {"change_score", "change_threshold", "change_relationship", "add_option", "remove_option",
+         *CRITERION_KINDS}
+
+
 def _problems_from(err: ValidationError, file: str, lines: dict[tuple, int]) -> list[Problem]:
     out: list[Problem] = []
     for e in err.errors():
-        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in {"change_score", "change_threshold",
-                    "change_relationship", "add_option", "remove_option"}))
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in _TAGS))
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown field"

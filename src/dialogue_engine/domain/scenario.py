@@ -6,9 +6,10 @@ from enum import Enum
 from collections.abc import Mapping
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from dialogue_engine.domain.deal import Deal
+from dialogue_engine.domain.objectives import Objective, as_objective
 from dialogue_engine.errors import QDError
 from dialogue_engine.domain.persona import ID_PATTERN, Strict
 
@@ -228,9 +229,15 @@ class Scenario(Strict):
     protocol: Protocol = Protocol.FREE
     initial_deal: Deal | None = None
     injects: list[Inject] = Field(default_factory=list)
-    learning_objectives: list[str] = Field(default_factory=list)
+    learning_objectives: list[Objective] = Field(default_factory=list)
     facilitator_notes: str = ""
     source: str = ""
+
+    @field_validator("learning_objectives", mode="before")
+    @classmethod
+    def _plain_objectives(cls, value: object) -> object:
+        """A plain string is an objective without a check (the older form keeps loading)."""
+        return [as_objective(v) for v in value] if isinstance(value, list) else value
 
     @model_validator(mode="after")
     def _cross_check(self) -> "Scenario":

@@ -115,7 +115,7 @@ def facilitator_view(state: ExerciseState) -> FacilitatorView:
         available_injects=[InjectView(inject_id=i.id, title=i.title, text=i.text, round=i.at_round or 0)
                            for i in state.base.injects if i.id not in fired],
         outcome=outcome_view(state), facilitator_notes=state.base.facilitator_notes,
-        learning_objectives=list(state.base.learning_objectives),
+        learning_objectives=[o.text for o in state.base.learning_objectives],
     )
 
 

@@ -25,7 +25,8 @@ def bilateral(scenario: Scenario, human_party: str, counterpart: str) -> Scenari
     """The scenario cut down to two seats that must both accept; two-party scenarios unchanged.
 
     Injects stay when they concern only the two seats (effects on other seats are dropped; an inject whose
-    trigger names another seat is dropped), so the solo clock still brings the scenario's events.
+    trigger names another seat is dropped), so the solo clock still brings the scenario's events. An
+    objective whose check names another seat loses the check (its text stays, for the facilitator).
     """
     if len(scenario.parties) <= 2:
         return scenario
@@ -48,6 +49,9 @@ def bilateral(scenario: Scenario, human_party: str, counterpart: str) -> Scenari
         inj["effects"] = effects
         injects.append(inj)
     data["injects"] = injects
+    data["learning_objectives"] = [
+        o if all(c.get("party", human_party) in keep for c in o["check"]) else {**o, "check": []}
+        for o in data["learning_objectives"]]
     return Scenario.model_validate(data)
 
 

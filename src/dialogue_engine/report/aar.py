@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
 
-from dialogue_engine.domain.deal import Deal
 from dialogue_engine.exercise.events import EventKind
 from dialogue_engine.exercise.state import ExerciseState
 from dialogue_engine.negotiation.space import DealSpace
 from dialogue_engine.report.charts import line_chart, scatter_chart
+from dialogue_engine.report.objectives import NOT_MET, ObjectiveCheck, objective_checks
+from dialogue_engine.report.outcome import Outcome, outcome_of
 from dialogue_engine.report.scoring import ExerciseResult
 
 
-@dataclass(frozen=True)
-class ObjectiveCheck:
-    """One learning objective and whether the evidence shows it met."""
-
-    objective: str
-    status: str
-    evidence: str
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Moment:
+    """One line of the timeline."""
+
     round: int
     what: str
 
 
 @dataclass
 class Report:
-    """The report's content, rendered by :func:`to_markdown` and :func:`to_html`."""
+    """The report's content, rendered by :func:`to_markdown` and :func:`to_html`; ``outcome`` is the model
+    every statement about the result is derived from."""
 
     title: str
+    outcome: Outcome
     overview: list[tuple[str, str]]
     objectives: list[ObjectiveCheck]
     timeline: list[Moment]
@@ -54,99 +49,47 @@ def _f(x: float | None, nd: int = 2) -> str:
     return f"{x:.{nd}f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
 
 
-def _pareto_optimal(space: DealSpace, deal: Deal | None) -> bool | None:
-    if deal is None:
-        return None
-    u = space.utilities[space.index_of(deal)]
-    cand = space.utilities[space.passes]
-    dominated = np.any(np.all(cand >= u - 1e-9, axis=1) & np.any(cand > u + 1e-9, axis=1))
-    return not bool(dominated)
-
-
-def _objectives(state: ExerciseState, result: ExerciseResult) -> list[ObjectiveCheck]:
-    coach = list(result.coaching.values())
-    m = result.metrics
-    nash_ratio = m.get("nash_ratio")
-    welfare_ratio = m.get("welfare_ratio")
-
-    def crit(cid: str) -> bool | None:
-        if not coach:
-            return None
-        return any(c.id == cid and c.met for ch in coach for c in ch.criteria)
-
-    post_inject = any(p.id > i.seq for i in state.injects for p in state.proposals.values() if not p.final)
-    rules: list[tuple[str, callable]] = [
-        (r"interest|need", lambda: (crit("asked_interests"), "a human seat asked about the other side's interests"
-                                    if crit("asked_interests") else "no human line asked about interests")),
-        (r"listen|acknowledg|empath|trust|relationship|respect", lambda: (
-            crit("acknowledged"), "lines acknowledging the other side" if crit("acknowledged") else
-            "no acknowledging line from a human seat")),
-        (r"evidence|ground|source|cite|fact|data", lambda: (
-            result.process.citations_used > 0 or bool(crit("used_evidence")),
-            f"{result.process.citations_used} citations used in the transcript")),
-        (r"threshold|batna|walk|bottom.line|reservation|red.line", lambda: (
-            result.process.threshold_violations == 0 and all(s.above_threshold is not False for s in result.seats),
-            f"{result.process.threshold_violations} votes below a threshold; every seat "
-            + ("at or above its threshold" if result.agreement else "kept its alternative (no deal)"))),
-        (r"fair|equit|balanc|nash", lambda: (
-            bool(result.agreement and (nash_ratio or 0) >= 0.8),
-            f"Nash ratio {_f(nash_ratio)}, Gini {_f(m.get('gini'))}" if result.agreement else "no agreement")),
-        (r"package|trade|logroll|creative|integrative|value|welfare|pareto", lambda: (
-            bool(result.agreement and (welfare_ratio or 0) >= 0.9) or bool(crit("packaged")),
-            f"welfare ratio {_f(welfare_ratio)}" if result.agreement else "no agreement")),
-        (r"inject|shock|crisis|adapt|chang|disrupt", lambda: (
-            bool(state.injects) and post_inject,
-            f"{len(state.injects)} injects fired; " + ("new proposals followed them" if post_inject
-                                                        else "no proposal followed them"))),
-        (r"coalition|alliance|bloc|quorum|majorit", lambda: (
-            result.agreement, "a deal passed under the rule " + state.scenario.rule.kind.value
-            if result.agreement else "no coalition carried a deal")),
-        (r"agree|deal|consensus|settle|outcome|close", lambda: (
-            result.agreement, f"deal reached in round {result.round}" if result.agreement else
-            f"no agreement ({result.reason})")),
-    ]
-    out = []
-    for obj in state.base.learning_objectives:
-        for pattern, check in rules:
-            if re.search(pattern, obj, re.I):
-                met, evidence = check()
-                status = "not assessed" if met is None else ("met" if met else "not met")
-                out.append(ObjectiveCheck(obj, status, evidence if met is not None else
-                                          "needs a human seat to assess; facilitator judgment"))
-                break
-        else:
-            out.append(ObjectiveCheck(obj, "not assessed", "no automatic evidence; facilitator judgment"))
-    return out
-
-
-def _timeline(state: ExerciseState) -> list[Moment]:
+def _timeline(state: ExerciseState, outcome: Outcome) -> list[Moment]:
     out: list[Moment] = []
     rnd = 0
     seen_first: set[str] = set()
+    name = state.base.party_name
     for ev in state.events:
         p = ev.payload
         if ev.kind == EventKind.ROUND_STARTED:
             rnd = int(p["round"])
         elif ev.kind == EventKind.STARTED:
-            out.append(Moment(0, "Exercise started (briefing)"))
+            out.append(Moment(round=0, what="Exercise started (briefing)"))
         elif ev.kind == EventKind.INJECT_FIRED:
-            out.append(Moment(rnd, f"Inject fired ({p.get('by', 'schedule')}): {p['title']}"))
+            out.append(Moment(round=rnd, what=f"Inject fired ({p.get('by', 'schedule')}): {p['title']}"))
         elif ev.kind == EventKind.PROPOSAL and not p.get("final") and ev.actor not in seen_first:
             seen_first.add(ev.actor)
-            out.append(Moment(rnd, f"First proposal by {state.base.party_name(ev.actor)} (#{ev.seq})"))
+            out.append(Moment(round=rnd, what=f"First proposal by {name(ev.actor)} (#{ev.seq})"))
         elif ev.kind == EventKind.PROPOSAL and p.get("final"):
-            out.append(Moment(rnd, f"Final vote opened on {state.base.party_name(p.get('proposer', ''))}'s proposal"))
+            out.append(Moment(round=rnd, what=f"Final vote opened on {name(p.get('proposer', ''))}'s proposal"))
         elif ev.kind == EventKind.WALK_AWAY:
-            out.append(Moment(rnd, f"{state.base.party_name(ev.actor)} walked away"))
+            out.append(Moment(round=rnd, what=f"{name(ev.actor)} walked away"))
         elif ev.kind in (EventKind.PAUSED, EventKind.RESUMED, EventKind.EXTENDED):
             extra = f" by {p.get('rounds')} round(s)" if ev.kind == EventKind.EXTENDED else ""
-            out.append(Moment(rnd, f"Facilitator {ev.kind.value}{extra}"))
+            out.append(Moment(round=rnd, what=f"Facilitator {ev.kind.value}{extra}"))
         elif ev.kind == EventKind.AGENT_FALLBACK:
-            out.append(Moment(rnd, f"{state.base.party_name(ev.actor)} fell back to the built-in realizer"))
+            out.append(Moment(round=rnd, what=f"{name(ev.actor)} fell back to the built-in realizer"))
         elif ev.kind == EventKind.ENDED:
-            out.append(Moment(rnd, ("Agreement: " if p.get("agreement") else "Ended without agreement: ")
-                              + str(p.get("reason", ""))))
+            out.append(Moment(round=rnd, what=_ending(outcome, name)))
     return out
+
+
+def _ending(outcome: Outcome, name) -> str:
+    """The last moment: who proposed the deal and how each seat voted on it, or the ending without one."""
+    if not outcome.agreement:
+        return f"Ended without agreement: {outcome.reason}"
+    votes = {True: [], False: [], None: []}
+    for s in outcome.seats:
+        votes[s.vote].append(s.name)
+    parts = [f"Agreement: {outcome.reason}", f"proposed by {name(outcome.proposer)}" if outcome.proposer else ""]
+    parts += [f"{label}: {', '.join(votes[v])}" for v, label in ((True, "voted for"), (False, "voted against"),
+                                                              (None, "no vote")) if votes[v]]
+    return "; ".join(p for p in parts if p)
 
 
 def _chart_parties(state: ExerciseState) -> tuple[str, str]:
@@ -186,10 +129,42 @@ def _deal_space_chart(state: ExerciseState, result: ExerciseResult, space: DealS
                          thresholds=(float(space.thresholds[ia]), float(space.thresholds[ib])))
 
 
+def _outcome_rows(outcome: Outcome) -> list[list[str]]:
+    return [[s.name, _f(s.utility), _f(s.threshold), _f(s.margin), _f(s.at_nash), _f(s.best_passable),
+             _f(s.left_on_table), _f(s.surplus_share)] for s in outcome.seats]
+
+
+def _judgements(state: ExerciseState, result: ExerciseResult, outcome: Outcome) -> tuple[list[str], list[str]]:
+    """(strengths, areas for improvement) about the outcome and the process, all read off ``outcome``."""
+    strengths, improve = [], []
+    if outcome.agreement:
+        strengths.append(f"The parties reached a deal in round {outcome.round} of {state.total_rounds}.")
+    else:
+        improve.append(f"No agreement was reached although {outcome.passable} packages could have passed; revisit "
+                       "which of them were never put on the table." if outcome.passable else
+                       "No agreement was reached, and no package could pass the rule with these minimums.")
+    if result.process.threshold_violations == 0:
+        strengths.append("No AI seat accepted a deal below its threshold.")
+    if outcome.short_of_nash():
+        improve.append(
+            "The deal is on the frontier but far from the Nash point: the gains over the minimums are split "
+            "unevenly." if outcome.pareto_optimal else
+            "The deal is short of the frontier and of the Nash point; more value could have been shared.")
+    if outcome.near_max_welfare():
+        strengths.append("The deal captured nearly all the joint value a passable deal can reach.")
+    if result.process.citations_used:
+        strengths.append(f"Arguments were grounded: {result.process.citations_used} citations to the knowledge base.")
+    if state.injects:
+        strengths.append(f"The table absorbed {len(state.injects)} inject(s).")
+    if result.process.walkouts:
+        improve.append("Parties walked away: " + ", ".join(state.base.party_name(p) for p in result.process.walkouts) + ".")
+    return strengths, improve
+
+
 def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
-    """Assemble the report's sections from the exercise state and its scores."""
+    """Assemble the report's sections from the exercise state and its scores, through one outcome model."""
     space = DealSpace.from_scenario(state.scenario)
-    m = result.metrics
+    outcome = outcome_of(state, result, space)
     seats = ", ".join(f"{state.base.party_name(p)} ({'human' if state.humans.get(p) else 'AI'})" for p in state.party_ids)
     overview = [
         ("Scenario", f"{state.base.title} (`{state.base.id}`)"),
@@ -197,42 +172,10 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
         ("Protocol", f"{state.protocol.value}, {result.process.rounds_played} of {state.total_rounds} rounds played"),
         ("Agreement rule", state.scenario.rule.describe(len(state.party_ids), state.scenario.veto_parties)),
         ("Seed", str(state.seed)),
-        ("Outcome", ("Agreement: " + "; ".join(f"{t}: {o}" for t, o in result.deal_lines)) if result.agreement
-         else f"No agreement ({result.reason})"),
+        ("Outcome", outcome.verdict()[1]),
     ]
-    nash = m.get("nash") if isinstance(m.get("nash"), dict) else {}
-    nash_u = nash.get("utilities", {}) if nash else {}
-    rows = []
-    for s in result.seats:
-        rows.append([s.name, _f(s.utility), _f(s.threshold), _f(s.margin), _f(nash_u.get(s.party)), _f(s.best),
-                     _f(s.surplus_share)])
-    notes = []
-    if result.agreement:
-        po = _pareto_optimal(space, result.deal)
-        notes.append(f"Nash ratio {_f(m.get('nash_ratio'))}, welfare ratio {_f(m.get('welfare_ratio'))}, "
-                     f"Gini of surplus {_f(m.get('gini'))}.")
-        notes.append("The outcome is on the Pareto frontier of passable deals." if po else
-                     "Another passable deal would have left some party better off and none worse off.")
-    else:
-        notes.append(f"No deal: every party falls back on its alternative. {int(space.passes.sum())} of "
-                     f"{space.size} deals would have passed the rule.")
-    strengths, improve = [], []
-    if result.agreement:
-        strengths.append(f"The parties reached a deal in round {result.round} of {state.total_rounds}.")
-    else:
-        improve.append("No agreement was reached; revisit which passable packages were never put on the table.")
-    if result.process.threshold_violations == 0:
-        strengths.append("No AI seat accepted a deal below its threshold.")
-    if result.agreement and (m.get("nash_ratio") or 0) < 0.8:
-        improve.append("The deal sits well short of the Nash point; more value could have been shared.")
-    if result.agreement and (m.get("welfare_ratio") or 0) >= 0.95:
-        strengths.append("The deal captured nearly all the joint value available.")
-    if result.process.citations_used:
-        strengths.append(f"Arguments were grounded: {result.process.citations_used} citations to the knowledge base.")
-    if state.injects:
-        strengths.append(f"The table absorbed {len(state.injects)} inject(s).")
-    if result.process.walkouts:
-        improve.append("Parties walked away: " + ", ".join(state.base.party_name(p) for p in result.process.walkouts) + ".")
+    strengths, improve = _judgements(state, result, outcome)
+    objectives = objective_checks(state, outcome)
     coaching = []
     plan = []
     for party, ch in result.coaching.items():
@@ -244,10 +187,10 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
             else:
                 improve.append(f"{state.base.party_name(party)}: {c.title.lower()} — not yet.")
                 plan.append((c.title, c.feedback, state.base.party_name(party), "next exercise"))
-    for o in _objectives(state, result):
-        if o.status == "not met":
-            plan.append((o.objective, f"Rehearse with a focus on this objective ({o.evidence}).", "Facilitator",
-                         "next session"))
+    for o in objectives:
+        if o.status == NOT_MET:
+            plan.append((o.objective, f"Rehearse with a focus on this objective ({o.evidence.rstrip('.')}).",
+                         "Facilitator", "next session"))
     if not plan:
         plan.append(("Sustain", "Run the scenario again with a different seed or more human seats.", "Facilitator",
                      "next session"))
@@ -257,13 +200,17 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
                line_chart(traj, "Utility trajectories", thresholds=thr)),
               ("The deal space with the frontier, the Nash point and the outcome",
                _deal_space_chart(state, result, space))]
-    return Report(title=f"After-action report: {state.base.title}", overview=overview,
-                  objectives=_objectives(state, result), timeline=_timeline(state), outcome_rows=rows,
-                  outcome_notes=notes, strengths=strengths, improvements=improve, plan=plan, coaching=coaching,
-                  charts=charts)
+    return Report(title=f"After-action report: {state.base.title}", outcome=outcome, overview=overview,
+                  objectives=objectives, timeline=_timeline(state, outcome), outcome_rows=_outcome_rows(outcome),
+                  outcome_notes=outcome.statements(), strengths=strengths, improvements=improve, plan=plan,
+                  coaching=coaching, charts=charts)
 
 
-OUTCOME_HEAD = ["Party", "Utility", "Threshold", "Margin", "At Nash point", "Best possible", "Surplus share"]
+OUTCOME_HEAD = ["Party", "Utility", "Threshold", "Margin", "At Nash point", "Best passable", "Left on the table",
+                "Surplus share"]
+COLUMNS_NOTE = ("Best passable: the party's best total among deals that pass the rule on every minimum. Left on "
+                "the table: what the party would gain in the passable deal that beats the outcome for some and "
+                "for none less (0 on the frontier).")
 
 
 def to_markdown(rep: Report) -> str:
@@ -279,7 +226,7 @@ def to_markdown(rep: Report) -> str:
     md += ["", "## 4. Outcome against the frontier and the Nash point", "",
            "| " + " | ".join(OUTCOME_HEAD) + " |", "|" + "---|" * len(OUTCOME_HEAD)]
     md += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rep.outcome_rows]
-    md += [""] + rep.outcome_notes
+    md += ["", COLUMNS_NOTE, ""] + [f"- {n}" for n in rep.outcome_notes]
     md += ["", "## 5. Strengths", ""] + [f"- {s}" for s in rep.strengths or ["(none recorded)"]]
     md += ["", "## 6. Areas for improvement", ""] + [f"- {s}" for s in rep.improvements or ["(none recorded)"]]
     if rep.coaching:
@@ -322,7 +269,7 @@ def to_html(rep: Report) -> str:
     h += [f"<th>{e(c)}</th>" for c in OUTCOME_HEAD]
     h.append("</tr>")
     h += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rep.outcome_rows]
-    h.append("</table>")
+    h.append(f"</table><p class='na'>{e(COLUMNS_NOTE)}</p>")
     h += [f"<p>{e(n)}</p>" for n in rep.outcome_notes]
     for caption, svg in rep.charts:
         h.append(f"<figure>{svg}<figcaption>{e(caption)}</figcaption></figure>")

@@ -21,7 +21,11 @@ class _Model(BaseModel):
 
 
 class SeatResult(_Model):
-    """How one party came out."""
+    """How one party came out.
+
+    ``best`` is the party's best total among the deals that pass the rule on every party's minimum (None
+    when no deal passes): what it could have had, not the best cell of its own score sheet.
+    """
 
     party: str
     name: str
@@ -30,7 +34,7 @@ class SeatResult(_Model):
     threshold: float
     above_threshold: bool | None
     margin: float | None
-    best: float
+    best: float | None
     advantage: float | None = None
     surplus_share: float | None = None
     vote: bool | None = None
@@ -150,6 +154,7 @@ def score(state: ExerciseState) -> ExerciseResult:
     adv = metrics.get("advantage") or {}
     shares = metrics.get("surplus_shares") or {}
     passed = state.proposals.get(outcome.get("proposal") or -1)
+    best = space.utilities[space.passes].max(axis=0) if space.passes.any() else None
     seats = []
     for p in state.scenario.parties:
         u = utilities.get(p.id)
@@ -157,7 +162,7 @@ def score(state: ExerciseState) -> ExerciseResult:
             party=p.id, name=p.name or p.id, human=state.humans.get(p.id, False), utility=u, threshold=p.threshold,
             above_threshold=None if u is None else u >= p.threshold - 1e-9,
             margin=None if u is None else round(u - p.threshold, 9),
-            best=float(space.utilities[:, space.party_index(p.id)].max()),
+            best=None if best is None else float(best[space.party_index(p.id)]),
             advantage=adv.get(p.id) if isinstance(adv, dict) else None,
             surplus_share=shares.get(p.id) if isinstance(shares, dict) else None,
             vote=passed.votes.get(p.id) if passed else None,

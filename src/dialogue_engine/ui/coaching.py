@@ -16,8 +16,9 @@ def seat_debrief(service: Any, exercise_id: str, party: str) -> str:
         deal = "; ".join(f"{t}: {o}" for t, o in result.deal_lines)
         verdict = "at or above" if seat.above_threshold else "below"
         out.append(f"**Agreement** ({result.reason}): {deal}.")
+        best = f" (the best any passable deal gives you: {seat.best:g})" if seat.best is not None else ""
         out.append(f"It is worth **{seat.utility:g}** points to you, {verdict} your threshold of "
-                   f"{seat.threshold:g} (best possible {seat.best:g}).")
+                   f"{seat.threshold:g}{best}.")
     else:
         out.append(f"**No agreement** ({result.reason or 'not settled'}). You keep your fallback "
                    f"(threshold {seat.threshold:g}).")

@@ -18,6 +18,9 @@ class Debrief:
     markdown: str
     html: str
     jsonl: str
+    verdict: tuple[str, str] = ("info", "")
+    """(tone, line) for the page's status box: ``success`` only for an agreement, ``warning`` for an ending
+    without one, ``info`` while it runs (from the report's outcome model)."""
 
     def outcome_rows(self) -> list[dict[str, Any]]:
         """Per seat: points in the outcome against threshold (for a bar chart)."""
@@ -39,4 +42,5 @@ def build_debrief(service: Any, exercise_id: str) -> Debrief:
     state = service.state(exercise_id)
     result = score(state)
     report = build_report(state, result)
-    return Debrief(exercise_id, result, to_markdown(report), to_html(report), service.export_jsonl(exercise_id))
+    return Debrief(exercise_id, result, to_markdown(report), to_html(report), service.export_jsonl(exercise_id),
+                   verdict=report.outcome.verdict())
