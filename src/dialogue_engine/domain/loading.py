@@ -228,6 +228,35 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
+_ID_INDEX: dict[Path, tuple[tuple, dict[str, Path]]] = {}
+
+
+def _ids_in(folder: Path) -> dict[str, Path]:
+    """id -> file for the YAML files of a folder whose name is not their id (re-read when a file changes)."""
+    if not folder.is_dir():
+        return {}
+    files = _yaml_files(folder)
+    try:
+        signature = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    except OSError:
+        signature = ()
+    cached = _ID_INDEX.get(folder)
+    if cached is not None and cached[0] == signature and signature:
+        return cached[1]
+    index: dict[str, Path] = {}
+    for candidate in files:
+        try:
+            text = candidate.read_text(encoding="utf-8")
+            check_yaml_limits(text, str(candidate))
+            data = yaml.safe_load(text)
+        except (yaml.YAMLError, OSError, UnicodeDecodeError, DomainError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            index.setdefault(data["id"], candidate)
+    _ID_INDEX[folder] = (signature, index)
+    return index
+
+
 def _resolve(path_or_id: str | Path, folder: Path, what: str) -> Path:
     p = Path(path_or_id)
     if p.suffix in {".yaml", ".yml"} or p.exists():
@@ -236,15 +265,9 @@ def _resolve(path_or_id: str | Path, folder: Path, what: str) -> Path:
     for candidate in (folder / f"{ident}.yaml", folder / f"{ident}.yml"):
         if candidate.exists():
             return candidate
-    for candidate in _yaml_files(folder) if folder.is_dir() else []:
-        try:
-            text = candidate.read_text(encoding="utf-8")
-            check_yaml_limits(text, str(candidate))
-            data = yaml.safe_load(text)
-        except (yaml.YAMLError, OSError, UnicodeDecodeError, DomainError):
-            continue
-        if isinstance(data, dict) and data.get("id") == ident:
-            return candidate
+    found = _ids_in(folder).get(ident)
+    if found is not None:
+        return found
     known = ", ".join(p.stem for p in _yaml_files(folder)) if folder.is_dir() else "none"
     raise DomainError([Problem(ident, "", f"unknown {what} id (known: {known})")])
 
