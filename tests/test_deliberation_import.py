@@ -67,8 +67,25 @@ def test_shipped_copy_of_base_game():
 
 @needs_base
 def test_shipped_copy_is_up_to_date():
-    fresh = import_game(BASE, scenario_id="harbour-sport-park", title="Harbour Sport Park")
+    fresh = import_game(BASE, scenario_id="harbour-sport-park", title="Harbour Sport Park",
+                        incentives={"*": "cooperative"})
     assert load_scenario(SHIPPED) == fresh
+    assert {p.incentive.value for p in fresh.parties} == {"cooperative"}
+
+
+@needs_base
+def test_incentive_column_becomes_behaviour():
+    as_configured = import_game(BASE)
+    assert {p.id: p.incentive.value for p in as_configured.parties} == {
+        "mayor": "cooperative", "other_cities": "cooperative", "union": "cooperative",
+        "sportco": "greedy", "dot": "greedy", "enviroment": "greedy"}
+    sabotage = import_game(BASE, incentives={"enviroment": "untargeted_adv"})
+    assert sabotage.party("enviroment").incentive.value == "saboteur"
+    assert "sabotage" in sabotage.party("enviroment").private_brief
+    targeted = import_game(BASE, incentives={"enviroment": "targeted_adv"})
+    assert (targeted.party("enviroment").incentive.value, targeted.party("enviroment").target) == ("targeted", "sportco")
+    with pytest.raises(GameFormatError, match="missing file"):
+        import_game(BASE, incentives={"mayor": "untargeted_adv"})  # no such brief for the mayor
 
 
 def synthetic_game(root: Path, crlf: bool = True) -> Path:

@@ -90,18 +90,19 @@ class PersonaAgent:
         seed: makes decisions and wording deterministic.
         perceiver: free text -> :class:`Perception` (default: :class:`RulePerceiver`).
         strategy_kind: the persona strategy, or a baseline for comparisons.
+        table_tactics: play multi-party tables by the rule (off: the earlier rule, a bench baseline).
     """
 
     def __init__(self, persona: Persona, scenario: Scenario, party_id: str, *, retriever: Retriever | None = None,
                  realizer: Realizer | None = None, seed: int = 0, perceiver: Perceiver | None = None,
-                 strategy_kind: StrategyKind = StrategyKind.PERSONA):
+                 strategy_kind: StrategyKind = StrategyKind.PERSONA, table_tactics: bool = True):
         self.persona = persona
         self.scenario = scenario
         self.party_id = party_id
         self.party = scenario.party(party_id)
         self.seed = seed
         self.strategy = Strategy(scenario, party_id, persona.style, stances_for(persona, scenario, party_id),
-                                 seed=seed, kind=strategy_kind)
+                                 seed=seed, kind=strategy_kind, table_tactics=table_tactics)
         self.perceiver: Perceiver = perceiver or RulePerceiver(scenario)
         self.grounder = Grounder(persona, scenario, retriever)
         self.builtin = BuiltinRealizer(seed)
@@ -112,6 +113,7 @@ class PersonaAgent:
         self.on_table: Deal | None = None
         self._theirs_latest = False
         self._memory = _Memory()
+        self._tabled_by: dict[Deal, str] = {}
         self._public = public_text(scenario, persona)
 
     # ---- state ----------------------------------------------------------------------------------
@@ -170,6 +172,10 @@ class PersonaAgent:
 
     def observe(self, obs: Observation) -> None:
         """Learn from what another seat did (and remember it as a public line)."""
+        if obs.speaker == self.party_id and obs.kind == ObservationKind.ACCEPT:
+            if obs.proposal is not None:  # support it already declared
+                self.strategy.note_support(obs.proposal)
+            return
         name = self.scenario.party_name(obs.speaker)
         self._memory.history.append(f"{name}: {obs.text or obs.kind.value}")
         self._memory.history = self._memory.history[-20:]
@@ -189,6 +195,7 @@ class PersonaAgent:
                 if self.strategy._complete(p.proposal):
                     self.on_table = p.proposal
                     self._theirs_latest = True
+                    self._tabled_by.setdefault(p.proposal, obs.speaker)
             elif p.options:
                 self.strategy.observe_statement(obs.speaker, Deal({self._issue_of(o): o for o in p.options}), p.issues)
             if p.has(Act.REJECT):
@@ -197,7 +204,7 @@ class PersonaAgent:
             if p.has(Act.THREATEN):
                 self.shift_relationship(obs.speaker, THREAT_TRUST_DELTA, 0.0)
         elif obs.kind in (ObservationKind.ACCEPT, ObservationKind.REJECT) and deal:
-            self.strategy.observe_vote(obs.speaker, deal, obs.kind == ObservationKind.ACCEPT)
+            self.strategy.observe_vote(obs.speaker, deal, obs.kind == ObservationKind.ACCEPT, minimum=obs.minimum)
 
     def _issue_of(self, option_id: str) -> str:
         return self.scenario.option_index()[option_id][0]
@@ -234,7 +241,7 @@ class PersonaAgent:
                             reason="answers; its offer stands" if self.last_proposal else "answers before proposing")
         question = perception is not None and perception.asks and not perception.proposal
         decision = self.strategy.decide(ctx.round, ctx.total_rounds, on_table, partial=partial,
-                                        mentioned_issue=mentioned, question=question)
+                                        mentioned_issue=mentioned, question=question, final_word=ctx.final_word)
         return dataclasses.replace(decision, to=to)
 
     def _only_talks(self, perception: Perception) -> bool:
@@ -292,6 +299,8 @@ class PersonaAgent:
             realizer=source,
             fallback_reason=reason,
             understood=perception,
+            supports=move.supports,
+            tolerates=move.tolerates,
         )
         self.turns.append(TurnRecord(round=ctx.round, move=move.kind, realizer=source, fallback_reason=reason,
                                      violations=tuple(violations)))
@@ -305,6 +314,16 @@ class PersonaAgent:
     def _plan(self, ctx: TurnContext, perception: Perception | None, move: Move, passages: tuple[Citation, ...],
               fact: tuple[str, int] | None) -> DialoguePlan:
         """What the reply answers before its move (see :mod:`dialogue_engine.agents.planning`)."""
+        plan = self._answers(ctx, perception, move, passages, fact)
+        return dataclasses.replace(plan, backs=self._tablers(move.supports), bears=self._tablers(move.tolerates))
+
+    def _tablers(self, deals: tuple[Deal, ...]) -> tuple[str, ...]:
+        """Names of the seats that tabled these packages (each once, in order)."""
+        names = (self.scenario.party_name(self._tabled_by[d]) for d in deals if d in self._tabled_by)
+        return tuple(dict.fromkeys(names))
+
+    def _answers(self, ctx: TurnContext, perception: Perception | None, move: Move, passages: tuple[Citation, ...],
+                 fact: tuple[str, int] | None) -> DialoguePlan:
         if perception is None:
             return DialoguePlan(move=move, restate=True)
         speaker = ctx.incoming.speaker if ctx.incoming is not None else None

@@ -79,6 +79,11 @@ FORMAL: Frames = {
     "keeps_rest": ("We welcome {keeps}; the rest of our offer stands.", "On {keeps} we are with you; the rest stands.",
                    "{Keeps} works for us, and the rest of our package stays as it is."),
     "stands": ("Our offer stands.", "The package we tabled remains on the table.", "Our proposal is still there for you."),
+    "backs": ("Of the other packages on the table, we could also support the ones from {names}.",
+              "We would also be able to work with what {names} tabled.",
+              "What {names} put forward would also have our support."),
+    "bears": ("We could live with what {names} tabled, though it is the least we could accept.",
+              "What {names} put forward is at the very edge of what we can accept, but we would not block it."),
     "reject": ("We cannot accept that package as it stands.", "That package does not work for us.",
                "We are unable to support this as drafted."),
     "ask": ("What would you need on {issue} to move?", "Where is your room for movement on {issue}?",
@@ -250,6 +255,10 @@ class BuiltinRealizer:
         for answer in plan.answers:
             parts += self._answer(say, answer, request, cited)
         parts += self._move(say, plan, request)
+        if plan.backs:
+            parts.append(say("backs", names=_and(list(plan.backs))))
+        if plan.bears:
+            parts.append(say("bears", names=_and(list(plan.bears))))
         if not plan.brief and request.passages and not cited and plan.move.kind != MoveKind.WALK_AWAY:
             topic = " ".join([request.issue_title, request.incoming.text if request.incoming and
                               request.incoming.text else ""])

@@ -84,6 +84,8 @@ class DialoguePlan:
         stands: the move repeats the persona's standing offer (say so briefly instead of restating it).
         brief: little was asked; keep the reply short.
         depth: how much the persona reveals about its priorities (1 guarded .. 3 open).
+        backs: names of the seats whose packages on the table the persona says it could also accept.
+        bears: names of the seats whose packages it could accept only just (at its minimum).
     """
 
     answers: tuple[Answer, ...] = ()
@@ -94,6 +96,8 @@ class DialoguePlan:
     stands: bool = False
     brief: bool = False
     depth: int = 2
+    backs: tuple[str, ...] = ()
+    bears: tuple[str, ...] = ()
 
     @property
     def answered(self) -> frozenset[AnswerKind]:

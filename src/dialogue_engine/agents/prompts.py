@@ -82,6 +82,11 @@ def move_block(request: RealizeRequest) -> str:
     elif request.proposal_lines:
         lines.append("Proposal (state every line clearly, by issue and option):")
         lines.extend(f"- {issue}: {option}" for issue, option in request.proposal_lines)
+    if plan is not None and plan.backs:
+        lines.append("Also say you could support the packages tabled by: " + ", ".join(plan.backs) + ".")
+    if plan is not None and plan.bears:
+        lines.append("Also say you could live with, though only just, the packages tabled by: "
+                     + ", ".join(plan.bears) + ".")
     return "\n".join(lines)
 
 

@@ -35,6 +35,8 @@ class Observation:
     text: str | None = None
     proposal: Deal | None = None
     to: str | None = None
+    minimum: bool = False
+    """For an acceptance: the seat said the package is the least it can take."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "proposal", Deal.of(self.proposal))
@@ -49,6 +51,8 @@ class TurnContext:
     phase: str = "statements"
     on_table: Deal | None = None
     incoming: Observation | None = None
+    final_word: bool = False
+    """This turn's package is the one the final vote is held on (the lead seat's last turn under deliberation)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "on_table", Deal.of(self.on_table))
@@ -91,6 +95,10 @@ class Reply(BaseModel):
     realizer: str = "builtin"
     fallback_reason: str | None = None
     understood: Any = None
+    supports: tuple[Deal, ...] = ()
+    """Other packages on the table the seat said it could also accept."""
+    tolerates: tuple[Deal, ...] = ()
+    """Other packages on the table the seat said it could accept only just."""
 
     def to_json(self) -> dict[str, Any]:
         """The ``chat --json`` object: persona, message, move, proposal, citations ({source, text})."""

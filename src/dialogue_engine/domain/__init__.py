@@ -23,6 +23,7 @@ from dialogue_engine.domain.persona import (
     Voice,
 )
 from dialogue_engine.domain.scenario import (
+    Incentive,
     AddOption,
     AgreementRule,
     ChangeRelationship,
@@ -43,6 +44,7 @@ from dialogue_engine.domain.scenario import (
 )
 
 __all__ = [
+    "Incentive",
     "AddOption", "AgreementRule", "ChangeRelationship", "ChangeScore", "ChangeThreshold", "DomainError",
     "Effect", "Inject", "Interest", "Issue", "KnowledgeScope", "NegotiationStyle", "Option", "Party",
     "Persona", "PersonaKind", "Problem", "Protocol", "Relationship", "RemoveOption", "RuleKind", "Scenario",

@@ -56,6 +56,11 @@ def check_scenario(s: "Scenario") -> list[str]:
                 " so no deal can satisfy it"
             )
 
+    for n, party in enumerate(s.parties):
+        if party.incentive.value == "targeted" and party.target is None:
+            problems.append(f"parties.{n}.target: a targeted adversary needs the id of the party it targets")
+        elif party.target is not None and (party.target not in party_ids or party.target == party.id):
+            problems.append(f"parties.{n}.target: {party.target!r} is not another party of the scenario")
     for r in s.rule.required:
         if r not in party_ids:
             problems.append(f"rule.required: no party {r!r}")

@@ -30,6 +30,9 @@ class Move:
         to: the party addressed, if any.
         issue: the issue in focus, if any.
         reason: why the strategy chose it (for traces and debriefs; never shown as the persona's words).
+        supports: other packages already on the table the seat says it could also accept (multi-party
+            tables: support that tells the others which packages can gather a majority).
+        tolerates: other packages on the table the seat could accept only just (at its minimum).
     """
 
     kind: MoveKind
@@ -37,7 +40,11 @@ class Move:
     to: str | None = None
     issue: str | None = None
     reason: str = ""
+    supports: tuple[Deal, ...] = ()
+    tolerates: tuple[Deal, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", MoveKind(self.kind))
         object.__setattr__(self, "proposal", Deal.of(self.proposal))
+        object.__setattr__(self, "supports", tuple(Deal.of(d) for d in self.supports))
+        object.__setattr__(self, "tolerates", tuple(Deal.of(d) for d in self.tolerates))

@@ -39,11 +39,27 @@ class Issue(Strict):
         raise KeyError(option_id)
 
 
+class Incentive(str, Enum):
+    """What an AI seat is out to achieve (the incentive column of an LLM-Deliberation game).
+
+    ``cooperative`` seeks a deal good for itself that the table can pass; ``greedy`` asks high, concedes
+    late and backs only packages that pay it well, yet still votes for any deal at or above its minimum
+    at the end; ``saboteur`` wants no deal while appearing cooperative; ``targeted`` wants a deal that leaves
+    its ``target`` party below that party's minimum.
+    """
+
+    COOPERATIVE = "cooperative"
+    GREEDY = "greedy"
+    SABOTEUR = "saboteur"
+    TARGETED = "targeted"
+
+
 class Party(Strict):
     """A seat at the table: which persona plays it, its private brief, scores and threshold.
 
     ``scores[issue_id][option_id]`` are private points; a deal's utility is their sum over issues. The
     party accepts a deal whose utility is at or above ``threshold`` (its BATNA / minimum total).
+    ``incentive`` (and ``target`` for a targeted adversary) set how an AI plays the seat.
     """
 
     id: str = Field(pattern=ID_PATTERN)
@@ -54,6 +70,8 @@ class Party(Strict):
     private_brief: str = ""
     threshold: float
     scores: dict[str, dict[str, float]]
+    incentive: Incentive = Incentive.COOPERATIVE
+    target: str | None = Field(default=None, pattern=ID_PATTERN)
 
     @property
     def persona_id(self) -> str:

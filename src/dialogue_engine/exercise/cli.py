@@ -104,6 +104,14 @@ def batch_cmd(
                f"mean Nash ratio {_fmt(agg['mean_nash_ratio'])}, mean welfare ratio {_fmt(agg['mean_welfare_ratio'])}, "
                f"mean rounds to agreement {_fmt(agg['mean_rounds_to_agreement'])}, "
                f"threshold violations {agg['threshold_violations']}")
+    n = agg["runs"]
+    for label, key in (("final-round deals", "final_round"), ("any-round passable proposal", "any_round"),
+                       ("deals with every counted party strictly above its minimum", "strict")):
+        lo, hi = agg[f"{key}_ci95"]
+        typer.echo(f"  {label}: {agg[f'{key}_rate']:.0%} ({round(agg[f'{key}_rate'] * n)}/{n}, "
+                   f"95% CI {lo:.0%}-{hi:.0%})")
+    typer.echo(f"  verified violations (yes votes below a voter's minimum, from the scores): "
+               f"{agg['verified_violations']}; mean welfare, no deal counted as 0: {agg['mean_welfare_no_deal_zero']:.3f}")
     typer.echo(f"wrote {out}/runs.csv, runs.json, summary.json")
 
 

@@ -83,6 +83,12 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
                                                       float(eff.get("commonality_delta", 0.0)))))
             continue
         if ev.actor == party:
+            if ev.kind == EventKind.VOTE and p.get("accept") and not p.get("abstain"):
+                prop = state.proposals.get(int(p["proposal"]))
+                if prop is not None:  # what it already said it supports
+                    out.append((ev.seq, "obs", Observation(round=rnd, speaker=party, kind=ObservationKind.ACCEPT,
+                                                           proposal=prop.deal)))
+                continue
             own = p.get("proposal") if ev.kind == EventKind.MESSAGE else p.get("deal") if ev.kind == EventKind.PROPOSAL else None
             if ev.kind == EventKind.MESSAGE or (own and not p.get("final")):  # its own words and standing offer
                 out.append((ev.seq, "obs", Observation(round=rnd, speaker=party, kind=ObservationKind.PROPOSAL if own
@@ -109,7 +115,8 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
         elif ev.kind == EventKind.VOTE and not p.get("with_message") and not p.get("abstain"):
             prop = state.proposals.get(int(p["proposal"]))
             kind = ObservationKind.ACCEPT if p.get("accept") else ObservationKind.REJECT
-            out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=kind, proposal=prop.deal if prop else None)))
+            out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=kind, proposal=prop.deal if prop else None,
+                                                   minimum=p.get("support") == "minimum")))
         elif ev.kind == EventKind.WALK_AWAY:
             out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=ObservationKind.WALK_AWAY, text=p.get("text"))))
     return out
@@ -275,7 +282,22 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
                                                          "round": state.round, "with_message": True}))
     elif move == MoveKind.WALK_AWAY:
         out.append(NewEvent(EventKind.WALK_AWAY, party, {"round": state.round, "text": reply.message}))
+    voted = {e.payload["proposal"] for e in out if e.kind == EventKind.VOTE}
+    for level, deals in (("gain", reply.supports), ("minimum", reply.tolerates)):
+        for deal in deals:
+            target = _supported_proposal(state, party, deal)
+            if target is not None and target.id not in voted:
+                voted.add(target.id)
+                out.append(NewEvent(EventKind.VOTE, party, {"proposal": target.id, "accept": True,
+                                                             "round": state.round, "support": level}))
     return out
+
+
+def _supported_proposal(state: ExerciseState, party: str, deal: dict[str, str]) -> ProposalRec | None:
+    """The latest open proposal of ``deal`` by another seat that ``party`` has not voted on."""
+    same = [p for p in state.proposals.values() if p.deal == deal and not p.final and p.status == "open"
+            and p.proposer != party and party not in p.votes]
+    return same[-1] if same else None
 
 
 def _accepted_proposal(state: ExerciseState, deal: dict[str, str] | None,
@@ -303,9 +325,11 @@ async def _respond(state: ExerciseState, party: str, seating: Seating,
                                proposal=answering.proposal, to=party)
     elif incoming is not None:
         incoming = dataclasses.replace(incoming, to="")  # heard and weighed, but not addressed to this seat
+    final_word = (state.protocol == Protocol.DELIBERATION and party == state.p1()
+                  and state.round >= state.total_rounds)
     ctx = TurnContext(
         round=state.round, total_rounds=state.total_rounds, phase=state.phase.value,
-        on_table=dict(table.deal) if table else None, incoming=incoming,
+        on_table=dict(table.deal) if table else None, incoming=incoming, final_word=final_word,
     )
     return await agent.respond(ctx), answering
 

@@ -17,6 +17,8 @@ def import_deliberation(
     scenario_id: str = typer.Option(None, "--id", help="Scenario id (default: from the folder name)."),
     title: str = typer.Option(None, "--title", help="Scenario title (default: from the instructions)."),
     rounds: int = typer.Option(4, "--rounds", min=1, max=100, help="Rounds (each party speaks once a round)."),
+    incentive: list[str] = typer.Option(None, "--incentive", help="STEM=FOLDER overriding the config's incentive "
+                                        "column for one seat, or FOLDER for every seat (e.g. cooperative)."),
 ) -> None:
     """Convert an LLM-Deliberation game folder into a scenario YAML file."""
     from dialogue_engine.domain.loading import load_scenario
@@ -24,7 +26,13 @@ def import_deliberation(
     from dialogue_engine.negotiation.analysis import analyze
     from dialogue_engine.negotiation.deliberation import SOURCE, import_game, scenario_yaml
 
-    scenario = import_game(game_dir, scenario_id=scenario_id, title=title, rounds=rounds)
+    overrides = {}
+    for item in incentive or []:
+        stem, _, folder = item.rpartition("=")
+        if not folder.strip():
+            raise QDError(f"--incentive: expected STEM=FOLDER or FOLDER, got {item!r}")
+        overrides[stem.strip() or "*"] = folder.strip()
+    scenario = import_game(game_dir, scenario_id=scenario_id, title=title, rounds=rounds, incentives=overrides)
     header = (f"Imported by `dialogue-engine scenario import-deliberation` from {game_dir.resolve().name}.\n"
               f"Source: {SOURCE}.")
     try:

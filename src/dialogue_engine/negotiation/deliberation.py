@@ -33,6 +33,9 @@ from dialogue_engine.errors import QDError
 SOURCE = ("LLM-Deliberation game format (Abdelnabi et al., 'Cooperation, Competition, and Maliciousness: "
           "LLM-Stakeholders Interactive Negotiation', NeurIPS 2024 Datasets and Benchmarks; MIT licence)")
 VETO_ROLES = frozenset({"p1", "p2"})
+INCENTIVES = {"cooperative": "cooperative", "greedy": "greedy", "untargeted_adv": "saboteur",
+              "targeted_adv": "targeted"}
+"""The game's incentive column -> :class:`~dialogue_engine.domain.scenario.Incentive` (others: cooperative)."""
 
 
 class GameFormatError(QDError):
@@ -181,7 +184,7 @@ def _title_from(game: Path, situation: str) -> str:
 
 
 def import_game(game_dir: str | Path, *, scenario_id: str | None = None, title: str | None = None,
-                rounds: int = 4) -> Scenario:
+                rounds: int = 4, incentives: dict[str, str] | None = None) -> Scenario:
     """Read an LLM-Deliberation game folder into a :class:`Scenario`.
 
     Args:
@@ -189,6 +192,10 @@ def import_game(game_dir: str | Path, *, scenario_id: str | None = None, title: 
         scenario_id: id of the scenario (default: from the folder name).
         title: title (default: the first ``new "..."`` name in the global instructions, else the folder).
         rounds: rounds of the exercise (each party speaks once per round).
+        incentives: file stem -> incentive folder, overriding the config's column (e.g. ``{"*":
+            "cooperative"}`` for every seat). The incentive sets the brief read and how an AI plays the seat:
+            ``greedy``, ``untargeted_adv`` (a saboteur) and ``targeted_adv`` (an adversary aimed at the p1
+            seat) become the matching :class:`~dialogue_engine.domain.scenario.Incentive`.
 
     Raises:
         GameFormatError: naming the file (and line) that is missing or malformed.
@@ -197,6 +204,10 @@ def import_game(game_dir: str | Path, *, scenario_id: str | None = None, title: 
     if not game.is_dir():
         raise GameFormatError(f"{game}: not a folder")
     config = _parse_config(game)
+    for p in config:
+        override = (incentives or {}).get(p["stem"]) or (incentives or {}).get("*")
+        if override:
+            p["incentive"] = override
     scores = {p["stem"]: _parse_scores(game / "scores_files" / f"{p['stem']}.txt") for p in config}
     shapes = {p["stem"]: [len(row) for row in scores[p["stem"]][0]] for p in config}
     shape = list(Counter(tuple(v) for v in shapes.values()).most_common(1)[0][0])
@@ -224,6 +235,7 @@ def import_game(game_dir: str | Path, *, scenario_id: str | None = None, title: 
     ]
     ids: set[str] = set()
     parties = []
+    lead = next((_slug(p["stem"]) for p in config if p["role"] == "p1"), None)
     for p in config:
         pid = base = _slug(p["stem"])
         n = 2
@@ -242,7 +254,13 @@ def import_game(game_dir: str | Path, *, scenario_id: str | None = None, title: 
             "private_brief": brief,
             "threshold": minimum,
             "scores": {letter: {f"{letter}{k + 1}": v for k, v in enumerate(row)} for letter, row in zip(letters, rows)},
+            "incentive": INCENTIVES.get(p["incentive"].lower(), "cooperative"),
         })
+        if parties[-1]["incentive"] == "targeted":
+            if lead is None or lead == pid:
+                raise GameFormatError(f"{game / 'config.txt'}: a targeted adversary ({p['stem']}) needs a p1 seat "
+                                      "other than itself to aim at")
+            parties[-1]["target"] = lead
     veto = [p["id"] for p in parties if p["veto"]]
     data: dict[str, Any] = {
         "id": scenario_id or _slug(game.resolve().name),

@@ -25,7 +25,8 @@ import numpy as np
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.moves import Move, MoveKind
 from dialogue_engine.domain.persona import NegotiationStyle
-from dialogue_engine.domain.scenario import RuleKind, Scenario
+from dialogue_engine.domain.scenario import Incentive, RuleKind, Scenario
+from dialogue_engine.negotiation import table
 from dialogue_engine.negotiation.opponent import OpponentModel
 from dialogue_engine.negotiation.space import DealSpace, passes_rule
 
@@ -36,6 +37,8 @@ REJECTED_FACTOR = 0.2  # a party that rejected a deal is this much less likely t
 SUPPORTED_P = 0.8  # a party that proposed or accepted a deal accepts it again at least this likely
 ALL_ACCEPT_WEIGHT = 0.5  # weight of "every other party accepts" in acceptability
 NASH_WEIGHT = 1.5  # weight of the estimated Nash product in proposal choice
+GREEDY_CONCESSION = 0.3  # a greedy seat's concession exponent (Boulware)
+GREEDY_FLOOR = 0.3  # a greedy seat backs nothing paying less than this share of the way from minimum to best
 
 
 class StrategyKind(str, Enum):
@@ -85,6 +88,8 @@ class Strategy:
         relationships: party id -> Stance toward that party.
         seed: seeds the numpy Generator used to break ties and vary proposals.
         kind: the persona strategy or a baseline.
+        table_tactics: play tables of more than two seats by the rule (:mod:`.table`); off gives the
+            earlier decision rule, kept as a bench baseline.
     """
 
     def __init__(
@@ -96,8 +101,10 @@ class Strategy:
         *,
         seed: int = 0,
         kind: StrategyKind = StrategyKind.PERSONA,
+        table_tactics: bool = True,
     ):
         self.party_id = party_id
+        self.table_tactics = table_tactics
         self.style = style or NegotiationStyle()
         self.kind = StrategyKind(kind)
         self.relationships: dict[str, Stance] = dict(relationships or {})
@@ -106,6 +113,8 @@ class Strategy:
         self.proposed: list[Deal] = []
         self.support: dict[int, set[str]] = {}
         self.rejected: dict[int, set[str]] = {}
+        self.at_minimum: dict[int, set[str]] = {}
+        self.own_support: set[int] = set()
         self._set_scenario(scenario)
 
     def _set_scenario(self, scenario: Scenario) -> None:
@@ -118,6 +127,9 @@ class Strategy:
         self.worst = float(self.own.min())
         self.feasible = self.own >= self.threshold - EPS
         self.others = [p for p in scenario.party_ids if p != self.party_id]
+        party = scenario.party(self.party_id)
+        self.incentive = party.incentive if self.kind == StrategyKind.PERSONA else Incentive.COOPERATIVE
+        self.target = party.target if party.target in self.others else None
 
     # ---- scenario and relationships -------------------------------------------------------------
 
@@ -128,6 +140,8 @@ class Strategy:
         self.proposed = [d for d in self.proposed if self._complete(d)]
         self.support.clear()  # utilities changed: earlier acceptances say nothing about the new space
         self.rejected.clear()
+        self.at_minimum.clear()
+        self.own_support.clear()
 
     def shift_relationship(self, other: str, trust_delta: float = 0.0, commonality_delta: float = 0.0) -> None:
         """Move trust and commonality toward ``other`` (clipped to [-1, 1])."""
@@ -146,16 +160,24 @@ class Strategy:
 
     def opening_level(self) -> float:
         """Own utility the strategy opens at."""
-        if self.kind in (StrategyKind.HARDLINER, StrategyKind.CONCEDER):
+        if self.kind in (StrategyKind.HARDLINER, StrategyKind.CONCEDER) or self.incentive != Incentive.COOPERATIVE:
             return self.best
         return self.threshold + self.style.opening_ambition * (self.best - self.threshold)
 
     def exponent(self) -> float:
-        """The concession exponent e after relationship effects (warmer -> larger e -> earlier concession)."""
+        """The concession exponent e after relationship effects (warmer -> larger e -> earlier concession).
+
+        A greedy seat concedes late (Boulware) whatever the relationship.
+        """
+        if self.incentive == Incentive.GREEDY:
+            return GREEDY_CONCESSION
         return self.style.concession * float(np.exp(0.8 * self.warmth()))
 
     def floor(self) -> float:
-        """The lowest aspiration reached at the deadline: the threshold, or above it when relations are cold."""
+        """The lowest aspiration reached at the deadline: the threshold, or above it when relations are cold
+        (or the seat is greedy)."""
+        if self.incentive == Incentive.GREEDY:
+            return self.threshold + GREEDY_FLOOR * (self.best - self.threshold)
         cold = max(0.0, -self.warmth())
         return self.threshold + 0.3 * cold * (self.opening_level() - self.threshold)
 
@@ -191,7 +213,7 @@ class Strategy:
             return True
         if u >= self.aspiration(t) - EPS:
             return True
-        return t >= NEAR_END and self.kind == StrategyKind.PERSONA
+        return t >= NEAR_END and self.kind == StrategyKind.PERSONA and self.incentive == Incentive.COOPERATIVE
 
     def _others_estimates(self, rows: np.ndarray) -> np.ndarray:
         """(len(rows), n_others) estimated normalised utility of each other party."""
@@ -386,9 +408,14 @@ class Strategy:
                 return max(gaps, key=lambda k: (gaps[k], spans[k]))
         return max(spans, key=lambda k: spans[k])
 
+    @property
+    def multilateral(self) -> bool:
+        """Whether this persona plays a table of more than two seats by the rule (see :mod:`.table`)."""
+        return self.kind == StrategyKind.PERSONA and self.table_tactics and len(self.scenario.parties) > 2
+
     def decide(self, round_: int, total_rounds: int, on_table: Deal | None = None, *,
                partial: Deal | None = None, mentioned_issue: str | None = None,
-               question: bool = False) -> Move:
+               question: bool = False, final_word: bool = False) -> Move:
         """The move for this turn.
 
         Args:
@@ -397,8 +424,21 @@ class Strategy:
             partial: an incomplete proposal from the incoming message, if any.
             mentioned_issue: an issue the incoming message is about, if any.
             question: the incoming message asks something without proposing.
+            final_word: this turn's package is the one the final vote is held on.
         """
         t = _Clock.of(round_, total_rounds)
+        if self.multilateral and not question:
+            if t >= 1.0 - EPS and not final_word and not self.can_anything_pass():
+                return Move(kind=MoveKind.WALK_AWAY, issue=mentioned_issue or self.focus_issue(), reason="time is out")
+            if partial:
+                completion = self.best_completion(partial, t)
+                if completion is not None:
+                    self.proposed.append(completion)
+                    return Move(kind=MoveKind.COUNTER, proposal=completion, reason="completes the partial proposal",
+                                issue=mentioned_issue or self.focus_issue(completion))
+            complete = on_table if on_table is not None and self._complete(on_table) else None
+            return table.decide(self, t, complete, final_word=final_word, mentioned_issue=mentioned_issue,
+                                keep=partial or None)
         if on_table is not None and self._complete(on_table) and self.acceptable(on_table, t):
             return Move(kind=MoveKind.ACCEPT, proposal=self._checked(Deal(on_table)),
                         issue=mentioned_issue or self.focus_issue(on_table), reason="the deal meets the current aspiration")
@@ -421,8 +461,16 @@ class Strategy:
         return Move(kind=MoveKind.PROPOSE, proposal=deal, issue=issue, reason="opens or restates a package")
 
     def vote(self, deal: Deal | None, round_: int, total_rounds: int) -> bool:
-        """Yes or no on a complete deal (never yes below the threshold)."""
-        ok = self.acceptable(deal, _Clock.of(round_, total_rounds))
+        """Yes or no on a complete deal (never yes below the threshold).
+
+        At the deadline a greedy seat takes any deal at or above its minimum (it is greedy, not irrational);
+        a saboteur votes no; a targeted adversary votes yes only when it expects its target to lose out.
+        """
+        t = _Clock.of(round_, total_rounds)
+        if self.incentive != Incentive.COOPERATIVE and self.multilateral:
+            ok = table.adversarial_vote(self, deal, t)
+        else:
+            ok = self.acceptable(deal, t)
         if ok and self.utility(deal) < self.threshold - EPS:
             raise BelowThresholdError(f"{self.party_id} about to accept a deal below its threshold")
         return ok
@@ -435,12 +483,14 @@ class Strategy:
         row = self.space.deals[[self.space.index_of(deal)]]
         return float(self.opponent.estimated_utilities(party, row)[0])
 
-    def _remember(self, party: str, deal: Deal, accepted: bool) -> None:
-        """Record that ``party`` supports (or rejected) a complete deal."""
+    def _remember(self, party: str, deal: Deal, accepted: bool, minimum: bool = False) -> None:
+        """Record that ``party`` supports (or rejected) a complete deal (``minimum``: only just)."""
         row = self.space.index_of(deal)
         if accepted:
             self.support.setdefault(row, set()).add(party)
             self.rejected.get(row, set()).discard(party)
+            if minimum:
+                self.at_minimum.setdefault(row, set()).add(party)
         elif party not in self.support.get(row, ()):
             self.rejected.setdefault(row, set()).add(party)
 
@@ -451,11 +501,16 @@ class Strategy:
             if self._complete(deal):
                 self._remember(party, deal, True)
 
-    def observe_vote(self, party: str, deal: Deal, accepted: bool) -> None:
-        """Another party voted on a complete deal."""
+    def note_support(self, deal: Deal) -> None:
+        """This party has said it can accept ``deal`` (it is not said again)."""
+        if self._complete(deal):
+            self.own_support.add(self.space.index_of(deal))
+
+    def observe_vote(self, party: str, deal: Deal, accepted: bool, *, minimum: bool = False) -> None:
+        """Another party voted on a complete deal (``minimum``: it said the deal is the least it can take)."""
         if party == self.party_id or not self._complete(deal):
             return
-        self._remember(party, deal, accepted)
+        self._remember(party, deal, accepted, minimum)
         est = self._est(party, deal)
         if accepted:
             self.opponent.observe_accept(party, deal, estimated_utility=est)

@@ -22,6 +22,7 @@ class HeadlessRun:
     exercise_id: str
     result: Any
     files: dict[str, Path]
+    state: Any = None
 
 
 def _scenario(scenario: Scenario | str | Path | dict) -> Scenario:
@@ -32,7 +33,7 @@ def _scenario(scenario: Scenario | str | Path | dict) -> Scenario:
     return load_scenario(scenario)
 
 
-def finish(svc: Any, exercise_id: str, out_dir: str | Path | None) -> tuple[Any, dict[str, Path]]:
+def finish(svc: Any, exercise_id: str, out_dir: str | Path | None) -> tuple[Any, dict[str, Path], Any]:
     """Play a stored exercise to its end, score it and write its files into ``out_dir`` (when given).
 
     Raises:
@@ -60,7 +61,7 @@ def finish(svc: Any, exercise_id: str, out_dir: str | Path | None) -> tuple[Any,
         files["report"].write_text(to_markdown(rep), encoding="utf-8")
         files["html"] = out / "report.html"
         files["html"].write_text(to_html(rep), encoding="utf-8")
-    return result, files
+    return result, files, state
 
 
 def resume_exercise(exercise_id: str, database_url: str, out_dir: str | Path | None = None, *,
@@ -76,10 +77,10 @@ def resume_exercise(exercise_id: str, database_url: str, out_dir: str | Path | N
     svc = runtime.service(runtime.store(database_url))
     try:
         svc.state(exercise_id)
-        result, files = finish(svc, exercise_id, out_dir)
+        result, files, state = finish(svc, exercise_id, out_dir)
     finally:
         svc.store.dispose()
-    return HeadlessRun(exercise_id, result, files)
+    return HeadlessRun(exercise_id, result, files, state)
 
 
 def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | Path | None = None, *,
@@ -108,10 +109,10 @@ def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | 
                               retriever=runtime.retriever, realizer=realizer if realizer is not None else runtime.realizer)
         try:
             info = svc.create(scen, [], seed, rounds=rounds, protocol=protocol)
-            result, files = finish(svc, info.exercise_id, out_dir)
+            result, files, state = finish(svc, info.exercise_id, out_dir)
         finally:
             svc.store.dispose()
-    return HeadlessRun(info.exercise_id, result, files)
+    return HeadlessRun(info.exercise_id, result, files, state)
 
 
 def summary_row(run: int, seed: int, result: Any) -> dict[str, Any]:
@@ -128,10 +129,15 @@ def summary_row(run: int, seed: int, result: Any) -> dict[str, Any]:
 
 
 def _run_one(args: tuple) -> dict[str, Any]:
+    from dialogue_engine.report.deal_rates import run_figures
+
     scen_data, seed, run, out_dir, knowledge = args
     run_dir = Path(out_dir) / f"run-{run:04d}" if out_dir else None
     res = run_exercise(scen_data, seed, run_dir, knowledge=knowledge)
-    return summary_row(run, seed, res.result)
+    figures = run_figures(res.state, res.result)
+    return summary_row(run, seed, res.result) | {
+        "any_round": figures["any_round"], "agreement_strict": figures["strict"],
+        "verified_violations": figures["violations"], "welfare_no_deal_zero": round(figures["welfare"], 6)}
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -152,7 +158,25 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "mean_welfare_ratio_of_deals": mean([r["welfare_ratio"] or 0.0 for r in deals]),
         "mean_rounds_to_agreement": mean([r["rounds_to_agreement"] for r in deals]),
         "threshold_violations": sum(int(r["threshold_violations"]) for r in rows),
-    }
+    } | _rates(rows)
+
+
+def _rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Final-round, any-round and strict deal rates with 95% Wilson intervals, recomputed from the scores."""
+    from dialogue_engine.report.deal_rates import wilson
+
+    if not rows or "any_round" not in rows[0]:
+        return {}
+    n = len(rows)
+    out: dict[str, Any] = {}
+    for key, field in (("final_round", "agreement"), ("any_round", "any_round"), ("strict", "agreement_strict")):
+        k = sum(1 for r in rows if r[field])
+        lo, hi = wilson(k, n)
+        out[f"{key}_rate"] = round(k / n, 6)
+        out[f"{key}_ci95"] = [round(lo, 6), round(hi, 6)]
+    out["verified_violations"] = sum(int(r["verified_violations"]) for r in rows)
+    out["mean_welfare_no_deal_zero"] = round(statistics.fmean(r["welfare_no_deal_zero"] for r in rows), 6)
+    return out
 
 
 def run_batch(scenario: Scenario | str | Path, runs: int, *, workers: int = 1, out_dir: str | Path | None = None,
