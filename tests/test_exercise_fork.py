@@ -213,3 +213,23 @@ def test_cli_fork_prints_the_new_exercise_and_errors_in_one_line(tmp_path):
         bad = CliRunner().invoke(app, ["exercise", "fork", *args, "--db", db])
         assert bad.exit_code != 0 and isinstance(bad.exception, QDError) and "\n" not in str(bad.exception)
     assert len(svc.list_exercises()) == 2
+
+
+def test_the_pages_helpers_label_fork_points_and_retry_a_solo_session(svc, played):
+    from dialogue_engine.domain import load_scenario
+    from dialogue_engine.ui.branching import fork_codes, fork_points, retry_rounds
+    from dialogue_engine.ui.solo import SoloSession
+
+    points = fork_points(svc.events(played.exercise_id))
+    assert [p.seq for p in points] == branching.cut_points(svc.events(played.exercise_id))
+    assert points[0].label.startswith("#1 · before round 1") and points[-1].label.startswith("#39 · round 3 · vote")
+    assert retry_rounds(0) == [] and retry_rounds(5)[0] == 3 and sorted(retry_rounds(5)) == [1, 2, 3, 4, 5]
+    info = svc.fork(played.facilitator_code, 16)
+    assert fork_codes(info) == [("Facilitator", info.facilitator_code)]  # all-AI: only the facilitator's
+    session = SoloSession.start(svc, load_scenario(MINI), "alpha", "beta")
+    session.send(svc, "First try.")
+    session.send(svc, "Second try.")
+    again = session.retry(svc, 2)
+    assert again.exercise_id != session.exercise_id and again.code != session.code
+    assert [e.text for e in again.view(svc).transcript if e.speaker == "alpha"] == ["First try."]
+    assert [e.text for e in session.view(svc).transcript if e.speaker == "alpha"] == ["First try.", "Second try."]
