@@ -210,3 +210,20 @@ def test_facilitator_reissues_a_code_and_the_old_link_stops_working(shared_store
     assert len(errors(stale)) == 1 and "replaced" in errors(stale)[0]
     assert stale.text_input(key="ex_join_code")  # the join form is still there
     assert _join(fresh).session_state["ex_code"] == fresh
+
+
+def test_facilitator_forks_the_exercise_and_opens_the_fork(shared_store):
+    _, info = create_exercise()
+    fac = facilitator(info.facilitator_code)
+    fac.button(key="fac_start").click().run()
+    fac.button(key="fac_advance").click().run()
+    fac.checkbox(key="fac_fork_reseed").check().run()
+    fac.number_input(key="fac_fork_seed").set_value(7).run()
+    fac.button(key="fac_fork").click().run()
+    assert not fac.exception and not errors(fac), errors(fac)
+    fork = fac.session_state["fac_fork_info"]
+    assert fork.forked_from == info.exercise_id and fork.seed == 7
+    assert any(fork.facilitator_code in c.value for c in fac.code)
+    fac.button(key="fac_fork_open").click().run()
+    assert not fac.exception and not errors(fac), errors(fac)
+    assert any(fork.exercise_id in m.value for m in fac.markdown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from qd_widgets import guard, service
 
-from dialogue_engine.ui import joinflow, views
+from dialogue_engine.ui import branching, joinflow, views
 
 st.title("Facilitator console")
 
@@ -114,6 +114,36 @@ def console() -> None:
                     st.markdown(f"- {o}")
 
 
+def what_if(code: str, view) -> None:
+    """Fork the exercise at an event: same start, then a different seed and/or an inject (the source stays)."""
+    svc = service()
+    with st.expander("What if? Fork this exercise"):
+        points = branching.fork_points(svc.events(view.exercise_id))
+        if not points:
+            st.caption("Nothing to fork yet.")
+            return
+        labels = {p.seq: p.label for p in points}
+        at = st.selectbox("Replay up to and including", list(labels), index=len(points) - 1,
+                          format_func=labels.get, key="fac_fork_at")
+        new_seed = st.checkbox("Use a different seed for what follows", key="fac_fork_reseed")
+        seed = int(st.number_input("Seed", min_value=0, value=1, step=1, key="fac_fork_seed")) if new_seed else None
+        injects = {"": "(no inject)", **{i.inject_id: i.title for i in view.available_injects}}
+        pick = st.selectbox("Fire at the fork point", list(injects), format_func=injects.get, key="fac_fork_inject")
+        if st.button("Fork", key="fac_fork"):
+            st.session_state["fac_fork_info"] = svc.fork(code, at, seed=seed, inject=pick or None)
+        info = st.session_state.get("fac_fork_info")
+        if info is not None and info.forked_from == view.exercise_id:
+            st.success(f"Fork `{info.exercise_id}` replays this exercise up to #{info.forked_at}. "
+                       "Its codes are shown now only:")
+            st.code("\n".join(f"{who}: {c}" for who, c in branching.fork_codes(info)), language=None)
+            if st.button("Open the fork's console", key="fac_fork_open"):
+                st.session_state["fac_code"] = info.facilitator_code
+                st.session_state.setdefault("fac_new_codes", {})[info.exercise_id] = {
+                    s.party: s.code for s in info.seats if s.code}  # so the fork's join links and sheet show them
+                st.session_state.pop("fac_fork_info", None)
+                st.rerun()
+
+
 def join_codes(code: str) -> None:
     """Seats' join codes: which are active, reissue or revoke one, and links and a sheet for the codes known here.
 
@@ -160,6 +190,8 @@ with guard():
         console()
         with guard():
             join_codes(st.session_state["fac_code"])
+        with guard():
+            what_if(st.session_state["fac_code"], service().facilitator_view(st.session_state["fac_code"]))
         if st.button("Close console", key="fac_close"):
             st.session_state.pop("fac_code", None)
             st.rerun()

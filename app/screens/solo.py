@@ -6,6 +6,7 @@ import streamlit as st
 from qd_widgets import citations, deal_table, guard, personas, scenarios, service
 
 from dialogue_engine.ui import views
+from dialogue_engine.ui.branching import retry_rounds
 from dialogue_engine.ui.coaching import seat_debrief
 from dialogue_engine.ui.solo import SoloSession, latest_offer, points
 
@@ -80,6 +81,19 @@ def proposal_builder(session: SoloSession, view) -> None:
             st.rerun()
 
 
+def retry(session: SoloSession, view) -> None:
+    """Replay the dialogue from an earlier round (a fork: this one stays in the database as it was)."""
+    rounds = retry_rounds(view.clock.round)
+    if not rounds:
+        return
+    c1, c2 = st.columns(2)
+    pick = c1.selectbox("Retry from round", rounds, key="solo_retry_round")
+    if c2.button(f"Retry from round {pick}", key="solo_retry"):
+        st.session_state["solo"] = session.retry(service(), pick)
+        st.session_state.pop("solo_ended", None)
+        st.rerun()
+
+
 def play(session: SoloSession) -> None:
     svc = service()
     view = session.view(svc)
@@ -95,6 +109,7 @@ def play(session: SoloSession) -> None:
                        f"{points(view, view.outcome.deal):g} points to you.")
         st.subheader("Debrief")
         st.markdown(seat_debrief(svc, session.exercise_id, session.human_party))
+        retry(session, view)
         if st.button("Start another dialogue", key="solo_restart"):
             st.session_state.pop("solo", None)
             st.session_state.pop("solo_ended", None)

@@ -1,4 +1,4 @@
-"""``exercise`` commands: headless runs and batches, export and import of exercise logs."""
+"""``exercise`` commands: headless runs and batches, export and import of exercise logs, forks."""
 
 from __future__ import annotations
 
@@ -149,6 +149,28 @@ def import_cmd(
     svc = ExerciseService(database_url=db)
     info = svc.import_jsonl(source, exercise_id=exercise_id, keep_id=keep_id)
     typer.echo(f"imported {info.exercise_id} ({info.title}); facilitator code {info.facilitator_code}")
+
+
+@exercise_app.command("fork")
+def fork_cmd(
+    exercise_id: str = typer.Argument(..., help="The exercise to fork (see `exercise list`)."),
+    at: int = typer.Option(..., "--at", help="Copy the log up to and including this event seq."),
+    db: str = typer.Option(None, "--db", help="Database URL (default: QD_DATABASE_URL or the SQLite file)."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Seed for what follows the fork (default: the source's)."),
+    inject: str = typer.Option(None, "--inject", help="Fire this scenario inject (by id) at the fork point."),
+    inject_text: str = typer.Option(None, "--inject-text", help="Fire a free-text inject at the fork point."),
+) -> None:
+    """A new exercise that replays this one up to event --at and plays on from there (new join codes)."""
+    from dialogue_engine.exercise.branching import ForkInject
+    from dialogue_engine.exercise.service import ExerciseService
+
+    extra = ForkInject(inject_id=inject, text=inject_text or "") if inject or inject_text else None
+    info = ExerciseService(database_url=db).fork_exercise(exercise_id, at, seed=seed, inject=extra)
+    typer.echo(f"forked {exercise_id} at event {at} into {info.exercise_id} (seed {info.seed}); "
+               f"facilitator code {info.facilitator_code}")
+    for s in info.seats:
+        if s.code:
+            typer.echo(f"  {s.party}: {s.code}")
 
 
 @exercise_app.command("list")

@@ -165,22 +165,30 @@ def fire_inject(journal: Journal, code: str, inject_id: str | None = None, *, ti
     state = journal.state(seat.exercise_id)
     if state.ended:
         raise ExerciseError("the exercise has ended")
+    new = inject_now(state, inject_id, title=title, text=text)
+    ev = journal.store.append_many(seat.exercise_id, [new])[0]
+    state = journal.state(seat.exercise_id)
+    return inject_view(next(i for i in state.injects if i.seq == ev.seq))
+
+
+def inject_now(state: ExerciseState, inject_id: str | None = None, *, title: str = "", text: str = "") -> NewEvent:
+    """The facilitator's inject event for ``state`` (a scenario inject by id, or free text), checked, not appended.
+
+    Raises:
+        ExerciseError: an unknown or already fired inject id, or a free-text inject without text.
+    """
     if inject_id:
         inj = next((i for i in state.base.injects if i.id == inject_id), None)
         if inj is None:
             raise ExerciseError(f"scenario {state.base.id} has no inject {inject_id!r}")
         if inject_id in state.fired_inject_ids:
             raise ExerciseError(f"inject {inject_id!r} has already fired")
-        new = runner.inject_event(inj, state.round, "facilitator", actor=FACILITATOR)
-    else:
-        if not text.strip():
-            raise ExerciseError("a free-text inject needs text")
-        new = NewEvent(EventKind.INJECT_FIRED, FACILITATOR, {
-            "inject_id": None, "title": title.strip() or "Facilitator inject", "text": text.strip(),
-            "round": state.round, "by": "facilitator", "effects": []})
-    ev = journal.store.append_many(seat.exercise_id, [new])[0]
-    state = journal.state(seat.exercise_id)
-    return inject_view(next(i for i in state.injects if i.seq == ev.seq))
+        return runner.inject_event(inj, state.round, "facilitator", actor=FACILITATOR)
+    if not text.strip():
+        raise ExerciseError("a free-text inject needs text")
+    return NewEvent(EventKind.INJECT_FIRED, FACILITATOR, {
+        "inject_id": None, "title": title.strip() or "Facilitator inject", "text": text.strip(),
+        "round": state.round, "by": "facilitator", "effects": []})
 
 
 def extend(journal: Journal, code: str, rounds: int = 1) -> Clock:

@@ -30,6 +30,7 @@ class EventKind(str, Enum):
     TURN_SKIPPED = "turn_skipped"
     CODE_REISSUED = "code_reissued"
     CODE_REVOKED = "code_revoked"
+    FORKED = "forked"
 
 
 FACILITATOR = "facilitator"

@@ -35,6 +35,7 @@ def exercise_info(record: ExerciseRecord, state: ExerciseState, issued: IssuedCo
         exercise_id=record.id, scenario_id=record.scenario_id, title=record.title, mode=record.mode,
         seed=record.seed, created=record.created, facilitator_code=issued.facilitator,
         seats=[seat_info(state, p, issued.seats.get(p)) for p in state.party_ids],
+        forked_from=state.forked_from, forked_at=state.forked_at,
     )
 
 

@@ -2,7 +2,7 @@
 
 A thin facade over modules with one job each: :mod:`.access` (exercises and join codes),
 :mod:`.commands` (seat and facilitator actions), :mod:`.play` (AI turns), :mod:`.solo` (solo mode),
-:mod:`.projections` (views) and :mod:`.transfer` (JSONL export and import). Every method reads the log
+:mod:`.projections` (views), :mod:`.transfer` (JSONL export and import) and :mod:`.branching` (forks). Every method reads the log
 through a :class:`~dialogue_engine.exercise.journal.Journal`, so several processes share one exercise and a
 restarted process resumes exactly where the log ends.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from dialogue_engine.domain import Protocol, Scenario, load_scenario
-from dialogue_engine.exercise import access, commands, projections, solo, transfer
+from dialogue_engine.exercise import access, branching, commands, projections, solo, transfer
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import Event
 from dialogue_engine.exercise.journal import Journal
@@ -224,6 +224,44 @@ class ExerciseService:
                   confirm: bool = False) -> list[TranscriptEntry]:
         """A solo turn: the human's line (and/or proposal), then the counterpart's reply (see :func:`solo.send`)."""
         return solo.send(self.journal, self.play, code, text, proposal, confirm=confirm)
+
+    # ------------------------------------------------------------ what-if: forks
+
+    def fork(self, code: str, at_seq: int, *, seed: int | None = None,
+             inject: str | branching.ForkInject | None = None) -> ExerciseInfo:
+        """A new exercise replaying this one's log up to and including event ``at_seq``, then playing on.
+
+        Args:
+            code: the facilitator's code, or the seat code of a solo exercise (a learner retrying).
+            at_seq: the last event copied (not inside a group of events written together, not the end).
+            seed: the seed for what follows (default: the source's).
+            inject: fired right at the fork point: a scenario inject id, or a :class:`~.branching.ForkInject`.
+        Returns:
+            The fork, with its new codes (shown once, as by :meth:`create`). The source is unchanged.
+        Raises:
+            ExerciseError: one line, and nothing is stored.
+        """
+        exercise_id, actor = branching.forker(self.store, code)
+        return self._fork(exercise_id, at_seq, seed=seed, inject=inject, actor=actor)
+
+    def retry(self, code: str, from_round: int | None = None, *, rounds: int = 3,
+              seed: int | None = None) -> ExerciseInfo:
+        """Fork just before round ``from_round`` started (default: retry the last ``rounds`` rounds)."""
+        exercise_id, actor = branching.forker(self.store, code)
+        state = self.state(exercise_id)
+        rnd = branching.retry_round(state, rounds) if from_round is None else int(from_round)
+        return self._fork(exercise_id, branching.round_start(state, rnd), seed=seed, actor=actor)
+
+    def fork_exercise(self, exercise_id: str, at_seq: int, *, seed: int | None = None,
+                      inject: str | branching.ForkInject | None = None) -> ExerciseInfo:
+        """:meth:`fork` by exercise id, for whoever holds the database (the command line), like :meth:`export_jsonl`."""
+        return self._fork(exercise_id, at_seq, seed=seed, inject=inject, actor="system")
+
+    def _fork(self, exercise_id: str, at_seq: int, *, seed: int | None,
+              inject: str | branching.ForkInject | None = None, actor: str) -> ExerciseInfo:
+        if isinstance(inject, str):
+            inject = branching.ForkInject(inject_id=inject)
+        return self.info(*branching.fork(self.store, exercise_id, at_seq, seed=seed, inject=inject, actor=actor))
 
     # ------------------------------------------------------------ export / import
 

@@ -92,6 +92,8 @@ class ExerciseState:
     below_threshold_votes: list[tuple[int, str]] = field(default_factory=list)
     last_seq: int = 0
     events: list[Event] = field(default_factory=list)
+    forked_from: str | None = None
+    forked_at: int | None = None
 
     @property
     def party_ids(self) -> list[str]:
@@ -249,6 +251,11 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
         state.acted.add(ev.actor)
     elif k == EventKind.AGENT_FALLBACK:
         state.fallbacks.append({"party": ev.actor, **p})
+    elif k == EventKind.FORKED:
+        state.forked_from, state.forked_at = str(p["source"]), int(p["at"])
+        if p.get("seed") is not None:
+            state.seed = int(p["seed"])  # what follows the fork plays under the new seed
+        state.joined = set()  # the fork's seats have new codes: whoever holds them joins afresh
     if p.get("closed") and k in (EventKind.PHASE_CHANGED, EventKind.ROUND_STARTED):
         for pid in p["closed"]:
             if pid in state.proposals and state.proposals[pid].status == "open":

@@ -64,6 +64,8 @@ class ExerciseInfo(View):
     created: str
     facilitator_code: str | None = None
     seats: list[SeatInfo]
+    forked_from: str | None = None
+    forked_at: int | None = None
 
 
 class JoinCodeView(View):

@@ -5,6 +5,7 @@ The page's session state holds only this object: the human seat's join code, ids
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,13 @@ class SoloSession:
     def send(self, service: Any, text: str | None = None, proposal: Deal | None = None) -> list[TranscriptEntry]:
         """Say something and/or table a package; returns the new lines (the counterpart's reply last)."""
         return service.solo_send(self.code, text=text, proposal=proposal)
+
+    def retry(self, service: Any, from_round: int) -> "SoloSession":
+        """A new session replaying this dialogue up to just before round ``from_round``; this one stays as it was."""
+        info = service.retry(self.code, from_round)
+        code = next(s.code for s in info.seats if s.party == self.human_party)
+        service.join(code)
+        return dataclasses.replace(self, exercise_id=info.exercise_id, code=code)
 
     def accept(self, service: Any, proposal_id: int, *, confirm: bool = False) -> None:
         """Accept the counterpart's proposal (ends the dialogue when it passes); ``confirm`` accepts one below
