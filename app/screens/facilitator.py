@@ -6,6 +6,7 @@ import streamlit as st
 from qd_widgets import guard, service
 
 from dialogue_engine.ui import joinflow, views
+from dialogue_engine.ui.debrief import live_plot_svg
 
 st.title("Facilitator console")
 
@@ -91,6 +92,7 @@ def console() -> None:
         if view.current_proposal:
             st.markdown(f"**On the table:** #{view.current_proposal.id} by {view.current_proposal.proposer}")
             st.table([{"Issue": t, "Option": o} for t, o in view.current_proposal.lines])
+        deal_space(view)
         tabs = st.tabs(["Transcript", *[s.name for s in view.seats]])
         with tabs[0]:
             for e in view.transcript:
@@ -112,6 +114,16 @@ def console() -> None:
                 st.markdown(view.facilitator_notes)
                 for o in view.learning_objectives:
                     st.markdown(f"- {o}")
+
+
+def deal_space(view) -> None:
+    """The live deal-space plot: both totals for two seats, one seat against the others for more."""
+    with st.expander("Deal space (live)"):
+        party = None
+        if len(view.seats) > 2:
+            names = {s.party: s.name for s in view.seats}
+            party = st.selectbox("Whose view", list(names), format_func=names.get, key="fac_plot_seat")
+        st.html(live_plot_svg(service(), view.exercise_id, party))
 
 
 def join_codes(code: str) -> None:
