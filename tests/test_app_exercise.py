@@ -136,15 +136,21 @@ def test_facilitator_console_and_debrief(shared_store):
     labels = [b.label for b in d.get("download_button")]
     assert labels == ["Report (Markdown)", "Report (HTML)", "Exercise log (JSONL)"]
     assert any(c for c in d.get("arrow_vega_lite_chart")) or d.get("vega_lite_chart")
+    assert any('class="deal-plot"' in h.body for h in d.html), "the deal-space plot is on the page"
+    assert any('class="deal-plot"' in h.body for h in fac.html), "and live in the console"
 
 
-def test_debrief_refuses_a_seat_code(shared_store):
+def test_debrief_with_a_seat_code_shows_only_the_seats_own_plot(shared_store):
     _, info = create_exercise()
     seat = next(s for s in info.seats if s.human)
     d = page("screens/debrief.py")
     d.text_input(key="debrief_code_input").set_value(seat.code)
     [b for b in d.button if b.label == "Open report"][0].click().run()
-    assert errors(d) == ["The report shows every seat's scores: open it with the facilitator code."]
+    assert not d.exception and not errors(d), errors(d)
+    assert not d.get("download_button"), "no report with every seat's scores"
+    [plot] = [h.body for h in d.html if 'class="deal-plot"' in h.body]
+    assert f"Your deal space, {seat.name}" in plot
+    assert 'class="nash"' not in plot and 'class="passable"' not in plot, "no other seat's numbers"
 
 
 def test_wrong_code_shows_one_line(shared_store):

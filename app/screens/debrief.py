@@ -1,4 +1,6 @@
-"""Debrief: the after-action report with charts; download it as Markdown or HTML and the log as JSONL."""
+"""Debrief: the after-action report with charts; download it as Markdown or HTML and the log as JSONL.
+
+The facilitator code opens the full report; a seat code opens that seat's own deal-space plot only."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from qd_widgets import guard, service
 
-from dialogue_engine.ui.debrief import build_debrief
+from dialogue_engine.ui.debrief import build_debrief, build_player_debrief
 
 st.title("Debrief")
 
@@ -15,15 +17,27 @@ st.title("Debrief")
 def login() -> None:
     known = st.session_state.get("fac_code") or getattr(st.session_state.get("ex_created"), "facilitator_code", "")
     with st.form("debrief_login"):
-        code = st.text_input("Facilitator code", value=known or "", type="password", key="debrief_code_input")
+        code = st.text_input("Facilitator or seat code", value=known or "", type="password",
+                             key="debrief_code_input")
         go = st.form_submit_button("Open report")
     if go and code.strip():
         seat = service().join(code.strip())
-        if seat.party is not None:
-            st.error("The report shows every seat's scores: open it with the facilitator code.")
-            return
-        st.session_state["debrief_exercise"] = seat.exercise_id
+        if seat.party is not None:  # a player sees its own deal space, never the other seats' scores
+            st.session_state["debrief_seat"] = (seat.exercise_id, seat.party)
+        else:
+            st.session_state["debrief_exercise"] = seat.exercise_id
         st.rerun()
+
+
+def show_player(exercise_id: str, party: str) -> None:
+    d = build_player_debrief(service(), exercise_id, party)
+    st.subheader(f"Your debrief, {d.name}")
+    tone, line = d.verdict
+    {"success": st.success, "warning": st.warning}.get(tone, st.info)(line)
+    st.caption("The full after-action report shows every seat's scores; the facilitator opens it with the "
+               "facilitator code.")
+    st.html(d.plot_svg)
+    st.caption(d.caption)
 
 
 def show(exercise_id: str) -> None:
@@ -42,6 +56,8 @@ def show(exercise_id: str) -> None:
     if not traj.empty:
         c2.altair_chart(alt.Chart(traj, title="Points of the deal on the table").mark_line(point=True).encode(
             x="Step:Q", y="Points:Q", color="Seat:N"), width="stretch")
+    if d.plot_svg:
+        st.html(d.plot_svg)
     d1, d2, d3 = st.columns(3)
     d1.download_button("Report (Markdown)", d.markdown, f"{exercise_id}-report.md", "text/markdown", key="dl_md")
     d2.download_button("Report (HTML)", d.html, f"{exercise_id}-report.html", "text/html", key="dl_html")
@@ -51,10 +67,14 @@ def show(exercise_id: str) -> None:
 
 
 with guard():
-    if "debrief_exercise" not in st.session_state:
-        login()
-    else:
+    if "debrief_exercise" in st.session_state:
         show(st.session_state["debrief_exercise"])
-        if st.button("Another exercise", key="debrief_close"):
-            st.session_state.pop("debrief_exercise", None)
-            st.rerun()
+    elif "debrief_seat" in st.session_state:
+        show_player(*st.session_state["debrief_seat"])
+    else:
+        login()
+    if ("debrief_exercise" in st.session_state or "debrief_seat" in st.session_state) and st.button(
+            "Another exercise", key="debrief_close"):
+        st.session_state.pop("debrief_exercise", None)
+        st.session_state.pop("debrief_seat", None)
+        st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 from qd_widgets import guard, service
 
 from dialogue_engine.ui import branching, joinflow, views
+from dialogue_engine.ui.debrief import live_plot_svg
 
 st.title("Facilitator console")
 
@@ -91,6 +92,7 @@ def console() -> None:
         if view.current_proposal:
             st.markdown(f"**On the table:** #{view.current_proposal.id} by {view.current_proposal.proposer}")
             st.table([{"Issue": t, "Option": o} for t, o in view.current_proposal.lines])
+        deal_space(view)
         tabs = st.tabs(["Transcript", *[s.name for s in view.seats]])
         with tabs[0]:
             for e in view.transcript:
@@ -142,6 +144,16 @@ def what_if(code: str, view) -> None:
                     s.party: s.code for s in info.seats if s.code}  # so the fork's join links and sheet show them
                 st.session_state.pop("fac_fork_info", None)
                 st.rerun()
+
+
+def deal_space(view) -> None:
+    """The live deal-space plot: both totals for two seats, one seat against the others for more."""
+    with st.expander("Deal space (live)"):
+        party = None
+        if len(view.seats) > 2:
+            names = {s.party: s.name for s in view.seats}
+            party = st.selectbox("Whose view", list(names), format_func=names.get, key="fac_plot_seat")
+        st.html(live_plot_svg(service(), view.exercise_id, party))
 
 
 def join_codes(code: str) -> None:

@@ -176,3 +176,9 @@ def screenshot(driver, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def screenshot_path(name: str) -> Path:
+    """Where a screenshot named ``name`` goes (for an element's own screenshot)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from qd_browser import chat, click_button, page_text, screenshot, type_into, wait_for, wait_idle, wait_text
+from qd_browser import (chat, click_button, page_text, screenshot, screenshot_path, type_into, wait_for, wait_idle,
+                        wait_text)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -68,7 +69,11 @@ def test_two_seats_in_two_browsers(app_url, new_browser):
     wait_idle(fac)
     screenshot(fac, "facilitator")
     fac.get(f"{app_url}/debrief")
-    type_into(fac, "Facilitator code", fac_code)
+    type_into(fac, "Facilitator or seat code", fac_code)
     wait_text(fac, "Exercise log (JSONL)", timeout=60)
     wait_idle(fac)
+    assert wait_for(fac, lambda x: x.find_elements(By.CSS_SELECTOR, "svg.deal-plot"), 30, "the deal-space plot")
     screenshot(fac, "debrief")
+    plot = fac.find_elements(By.CSS_SELECTOR, "svg.deal-plot")[0]
+    fac.execute_script("arguments[0].scrollIntoView({block: 'start'});", plot)
+    plot.screenshot(str(screenshot_path("deal-plot")))

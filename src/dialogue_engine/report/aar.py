@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-import numpy as np
-
 from dialogue_engine.exercise.events import EventKind
 from dialogue_engine.exercise.state import ExerciseState
 from dialogue_engine.negotiation.space import DealSpace
-from dialogue_engine.report.charts import line_chart, scatter_chart
+from dialogue_engine.report.charts import line_chart
+from dialogue_engine.report.dealchart import deal_plot_svg
+from dialogue_engine.report.dealplot import DealPlot, bilateral_plot, party_plot
 from dialogue_engine.report.objectives import NOT_MET, ObjectiveCheck, objective_checks
 from dialogue_engine.report.outcome import Outcome, outcome_of
 from dialogue_engine.report.scoring import ExerciseResult
@@ -103,30 +103,12 @@ def _chart_parties(state: ExerciseState) -> tuple[str, str]:
     return first, second
 
 
-def _deal_space_chart(state: ExerciseState, result: ExerciseResult, space: DealSpace) -> str:
-    from dialogue_engine.negotiation.pareto import pareto_indexes
-
+def _deal_plot(state: ExerciseState, space: DealSpace) -> DealPlot:
+    """Two parties: both totals; more: the first human seat (else role p1) against the others the rule needs."""
     a, b = _chart_parties(state)
-    ia, ib = space.party_index(a), space.party_index(b)
-    u = space.utilities
-    pts = list(zip(u[:, ia].round(6).tolist(), u[:, ib].round(6).tolist()))
-    pas = np.flatnonzero(space.passes)
-    passable = [pts[i] for i in pas]
-    pool = pas if pas.size else np.arange(space.size)
-    front_idx = pool[pareto_indexes(np.round(u[pool][:, [ia, ib]], 9))]
-    frontier = [pts[i] for i in front_idx]
-    nash = None
-    nd = (result.metrics.get("nash") or {}).get("deal") if isinstance(result.metrics.get("nash"), dict) else None
-    if nd:
-        try:
-            nash = pts[space.index_of(nd)]
-        except KeyError:
-            nash = None
-    outcome = pts[space.index_of(result.deal)] if result.deal else None
-    return scatter_chart(pts, frontier, f"Deal space: {state.base.party_name(a)} vs {state.base.party_name(b)}",
-                         xlabel=f"{state.base.party_name(a)} utility", ylabel=f"{state.base.party_name(b)} utility",
-                         passable=passable, nash=nash, outcome=outcome,
-                         thresholds=(float(space.thresholds[ia]), float(space.thresholds[ib])))
+    if len(state.party_ids) == 2:
+        return bilateral_plot(state, a, b, space)
+    return party_plot(state, a, space)
 
 
 def _outcome_rows(outcome: Outcome) -> list[list[str]]:
@@ -194,12 +176,13 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
     if not plan:
         plan.append(("Sustain", "Run the scenario again with a different seed or more human seats.", "Facilitator",
                      "next session"))
+    plot = _deal_plot(state, space)
     traj = {state.base.party_name(p): v for p, v in result.trajectories.items()}
     thr = {state.base.party_name(p): t for p, t in result.thresholds.items()}
     charts = [("Utility of the proposal on the table, per round (dashed: thresholds)",
                line_chart(traj, "Utility trajectories", thresholds=thr)),
-              ("The deal space with the frontier, the Nash point and the outcome",
-               _deal_space_chart(state, result, space))]
+              (f"{plot.title}: every package, the passable ones, the Pareto frontier, the minimums, the Nash "
+               "point and the proposals in order. " + plot.note, deal_plot_svg(plot))]
     return Report(title=f"After-action report: {state.base.title}", outcome=outcome, overview=overview,
                   objectives=objectives, timeline=_timeline(state, outcome), outcome_rows=_outcome_rows(outcome),
                   outcome_notes=outcome.statements(), strengths=strengths, improvements=improve, plan=plan,
@@ -239,7 +222,9 @@ def to_markdown(rep: Report) -> str:
             md.append("")
     md += ["", "## Improvement plan", "", "| Area | Action | Owner | When |", "|---|---|---|---|"]
     md += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} | {_cell(d)} |" for a, b, c, d in rep.plan]
-    md += ["", "Charts (utility trajectories, deal space) are in `report.html`.", ""]
+    md += ["", "## Charts", ""]
+    md += [f"- {caption}" for caption, _ in rep.charts]
+    md += ["", "The charts themselves are drawn in `report.html`.", ""]
     return "\n".join(md)
 
 
@@ -250,7 +235,7 @@ def _cell(x: str) -> str:
 CSS = """body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 th{background:#f3f3f3}.met{color:#2a7a2a}.not{color:#b22}.na{color:#777}blockquote{margin:.2em 1.5em;color:#555;
-border-left:3px solid #ccc;padding-left:.6em}figure{margin:1em 0}figcaption{font-size:.9em;color:#555}"""
+border-left:3px solid #ccc;padding-left:.6em}figure{margin:1em 0;overflow-x:auto}figure svg{max-width:none}figcaption{font-size:.9em;color:#555}"""
 
 
 def to_html(rep: Report) -> str:

@@ -62,53 +62,15 @@ def line_chart(series: dict[str, list[float | None]], title: str, *, thresholds:
             y = sy(thresholds[name])
             parts.append(f'<line x1="{PAD}" y1="{y:.1f}" x2="{W - 16}" y2="{y:.1f}" stroke="{color}" '
                          f'stroke-dasharray="4 3" opacity="0.6"/>')
-        parts.append(f'<rect x="{W - 150}" y="{20 + 16 * k}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{W - 136}" y="{29 + 16 * k}" font-size="11">{escape(name)}</text>')
-    return _svg(title, parts)
+        parts.append(f'<rect x="{W + 4}" y="{20 + 16 * k}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{W + 18}" y="{29 + 16 * k}" font-size="11">{escape(name)}</text>')
+    legend_w = max((6.4 * len(n) for n in series), default=0) + 30  # the legend sits right of the data, names whole
+    return _svg(title, parts, width=W + legend_w, height=max(H, 36 + 16 * len(series)))
 
 
-def scatter_chart(points: list[tuple[float, float]], frontier: list[tuple[float, float]], title: str, *,
-                  xlabel: str, ylabel: str, passable: list[tuple[float, float]] | None = None,
-                  nash: tuple[float, float] | None = None, outcome: tuple[float, float] | None = None,
-                  thresholds: tuple[float, float] | None = None) -> str:
-    """The deal space of two parties: all deals, passable ones, the frontier, the Nash point and the outcome."""
-    xs = [p[0] for p in points] or [0.0]
-    ys = [p[1] for p in points] or [0.0]
-    x0, x1, y0, y1 = min(xs + [0.0]), max(xs), min(ys + [0.0]), max(ys)
-    sx = _scale(x0, x1 if x1 > x0 else x0 + 1, PAD + 8, W - 24)
-    sy = _scale(y0, y1 if y1 > y0 else y0 + 1, H - PAD, 24)
-    parts = _axes(x0, x1, y0, y1, xlabel, ylabel, _ticks(x0, x1), _ticks(y0, y1), sx, sy)
-    if thresholds:
-        tx, ty = sx(thresholds[0]), sy(thresholds[1])
-        parts.append(f'<line x1="{tx:.1f}" y1="16" x2="{tx:.1f}" y2="{H - PAD}" stroke="#999" stroke-dasharray="3 3"/>')
-        parts.append(f'<line x1="{PAD}" y1="{ty:.1f}" x2="{W - 16}" y2="{ty:.1f}" stroke="#999" stroke-dasharray="3 3"/>')
-    for x, y in sorted(set(points)):
-        parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2" fill="#bbb"/>')
-    for x, y in sorted(set(passable or [])):
-        parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="#6baed6"/>')
-    fr = sorted(set(frontier))
-    if len(fr) > 1:
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in fr)
-        parts.append(f'<polyline fill="none" stroke="#08519c" stroke-width="1.5" points="{path}"/>')
-    legend = [("deal", "#bbb"), ("passable", "#6baed6"), ("frontier", "#08519c")]
-    if nash:
-        x, y = sx(nash[0]), sy(nash[1])
-        parts.append(f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="none" stroke="#2ca02c" '
-                     f'stroke-width="2"/>')
-        legend.append(("Nash point", "#2ca02c"))
-    if outcome:
-        x, y = sx(outcome[0]), sy(outcome[1])
-        parts.append(f'<path d="M{x - 6:.1f},{y - 6:.1f} L{x + 6:.1f},{y + 6:.1f} M{x - 6:.1f},{y + 6:.1f} '
-                     f'L{x + 6:.1f},{y - 6:.1f}" stroke="#d62728" stroke-width="3"/>')
-        legend.append(("outcome", "#d62728"))
-    for k, (name, color) in enumerate(legend):
-        parts.append(f'<rect x="{W - 130}" y="{20 + 16 * k}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{W - 116}" y="{29 + 16 * k}" font-size="11">{escape(name)}</text>')
-    return _svg(title, parts)
-
-
-def _svg(title: str, parts: list[str]) -> str:
+def _svg(title: str, parts: list[str], width: float = W, height: float = H) -> str:
     body = "\n".join(parts)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" '
+    w, h = int(width + 0.5), int(height + 0.5)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
             f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
-            f'<rect width="{W}" height="{H}" fill="white"/>{body}</svg>')
+            f'<rect width="{w}" height="{h}" fill="white"/>{body}</svg>')
