@@ -18,6 +18,7 @@ BENCHES = [
     "bench_selfplay.py",
     "bench_tournament.py",
     "bench_headless.py",
+    "bench_deliberation.py",
 ]
 
 
