@@ -240,15 +240,20 @@ class Strategy:
             return est, est
         levels = np.array([self.opponent.accept_level(o) for o in self.others])
         p = 1.0 / (1.0 + np.exp(-(est - levels[None, :]) / 0.1))
+        return est, self.apply_known(rows, p, supported=SUPPORTED_P, rejected_factor=REJECTED_FACTOR)
+
+    def apply_known(self, rows: np.ndarray, p: np.ndarray, *, supported: float, rejected_factor: float) -> np.ndarray:
+        """``p`` (len(rows), n_others) adjusted in place for what is known: a known rejection scales a party's
+        estimate by ``rejected_factor``, then known support raises it to at least ``supported``."""
         col = {o: j for j, o in enumerate(self.others)}
         for table, known in ((self.rejected, False), (self.support, True)):
             for row, parties in table.items():
                 pos = np.flatnonzero(rows == row)
                 for party in parties:
                     if party in col and pos.size:
-                        p[pos, col[party]] = (max(SUPPORTED_P, float(p[pos[0], col[party]])) if known
-                                              else REJECTED_FACTOR * p[pos, col[party]])
-        return est, p
+                        p[pos, col[party]] = (max(supported, float(p[pos[0], col[party]])) if known
+                                              else rejected_factor * p[pos, col[party]])
+        return p
 
     def pass_probability(self, p: np.ndarray) -> np.ndarray:
         """Chance that the agreement rule passes each row, given the others' acceptance probabilities ``p``.

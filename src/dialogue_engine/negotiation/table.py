@@ -89,18 +89,7 @@ def final_accept_probabilities(strategy: Strategy, rows: np.ndarray) -> np.ndarr
         return est
     res = np.array([strategy.opponent.reservation(o) for o in strategy.others])
     p = 1.0 / (1.0 + np.exp(-(est - res[None, :]) / FINAL_SPREAD))
-    col = {o: j for j, o in enumerate(strategy.others)}
-    for row, parties in strategy.rejected.items():
-        pos = np.flatnonzero(rows == row)
-        for party in parties:
-            if party in col and pos.size:
-                p[pos, col[party]] *= 0.5
-    for row, parties in strategy.support.items():
-        pos = np.flatnonzero(rows == row)
-        for party in parties:
-            if party in col and pos.size:
-                p[pos, col[party]] = max(KEPT_WORD, float(p[pos[0], col[party]]))
-    return p
+    return strategy.apply_known(rows, p, supported=KEPT_WORD, rejected_factor=0.5)
 
 
 def final_choice(strategy: Strategy) -> int:
@@ -119,12 +108,6 @@ def final_choice(strategy: Strategy) -> int:
             return int(rows[sure][int(np.argmax(gain[sure]))])
         return int(rows[int(np.argmax(chance * (gain + EPS)))])
     return int(rows[int(np.argmax(chance + _table_score(strategy, rows)))])
-
-
-def supportable(strategy: Strategy, t: float) -> list[int]:
-    """Tabled rows this seat can accept at time ``t`` and has not yet said so for."""
-    return [int(r) for r in tabled_rows(strategy)
-            if int(r) not in strategy.own_support and strategy.acceptable(strategy.space.deal_at(int(r)), t)]
 
 
 def _table_score(strategy: Strategy, rows: np.ndarray) -> np.ndarray:
@@ -206,9 +189,9 @@ def decide(strategy: Strategy, t: float, on_table: Deal | None, *, final_word: b
     if strategy.incentive in (Incentive.SABOTEUR, Incentive.TARGETED):
         return _adversary_move(strategy, t, on_table, mentioned_issue)
     space = strategy.space
-    can = supportable(strategy, t)
     acceptable_now = np.array([int(r) for r in tabled_rows(strategy)
                                if strategy.acceptable(space.deal_at(int(r)), t)], dtype=np.int64)
+    can = [int(r) for r in acceptable_now if int(r) not in strategy.own_support]
     passing = acceptable_now[known_passing(strategy, acceptable_now)] if acceptable_now.size else acceptable_now
     if passing.size:
         best = int(passing[int(np.argmax(_table_score(strategy, passing)))])
