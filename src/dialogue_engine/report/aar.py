@@ -181,8 +181,10 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
     thr = {state.base.party_name(p): t for p, t in result.thresholds.items()}
     charts = [("Utility of the proposal on the table, per round (dashed: thresholds)",
                line_chart(traj, "Utility trajectories", thresholds=thr)),
-              (f"{plot.title}: every package, the passable ones, the Pareto frontier, the minimums, the Nash "
-               "point and the proposals in order. " + plot.note, deal_plot_svg(plot))]
+              (f"{plot.title}: " + ("every package, the passable ones, the Pareto frontier, the minimums, the Nash "
+                                    "point and the proposals in order. " if result.agreement else
+                                    "every package, the passable ones, the minimums and the proposals in order "
+                                    "(no deal was reached). ") + plot.note, deal_plot_svg(plot))]
     return Report(title=f"After-action report: {state.base.title}", outcome=outcome, overview=overview,
                   objectives=objectives, timeline=_timeline(state, outcome), outcome_rows=_outcome_rows(outcome),
                   outcome_notes=outcome.statements(), strengths=strengths, improvements=improve, plan=plan,
