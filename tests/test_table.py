@@ -124,11 +124,29 @@ def test_support_signals_become_votes_that_other_seats_learn_from():
     assert votes, "no seat said which packages it could accept"
     for e in votes:
         prop = run.state.proposals[int(e.payload["proposal"])]
-        assert prop.proposer != e.actor and e.payload["support"] in ("gain", "minimum")
+        assert prop.proposer != e.actor and e.payload["support"] in ("gain", "minimum", "below")
         total = run.state.scenario.total(e.actor, prop.deal)
-        assert total >= run.state.scenario.party(e.actor).threshold
-        assert (total > run.state.scenario.party(e.actor).threshold) == (e.payload["support"] == "gain")
+        threshold = run.state.scenario.party(e.actor).threshold
+        assert e.payload["accept"] == (e.payload["support"] != "below")
+        if e.payload["support"] == "below":  # a refusal says which issue sinks the package
+            assert total < threshold and e.payload["issue"] in prop.deal
+        else:
+            assert total >= threshold
+            assert (total > threshold) == (e.payload["support"] == "gain")
+    assert {e.payload["support"] for e in votes} >= {"gain", "below"}
     assert run_figures(run.state, run.result)["violations"] == 0
+
+
+def test_a_refusal_names_the_issue_and_the_others_learn_it_matters():
+    s = four_seats()
+    watcher = Strategy(s, "lead")
+    deal = {i.id: i.options[0].id for i in s.issues}
+    before = watcher.opponent.option_values("b", "Y")[deal["Y"]]
+    weight = watcher.opponent.issue_weights("b")["Y"]
+    watcher.observe_vote("b", Deal(deal), False, blocking="Y")
+    assert watcher.opponent.option_values("b", "Y")[deal["Y"]] < before
+    assert watcher.opponent.issue_weights("b")["Y"] > weight
+    assert "b" in watcher.rejected[watcher.space.index_of(Deal(deal))]
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -164,3 +182,17 @@ def test_run_figures_count_no_deal_as_zero_welfare():
     assert not figures["final"] and figures["welfare"] == 0.0 and not figures["strict"]
     space = DealSpace.from_scenario(s)
     assert space.passes.any()  # a deal existed; the saboteurs blocked it
+
+
+def test_a_refusal_is_said_in_words_naming_the_seat_and_the_issue():
+    run = run_exercise(four_seats(), 4, None, knowledge=False, agent_factory=PersonaAgent)
+    events = run.state.events
+    scenario = run.state.scenario
+    said = 0
+    for vote in (e for e in events if e.kind == EventKind.VOTE and e.payload.get("support") == "below"):
+        before = [e for e in events if e.kind == EventKind.MESSAGE and e.actor == vote.actor and e.seq < vote.seq]
+        text = before[-1].payload["text"]
+        prop = run.state.proposals[int(vote.payload["proposal"])]
+        if scenario.party_name(prop.proposer) in text and scenario.issue(vote.payload["issue"]).title in text:
+            said += 1
+    assert said > 0

@@ -19,6 +19,7 @@ from dialogue_engine.agents.resilience import with_guard
 from dialogue_engine.agents.types import (
     Citation,
     Deal,
+    Decline,
     Move,
     MoveKind,
     Observation,
@@ -204,7 +205,8 @@ class PersonaAgent:
             if p.has(Act.THREATEN):
                 self.shift_relationship(obs.speaker, THREAT_TRUST_DELTA, 0.0)
         elif obs.kind in (ObservationKind.ACCEPT, ObservationKind.REJECT) and deal:
-            self.strategy.observe_vote(obs.speaker, deal, obs.kind == ObservationKind.ACCEPT, minimum=obs.minimum)
+            self.strategy.observe_vote(obs.speaker, deal, obs.kind == ObservationKind.ACCEPT, minimum=obs.minimum,
+                                       blocking=obs.blocking)
 
     def _issue_of(self, option_id: str) -> str:
         return self.scenario.option_index()[option_id][0]
@@ -301,6 +303,7 @@ class PersonaAgent:
             understood=perception,
             supports=move.supports,
             tolerates=move.tolerates,
+            declines=move.declines,
         )
         self.turns.append(TurnRecord(round=ctx.round, move=move.kind, realizer=source, fallback_reason=reason,
                                      violations=tuple(violations)))
@@ -315,7 +318,16 @@ class PersonaAgent:
               fact: tuple[str, int] | None) -> DialoguePlan:
         """What the reply answers before its move (see :mod:`dialogue_engine.agents.planning`)."""
         plan = self._answers(ctx, perception, move, passages, fact)
-        return dataclasses.replace(plan, backs=self._tablers(move.supports), bears=self._tablers(move.tolerates))
+        return dataclasses.replace(plan, backs=self._tablers(move.supports), bears=self._tablers(move.tolerates),
+                                   declines=self._blocking(move.declines))
+
+    def _blocking(self, declines: tuple[Decline, ...]) -> tuple[tuple[str, str], ...]:
+        """(seat name, title of the issue that sinks it) for packages the persona cannot accept, each seat once."""
+        out: dict[str, str] = {}
+        for decline in declines:
+            if decline.deal in self._tabled_by:
+                out.setdefault(self.scenario.party_name(self._tabled_by[decline.deal]), self._title(decline.issue))
+        return tuple(out.items())
 
     def _tablers(self, deals: tuple[Deal, ...]) -> tuple[str, ...]:
         """Names of the seats that tabled these packages (each once, in order)."""

@@ -84,6 +84,9 @@ FORMAL: Frames = {
               "What {names} put forward would also have our support."),
     "bears": ("We could live with what {names} tabled, though it is the least we could accept.",
               "What {names} put forward is at the very edge of what we can accept, but we would not block it."),
+    "declines": ("What {name} tabled we could not accept: {issue} leaves us short.",
+                 "We could not go along with {name}'s package; on {issue} it asks too much of us.",
+                 "{Name}'s package does not work for us, because of {issue}."),
     "reject": ("We cannot accept that package as it stands.", "That package does not work for us.",
                "We are unable to support this as drafted."),
     "ask": ("What would you need on {issue} to move?", "Where is your room for movement on {issue}?",
@@ -259,6 +262,8 @@ class BuiltinRealizer:
             parts.append(say("backs", names=_and(list(plan.backs))))
         if plan.bears:
             parts.append(say("bears", names=_and(list(plan.bears))))
+        for name, issue in plan.declines[:2]:
+            parts.append(say("declines", name=name, issue=issue))
         if not plan.brief and request.passages and not cited and plan.move.kind != MoveKind.WALK_AWAY:
             topic = " ".join([request.issue_title, request.incoming.text if request.incoming and
                               request.incoming.text else ""])

@@ -86,6 +86,8 @@ class DialoguePlan:
         depth: how much the persona reveals about its priorities (1 guarded .. 3 open).
         backs: names of the seats whose packages on the table the persona says it could also accept.
         bears: names of the seats whose packages it could accept only just (at its minimum).
+        declines: (seat name, issue title) for packages on the table it cannot accept, and the issue that
+            sinks each (never a number).
     """
 
     answers: tuple[Answer, ...] = ()
@@ -98,6 +100,7 @@ class DialoguePlan:
     depth: int = 2
     backs: tuple[str, ...] = ()
     bears: tuple[str, ...] = ()
+    declines: tuple[tuple[str, str], ...] = ()
 
     @property
     def answered(self) -> frozenset[AnswerKind]:

@@ -87,6 +87,9 @@ def move_block(request: RealizeRequest) -> str:
     if plan is not None and plan.bears:
         lines.append("Also say you could live with, though only just, the packages tabled by: "
                      + ", ".join(plan.bears) + ".")
+    if plan is not None and plan.declines:
+        lines.append("Also say you cannot accept the packages tabled by: "
+                     + "; ".join(f"{name} (because of {issue})" for name, issue in plan.declines) + ".")
     return "\n".join(lines)
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue_engine.domain.deal import Deal
-from dialogue_engine.domain.moves import Move, MoveKind
+from dialogue_engine.domain.moves import Decline, Move, MoveKind
 
-__all__ = ["Citation", "Deal", "Move", "MoveKind", "Observation", "ObservationKind", "Reply",
+__all__ = ["Citation", "Deal", "Decline", "Move", "MoveKind", "Observation", "ObservationKind", "Reply",
            "TurnContext"]
 
 class ObservationKind(str, Enum):
@@ -37,6 +37,8 @@ class Observation:
     to: str | None = None
     minimum: bool = False
     """For an acceptance: the seat said the package is the least it can take."""
+    blocking: str | None = None
+    """For a refusal: the issue the seat said sinks the package."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "proposal", Deal.of(self.proposal))
@@ -99,6 +101,8 @@ class Reply(BaseModel):
     """Other packages on the table the seat said it could also accept."""
     tolerates: tuple[Deal, ...] = ()
     """Other packages on the table the seat said it could accept only just."""
+    declines: tuple[Decline, ...] = ()
+    """Packages on the table the seat said it cannot accept (below its minimum), with the issue that sinks each."""
 
     def to_json(self) -> dict[str, Any]:
         """The ``chat --json`` object: persona, message, move, proposal, citations ({source, text})."""

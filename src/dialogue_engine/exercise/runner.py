@@ -116,7 +116,8 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
             prop = state.proposals.get(int(p["proposal"]))
             kind = ObservationKind.ACCEPT if p.get("accept") else ObservationKind.REJECT
             out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=kind, proposal=prop.deal if prop else None,
-                                                   minimum=p.get("support") == "minimum")))
+                                                   minimum=p.get("support") == "minimum",
+                                                   blocking=p.get("issue") if not p.get("accept") else None)))
         elif ev.kind == EventKind.WALK_AWAY:
             out.append((ev.seq, "obs", Observation(round=rnd, speaker=ev.actor, kind=ObservationKind.WALK_AWAY, text=p.get("text"))))
     return out
@@ -283,13 +284,14 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
     elif move == MoveKind.WALK_AWAY:
         out.append(NewEvent(EventKind.WALK_AWAY, party, {"round": state.round, "text": reply.message}))
     voted = {e.payload["proposal"] for e in out if e.kind == EventKind.VOTE}
-    for level, deals in (("gain", reply.supports), ("minimum", reply.tolerates)):
-        for deal in deals:
-            target = _supported_proposal(state, party, deal)
-            if target is not None and target.id not in voted:
-                voted.add(target.id)
-                out.append(NewEvent(EventKind.VOTE, party, {"proposal": target.id, "accept": True,
-                                                             "round": state.round, "support": level}))
+    signals = [(deal, {"accept": True, "support": "gain"}) for deal in reply.supports]
+    signals += [(deal, {"accept": True, "support": "minimum"}) for deal in reply.tolerates]
+    signals += [(d.deal, {"accept": False, "support": "below", "issue": d.issue}) for d in reply.declines]
+    for deal, vote in signals:
+        target = _supported_proposal(state, party, deal)
+        if target is not None and target.id not in voted:
+            voted.add(target.id)
+            out.append(NewEvent(EventKind.VOTE, party, {"proposal": target.id, "round": state.round, **vote}))
     return out
 
 

@@ -25,6 +25,7 @@ ACCEPT_WEIGHT = 0.6
 STATEMENT_WEIGHT = 0.5
 REJECT_WEIGHT = 0.3
 RED_LINE_WEIGHT = 2.0
+BLOCKING_WEIGHT = 1.0
 FIXED_ISSUE_BONUS = 0.25
 RESERVATION_PRIOR = 0.35
 RESERVATION_MARGIN = 0.15
@@ -129,6 +130,16 @@ class OpponentModel:
         est = self._add(party, deal, -REJECT_WEIGHT)
         if est is not None and estimated_utility is not None:
             est.accept_level = min(0.95, max(est.accept_level, estimated_utility + 0.02))
+
+    def observe_blocking(self, party: str, options: Deal) -> None:
+        """``party`` named these options as what sinks a package for it: evidence against them, and the issue
+        matters to it (a milder red line: the option may pass in another package)."""
+        est = self._add(party, options, -BLOCKING_WEIGHT)
+        if est is None:
+            return
+        for iid in options:
+            if iid in est.weights:
+                est.weights[iid] += FIXED_ISSUE_BONUS
 
     def observe_red_line(self, party: str, options: Deal) -> None:
         """``party`` declared these options unacceptable: strong evidence against them, and their issues matter."""

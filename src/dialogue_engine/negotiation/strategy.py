@@ -115,6 +115,7 @@ class Strategy:
         self.rejected: dict[int, set[str]] = {}
         self.at_minimum: dict[int, set[str]] = {}
         self.own_support: set[int] = set()
+        self.own_declined: set[int] = set()
         self._set_scenario(scenario)
 
     def _set_scenario(self, scenario: Scenario) -> None:
@@ -246,8 +247,8 @@ class Strategy:
         """``p`` (len(rows), n_others) adjusted in place for what is known: a known rejection scales a party's
         estimate by ``rejected_factor``, then known support raises it to at least ``supported``."""
         col = {o: j for j, o in enumerate(self.others)}
-        for table, known in ((self.rejected, False), (self.support, True)):
-            for row, parties in table.items():
+        for ledger, known in ((self.rejected, False), (self.support, True)):
+            for row, parties in ledger.items():
                 pos = np.flatnonzero(rows == row)
                 for party in parties:
                     if party in col and pos.size:
@@ -255,10 +256,12 @@ class Strategy:
                                               else rejected_factor * p[pos, col[party]])
         return p
 
-    def pass_probability(self, p: np.ndarray) -> np.ndarray:
+    def pass_probability(self, p: np.ndarray, *, spare: int = 0) -> np.ndarray:
         """Chance that the agreement rule passes each row, given the others' acceptance probabilities ``p``.
 
         This party is taken to accept; the others are taken as independent (a Poisson-binomial count).
+        ``spare``: yes votes needed beyond the rule's count, so the row still passes if that many voters
+        who are not required turn out to vote no (a package with a vote to spare survives one defector).
         """
         rule = self.scenario.rule
         n = len(self.scenario.parties)
@@ -280,7 +283,7 @@ class Strategy:
             q = p[:, j][:, None]
             dist[:, 1:k + 1] = dist[:, 1:k + 1] * (1 - q) + dist[:, 0:k] * q
             dist[:, 0] = dist[:, 0] * (1 - q[:, 0])
-        extra = max(0, need - have)
+        extra = max(0, need + spare - have)
         return p_must * dist[:, extra:].sum(axis=1)
 
     def acceptability(self, rows: np.ndarray) -> np.ndarray:
@@ -294,7 +297,8 @@ class Strategy:
             return np.zeros(rows.shape[0])
         weights = self._weights()
         mean = ((0.5 * p + 0.5 * est) * weights[None, :]).sum(axis=1) / weights.sum()
-        return self.pass_probability(p) + ALL_ACCEPT_WEIGHT * p.prod(axis=1) + 0.5 * mean
+        spare = table.SPARE_WEIGHT * self.pass_probability(p, spare=1) if self.multilateral else 0.0
+        return self.pass_probability(p) + spare + ALL_ACCEPT_WEIGHT * p.prod(axis=1) + 0.5 * mean
 
     def nash_estimate(self, rows: np.ndarray) -> np.ndarray:
         """Estimated Nash product of candidate rows as a weighted geometric mean of gains in [0.01, 1].
@@ -511,8 +515,10 @@ class Strategy:
         if self._complete(deal):
             self.own_support.add(self.space.index_of(deal))
 
-    def observe_vote(self, party: str, deal: Deal, accepted: bool, *, minimum: bool = False) -> None:
-        """Another party voted on a complete deal (``minimum``: it said the deal is the least it can take)."""
+    def observe_vote(self, party: str, deal: Deal, accepted: bool, *, minimum: bool = False,
+                     blocking: str | None = None) -> None:
+        """Another party voted on a complete deal (``minimum``: it said the deal is the least it can take;
+        ``blocking``: for a no, the issue it said sinks the deal)."""
         if party == self.party_id or not self._complete(deal):
             return
         self._remember(party, deal, accepted, minimum)
@@ -521,6 +527,8 @@ class Strategy:
             self.opponent.observe_accept(party, deal, estimated_utility=est)
         else:
             self.opponent.observe_reject(party, deal, estimated_utility=est)
+            if blocking in deal:
+                self.opponent.observe_blocking(party, Deal({blocking: deal[blocking]}))
 
     def observe_red_line(self, party: str, options: Deal) -> None:
         """Another party declared these options unacceptable (the opponent model learns it)."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dialogue_engine.domain.deal import Deal
-from dialogue_engine.domain.moves import Move, MoveKind
+from dialogue_engine.domain.moves import Decline, Move, MoveKind
 from dialogue_engine.domain.scenario import Incentive
 from dialogue_engine.negotiation.space import passes_rule
 
@@ -42,7 +42,9 @@ FINAL_OWN_WEIGHT = 0.05  # and the seat's own gain
 GAIN_WEIGHT = 0.3  # preference for packages known to pass with every counted party above its minimum
 ROBUST_WEIGHT = 0.3  # preference for packages known to pass even if one supporter votes the other way
 GREEDY_OWN_WEIGHT = 0.6  # a greedy seat's weight on its own gain
+SPARE_WEIGHT = 0.5  # credit for passing with a vote to spare, so that one seat going back on its word cannot sink it
 KEPT_WORD = 0.9  # chance that a seat which said it supports a package votes for it
+FINAL_REJECTED = 0.1  # a seat that said no to a package votes yes on it at the final vote this much less likely
 
 
 def tabled_rows(strategy: Strategy) -> np.ndarray:
@@ -56,7 +58,8 @@ def known_passing(strategy: Strategy, rows: np.ndarray, *, with_gain: bool = Fal
 
     ``with_gain``: count only supporters that gain from it (not those at their bare minimum), so the row
     also passes when a party counts only strictly above its minimum. ``robust``: the row still passes if
-    any one other supporter turns out not to mean it (a saboteur's support is cheap talk).
+    any one other supporter the rule does not require turns out not to mean it (a saboteur's support is
+    cheap talk; a required party that defects sinks every package alike).
     """
     if rows.size == 0:
         return np.zeros(0, dtype=bool)
@@ -70,8 +73,9 @@ def known_passing(strategy: Strategy, rows: np.ndarray, *, with_gain: bool = Fal
     accepts = np.array([[yes(p, int(r)) for p in ids] for r in rows])
     ok = passes_rule(strategy.scenario, accepts)
     if robust:
+        must = set(strategy.scenario.rule.required) | set(strategy.scenario.veto_parties)
         for j, p in enumerate(ids):
-            if p != strategy.party_id:
+            if p != strategy.party_id and p not in must:
                 less = accepts.copy()
                 less[:, j] = False
                 ok &= passes_rule(strategy.scenario, less)
@@ -89,7 +93,7 @@ def final_accept_probabilities(strategy: Strategy, rows: np.ndarray) -> np.ndarr
         return est
     res = np.array([strategy.opponent.reservation(o) for o in strategy.others])
     p = 1.0 / (1.0 + np.exp(-(est - res[None, :]) / FINAL_SPREAD))
-    return strategy.apply_known(rows, p, supported=KEPT_WORD, rejected_factor=0.5)
+    return strategy.apply_known(rows, p, supported=KEPT_WORD, rejected_factor=FINAL_REJECTED)
 
 
 def final_choice(strategy: Strategy) -> int:
@@ -100,7 +104,7 @@ def final_choice(strategy: Strategy) -> int:
     """
     rows = np.flatnonzero(strategy.feasible)
     p = final_accept_probabilities(strategy, rows)
-    chance = strategy.pass_probability(p) if p.shape[1] else np.ones(rows.size)
+    chance = _final_chance(strategy, p)
     if strategy.incentive == Incentive.GREEDY:
         sure = known_passing(strategy, rows)
         gain = strategy.own[rows] - strategy.threshold
@@ -108,6 +112,13 @@ def final_choice(strategy: Strategy) -> int:
             return int(rows[sure][int(np.argmax(gain[sure]))])
         return int(rows[int(np.argmax(chance * (gain + EPS)))])
     return int(rows[int(np.argmax(chance + _table_score(strategy, rows)))])
+
+
+def _final_chance(strategy: Strategy, p: np.ndarray) -> np.ndarray:
+    """Chance to pass the final vote, with credit for a vote to spare (one defector cannot sink it)."""
+    if p.shape[1] == 0:
+        return np.ones(p.shape[0])
+    return strategy.pass_probability(p) + SPARE_WEIGHT * strategy.pass_probability(p, spare=1)
 
 
 def _table_score(strategy: Strategy, rows: np.ndarray) -> np.ndarray:
@@ -121,12 +132,22 @@ def _table_score(strategy: Strategy, rows: np.ndarray) -> np.ndarray:
             + own * (strategy.own[rows] - strategy.threshold) / span)
 
 
-def _split(strategy: Strategy, rows: list[int], skip: int) -> dict[str, tuple[Deal, ...]]:
-    """``supports`` (a real gain) and ``tolerates`` (the bare minimum) for a Move."""
+def _split(strategy: Strategy, rows: list[int], skip: int) -> dict[str, tuple]:
+    """``supports`` (a real gain), ``tolerates`` (the bare minimum) and ``declines`` for a Move.
+
+    ``declines``: packages others tabled that are below this seat's minimum and that it has not declined
+    yet. Saying so is honest at any time (the seat will never accept them) and tells the table which
+    parties bind; without it a seat's silence cannot be told from indifference.
+    """
     gain = [r for r in rows if r != skip and strategy.own[r] > strategy.threshold + EPS]
     bare = [r for r in rows if r != skip and strategy.own[r] <= strategy.threshold + EPS]
+    below = [int(r) for r in tabled_rows(strategy) if int(r) != skip and int(r) not in strategy.own_declined
+             and strategy.own[int(r)] < strategy.threshold - EPS]
+    strategy.own_declined.update(below)
     return {"supports": tuple(strategy.space.deal_at(r) for r in gain),
-            "tolerates": tuple(strategy.space.deal_at(r) for r in bare)}
+            "tolerates": tuple(strategy.space.deal_at(r) for r in bare),
+            "declines": tuple(Decline(deal=strategy.space.deal_at(r), issue=strategy.focus_issue(strategy.space.deal_at(r)))
+                              for r in below)}
 
 
 # ---- adversaries ---------------------------------------------------------------------------------
@@ -193,7 +214,7 @@ def decide(strategy: Strategy, t: float, on_table: Deal | None, *, final_word: b
                                if strategy.acceptable(space.deal_at(int(r)), t)], dtype=np.int64)
     can = [int(r) for r in acceptable_now if int(r) not in strategy.own_support]
     passing = acceptable_now[known_passing(strategy, acceptable_now)] if acceptable_now.size else acceptable_now
-    if passing.size:
+    if passing.size and not final_word:
         best = int(passing[int(np.argmax(_table_score(strategy, passing)))])
         deal = strategy._checked(space.deal_at(best))
         return Move(kind=MoveKind.ACCEPT, proposal=deal, issue=mentioned_issue or strategy.focus_issue(deal),
