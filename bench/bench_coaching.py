@@ -37,7 +37,8 @@ _PACKAGE = re.compile(r"\b(package|in exchange|in return|trade|trade-off|tradeof
                       r"would|will)|combine|bundle|together with|on condition)\b", re.I)
 _EVIDENCE = re.compile(r"(\[\d+\]|\b(according to|data|evidence|study|studies|report|reports|figures|research|"
                        r"statistic|statistics|source|sources|survey|record|records|precedent|per ?cent)\b|\d+ ?%|"
-                       r"\b\d[\d,.]*\s*(million|billion|thousand|people|refugees|countries|doses|years|tonnes|dollars)\b|"
+                       r"\b\d[\d,.]*\s*(million|billion|thousand|people|refugees|countries|doses|years|tonnes|"
+                       r"dollars)\b|"
                        r"\bsince (19|20)\d\d\b|\bfor (over |more than |nearly |almost )?(a|one|two|three|\d+) "
                        r"(decade|decades|years)\b|\bin (19|20)\d\d\b)", re.I)
 _PRIVATE_WORDS = re.compile(r"\b(our|my) (threshold|minimum|bottom line|reservation (value|point)|batna|floor)\b"

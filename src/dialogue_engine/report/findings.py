@@ -31,12 +31,18 @@ _EXTRA_THREAT = _rx(
     r"\bgo home( empty-handed)?\b", r"\b(talks|negotiations?|process|channel) (have |has |will have )?"
     r"(failed|collapsed|ended)\b", r"\bgo\b.{0,40}\balone\b", r"\b(can ?not|can't|cannot) wait forever\b",
     r"\bleave the (room|table|talks)\b", r"\bwalk (out|away)\b", r"\bblock (any|every|the|this)\b",
+    r"\b(we|i)('ll| will| shall)( have to| simply)? (leave|walk|pull out|withdraw|block|veto|vote against|suspend|"
+    r"end|break off|go (to|it alone))\b", r"\b(last|final) offer\b", r"\bnow or never\b", r"\bthis is it\b",
 )
 _INTEREST_QUESTION = _rx(
     r"\b(rank|ranking|prioriti[sz]e|worr(y|ies|ied)|objection|concern|afraid|fear)\b",
     r"\bhow (do|does|did|would) .{0,30}\b(decide|choose|judge|weigh)\b", r"\bhow (you|they) decide\b",
     r"\bwhat would (make|it take|.{0,30} need)\b", r"\b(has|have|would need) to (deliver|achieve|give|see)\b",
     r"\battractive\b", r"\b(your|their) (minimum|bottom line|red lines?|threshold)\b", r"\bmatters? (more|most)\b",
+    r"\b(you|your side|they|[a-z]+ (government|side|delegation|capital)) (really |most |actually )?(need|needs|want|"
+    r"wants|care|cares|value|values|fear|fears)\b", r"\b(important|vital|essential) (to|for) (you|them|your)\b",
+    r"\b(hoping|looking|trying) (for|to)\b", r"\bwhat('s| is) (driving|holding .{1,30} back|stopping)\b",
+    r"\b(constraints?|pressures?|goals?|aims?|motivations?|interests?)\b", r"\bcan'?t (you )?(accept|live with)\b",
 )
 _ASKS = _rx(r"\?\s*$", r"^\W*(please )?(tell me|help me understand|explain|walk me through)\b",
             r"\b(i'?d|i would|we'?d|we would) (like|love|want) to (understand|know|hear)\b")
@@ -44,7 +50,8 @@ _SHARE_EXTRA = _rx(
     r"\bwe share (the|your|that|this|a|their) (goal|concern|interest|aim|worry|view)\b", r"\bwe share it\b",
     r"\b(ours|our (priorities|order))\b.{0,30}\b(run|rank|come|go)\b.{0,40}\bfirst\b",
     r"\b(our|my) (top|main|first|biggest) (item|issue|thing)\b", r"\bis everything\b",
-    r"\b(?-i:[A-Z][\w-]+) (simply |really |just |also |still )?(needs|wants|cannot afford|relies on)\b", r"\bcosts? us\b",
+    r"\b(?-i:[A-Z][\w-]+) (simply |really |just |also |still )?(needs|wants|cannot afford|relies on)\b",
+    r"\bcosts? us\b",
     r"\b(we|our [a-z]+) (cannot|can'?t) (plan|survive|sell|afford|operate|keep|explain)\b",
     r"\bwithout .{1,40}\b(we|our [a-z]+) (see no|have no|cannot|can'?t)\b", r"\bthe real (worry|concern|issue)\b",
 )
@@ -63,7 +70,11 @@ _TRADE_EXTRA = _rx(
     r"\bin (exchange|return) for\b", r"\bwe give .{1,60},? (and )?you give\b", r"\byou give .{1,60},? (and )?we give\b",
     r"\bif you (give|grant|offer|accept|drop|move)\b.{3,}\b(we|i)\b",
     r"\b(can|could|will|would|'ll) (put|give|offer|fund|provide|accept|open|back|support|drop|move|join|grant)\b"
-    r".{3,80}\b(if|provided|as long as) ", r"\b(we|i) .{0,60}\bif you (give|grant|offer|"
+    r".{3,80}\b(if|provided|as long as) ",
+    r"\b(we|i) (will|can|could|would|'ll|'d|are ready to|are willing to)\b.{3,80}\b(provided( that)?|as long as|"
+    r"so long as|on (the )?condition( that)?)\b", r"\bin return,? (you|we|[A-Z])", r"\bin exchange,? (you|we|[A-Z])",
+    r"^\W*if (you|they|your side)\b.{3,80},\s*(then )?(we|i)('ll| will| can| could| would|'d| are ready| are "
+    r"willing| shall)\b", r"\b(we|i) .{0,60}\bif you (give|grant|offer|"
     r"accept|drop|move|back|fund|support)\b",
 )
 _NON_COMMITTAL = _rx(r"\bthen (we'?ll|we will|i'?ll|we can) see\b", r"\bfirst,? then we'?ll talk\b")
@@ -75,9 +86,13 @@ _PACKAGE_CUE = _rx(
 )
 _CONCEDE = _rx(
     r"\b(we|i)(?: can| will|'ll| would|'d| do)? (accept|drop|give up|withdraw|concede|let go of|waive|abandon|"
-    r"be fine with|are fine with|'re fine with|can live with|agree to)\b"
-    r"(?! (that|the (package|deal|text|proposal|compact|draft)|this (package|deal|text|proposal)|it)\b)",
+    r"be fine with|are fine with|'re fine with|can live with|agree to)\b(?=\s+\w)"
+    r"(?! (that|this|it|the (package|deal|text|proposal|compact|draft|offer))\b)",
     r"\bno conditions from (our|my) side\b", r"^\W*(fine|ok|okay|alright)\W+(we|i) (drop|give up|accept)\b",
+    r"\b(we|i)(?: can| will|'ll| could| are (?:willing|prepared|ready|happy) to)? (withdraw|forgo|set aside|settle for|"
+    r"come down to|move to|let (you|them) have)\b", r"\b(we|i) (won'?t|will not|no longer) (insist|press) on\b",
+    r"\bwe can go along with (?!(that|this|it|the (package|deal|text|proposal))\b)", r"\byou can have\b",
+    r"\btake .{1,40} off the table\b",
 )
 _TABLED = _rx(r"\bas tabled\b", r"\bvote yes\b", r"\bwe('re| are) in\b", r"\bcan sign\b")
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)(?![\w%]|\.\d)(?!\s*(%|per ?cent|million|billion|thousand|"
@@ -98,6 +113,10 @@ _EVIDENCE = _rx(
     r"\b(data|figures|statistics|survey|study|report|estimates?) (from|by|of|show|shows|showed)\b",
     r"\b(?-i:[A-Z][\w-]+( and [A-Z][\w-]+)?) already (make|produce|host|run|fund|supply|export|import)\b",
     r"\b(signed|ratified|adopted|agreed|launched|founded) (by|in|at) [A-Z0-9]",
+    r"\b(?-i:[A-Z][\w-]+) (reports?|reported|estimates?|estimated|found|finds|says|said|counted|counts|recorded|"
+    r"shows?|showed|published)\b(?! (you|us|me)\b)", r"\b\d{1,3}(,\d{3})+\b", r"\b\d+ (of|out of) (the )?\d+\b",
+    r"\b(doubled|tripled|halved|quadrupled|rose|fell|grew|dropped) (by|to|from|in)\b", r"\bper capita\b",
+    r"\b(the )?(latest|last|most recent) (report|census|figures|data|survey|assessment)\b",
 )
 _FUTURE_YEAR = _rx(r"^\W*(if|unless|should)\b", r"\b(by|until|before|from) (19|20)\d\d\b")
 
