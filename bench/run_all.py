@@ -13,6 +13,7 @@ BENCHES = [
     "bench_ingest.py",
     "bench_turn.py",
     "bench_acts.py",
+    "bench_coaching.py",
     "bench_dialogue.py",
     "bench_concurrency.py",
     "bench_selfplay.py",

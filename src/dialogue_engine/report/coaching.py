@@ -1,33 +1,30 @@
-"""The quiet-dialogue coaching rubric for a human seat, with feedback quoting the player's own lines."""
+"""The coaching rubric for a human seat: findings from its dialogue acts and the event log, not keywords.
+
+Each line's findings come from :class:`~dialogue_engine.report.findings.LineReader` (the dialogue-act
+perception plus a few rules); the seat's proposals, the deal on the table before each, and the agreed deal
+come from the event log. Every criterion quotes whole sentences of the player's own (never cut), no
+sentence serves two criteria, and the feedback ends with what to try next time.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue_engine.agents.acts import Act, detect_acts, sentences
-from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain import Scenario
+from dialogue_engine.domain.deal import Deal
+from dialogue_engine.negotiation.space import DealSpace, DealSpaceTooLarge
+from dialogue_engine.report.findings import LineReader
+from dialogue_engine.report.frontier import dominating_gain
 
-_ACK = re.compile(r"\b(i understand|we understand|understand your|i hear|we hear|fair point|you('re| are) right|"
-                  r"appreciate|i see why|we see why|acknowledge|recogni[sz]e|thank you|thanks|that makes sense|"
-                  r"good point|respect)\b", re.I)
-_PACKAGE = re.compile(r"\b(package|in exchange|in return|trade|trade-off|tradeoff|if you .{1,60}\b(we|i) (can|could|"
-                      r"would|will)|combine|bundle|together with|on condition)\b", re.I)
-_EVIDENCE = re.compile(r"(\[\d+\]|\b(according to|data|evidence|study|studies|report|reports|figures|research|"
-                       r"statistic|statistics|source|sources|survey|record|records|precedent|per ?cent)\b|\d+ ?%|"
-                       r"\b\d[\d,.]*\s*(million|billion|thousand|people|refugees|countries|doses|years|tonnes|dollars)\b|"
-                       r"\bsince (19|20)\d\d\b|\bfor (over |more than |nearly |almost )?(a|one|two|three|\d+) "
-                       r"(decade|decades|years)\b|\bin (19|20)\d\d\b)", re.I)
-_PRIVATE_WORDS = re.compile(r"\b(our|my) (threshold|minimum|bottom line|reservation (value|point)|batna|floor)\b"
-                            r"|\b(threshold|bottom line|reservation value) (is|of)\b|\bpoints?\b", re.I)
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])")
+EPS = 1e-9
 
 
 class Criterion(BaseModel):
-    """One rubric line: met or not, with feedback and the quoted lines it rests on."""
+    """One rubric line: met or not, with feedback (ending in what to try next time) and the quotes it rests on."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -49,6 +46,7 @@ class Coaching(BaseModel):
 
     @property
     def met(self) -> int:
+        """How many criteria are met."""
         return sum(1 for c in self.criteria if c.met)
 
 
@@ -62,141 +60,246 @@ class PlayerLine:
     private: bool = False
 
 
-def _quote(text: str, limit: int = 240) -> str:
-    """A whole sentence of the player's (cut at a word boundary only when it is very long)."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+@dataclass(frozen=True, kw_only=True)
+class _Read:
+    """One line, its sentences and the findings of each (and of the whole line)."""
+
+    line: PlayerLine
+    whole: dict[str, bool]
+    parts: tuple[tuple[str, dict[str, bool]], ...]
 
 
 class _Quotes:
-    """Whole sentences of the player's own, one per criterion, never the same sentence for two criteria."""
+    """Whole sentences of the player's own, one per criterion, never the same quote for two criteria."""
 
-    def __init__(self, lines: list[PlayerLine]):
-        self.sentences = [s for ln in lines if ln.text.strip() and not ln.private for s in sentences(ln.text)]
+    def __init__(self, reads: list[_Read]):
+        self.reads = [r for r in reads if not r.line.private]
         self.used: set[str] = set()
 
-    def pick(self, test) -> list[str]:
-        for sentence in self.sentences:
-            if sentence not in self.used and test(sentence):
-                self.used.add(sentence)
-                return [_quote(sentence)]
+    def pick(self, test: Callable[[dict[str, bool], str], bool]) -> list[str]:
+        """The first unused sentence passing ``test``, else the first unused whole line passing it."""
+        for r in self.reads:
+            for sentence, found in r.parts:
+                if sentence not in self.used and test(found, sentence):
+                    self.used.add(sentence)
+                    return [sentence]
+        for r in self.reads:
+            whole = " ".join(s for s, _ in r.parts)
+            if whole not in self.used and test(r.whole, whole):
+                self.used.add(whole)
+                return [whole]
         return []
 
 
-def _has(*acts: Act):
-    return lambda sentence: bool(set(detect_acts(sentence)) & set(acts))
-
-
-def _private_numbers(scenario: Scenario, party: str) -> set[str]:
-    p = scenario.party(party)
-    nums = {_fmt(p.threshold)}
-    return {n for n in nums if n not in ("0",)}
+def _has(key: str) -> Callable[[dict[str, bool], str], bool]:
+    return lambda found, _sentence: found[key]
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def _moved_issues(prev: Deal | None, cur: Deal) -> int:
-    if prev is None:
-        return 0
-    return sum(1 for k, v in cur.items() if prev.get(k) != v)
+def _space(scenario: Scenario) -> DealSpace | None:
+    try:
+        return DealSpace.from_scenario(scenario)
+    except DealSpaceTooLarge:
+        return None
 
 
-def coach(scenario: Scenario, party: str, lines: list[PlayerLine],
-          proposals_before: list[Deal | None] | None = None, walked_away: bool = False,
+def _describe(scenario: Scenario, deal: Deal) -> str:
+    return "; ".join(f"{title}: {label}" for title, label in scenario.describe_deal(deal))
+
+
+def _any(key: str, reads: list[_Read]) -> bool:
+    return any(r.whole[key] for r in reads)
+
+
+def coach(scenario: Scenario, party: str, lines: Sequence[PlayerLine],
+          proposals_before: Sequence[Deal | None] | None = None, walked_away: bool = False,
           agreed: Deal | None = None) -> Coaching:
-    """Assess a human seat's lines against the quiet-dialogue rubric.
+    """Assess a human seat against the rubric, from its lines (acts, mentions) and its moves in the event log.
 
     Args:
-        scenario: the scenario as it stood (for the seat's private numbers).
+        scenario: the scenario as it stood (the seat's scores and minimum, the deal space).
         party: the seat.
-        lines: the seat's own messages, in order.
+        lines: the seat's own messages, in order; a line with a ``proposal`` is a package it tabled.
         proposals_before: for each of the seat's proposals, the deal that was on the table before it.
         walked_away: the seat left the table.
-        agreed: the deal that was agreed, if any (accepting one below the seat's minimum is a mistake).
+        agreed: the deal that was agreed, if any (one below the seat's minimum is always called a mistake;
+            one that a passable deal dominates left value on the table).
     """
+    reader = LineReader(scenario)
     texts = [ln for ln in lines if ln.text.strip()]
-    proposals = [ln for ln in lines if ln.proposal]
-    out: list[Criterion] = []
-
-    quotes = _Quotes(texts)
-    acts = [set(detect_acts(ln.text)) for ln in texts]
-    asked = [ln.text for ln, a in zip(texts, acts) if any(x.is_question for x in a)]
-    asked_interest = [ln.text for ln, a in zip(texts, acts) if a & {Act.ASK_PRIORITIES, Act.ASK_WHY}]
-    out.append(Criterion(
-        id="asked_interests", title="Asked about the other side's interests", met=bool(asked_interest),
-        feedback=("You explored what the others need before pressing for numbers." if asked_interest else
-                  "Your questions were about positions rather than needs; try asking what matters most to them and why."
-                  if asked else "You asked no questions; open with one about what the other side needs and why."),
-        quotes=quotes.pick(_has(Act.ASK_PRIORITIES, Act.ASK_WHY) if asked_interest else
-                           lambda x: any(a.is_question for a in detect_acts(x))),
-    ))
-
-    ack = [ln.text for ln in texts if _ACK.search(ln.text)]
-    out.append(Criterion(
-        id="acknowledged", title="Acknowledged the other side", met=bool(ack),
-        feedback=("You recognised the other side's view before answering it." if ack else
-                  "No line acknowledged what the others said; naming their concern first lowers the temperature."),
-        quotes=quotes.pick(lambda x: bool(_ACK.search(x))),
-    ))
-
-    pack_text = [ln.text for ln, a in zip(texts, acts)
-                 if Act.CONDITIONAL_TRADE in a or (Act.PROPOSE in a and _PACKAGE.search(ln.text))]
+    reads = [_Read(line=ln, whole=reader.findings(ln.text),
+                   parts=tuple((s, reader.findings(s)) for s in sentences(" ".join(ln.text.split()))))
+             for ln in texts]
+    public = [r for r in reads if not r.line.private]
+    quotes = _Quotes(reads)
+    me = scenario.party(party)
+    space = _space(scenario)
+    proposals = [ln.proposal for ln in lines if ln.proposal]
     befores = list(proposals_before or [])
-    traded = [ln for i, ln in enumerate(proposals)
-              if _moved_issues(befores[i] if i < len(befores) else None, ln.proposal or {}) >= 2]
-    packaged = bool(pack_text or traded)
-    out.append(Criterion(
-        id="packaged", title="Packaged across issues", met=packaged,
-        feedback=("You linked issues into packages, which opens trades each side values differently." if packaged
-                  else "You handled issues one at a time; offer a package that gives on what matters less to you."),
-        quotes=quotes.pick(lambda x: Act.CONDITIONAL_TRADE in detect_acts(x) or bool(_PACKAGE.search(x)))
-        or [_quote(ln.text) for ln in traded if ln.text.strip()][:1],
-    ))
+    out: list[Criterion] = []
+    # Quotes are picked first for the findings that rest on one telling sentence, so each gets its own.
+    picks: dict[str, list[str]] = {}
+    for key in ("revealed_number", "ultimatum", "conceded_unilaterally", "acknowledged", "used_evidence",
+                "asked_interests", "shared_interest", "conditional_trade", "multi_issue_package"):
+        if _any(key, public if key == "revealed_number" else reads):
+            picks[key] = quotes.pick(_has(key))
+    if "conditional_trade" in picks and not picks["conditional_trade"]:
+        picks["conditional_trade"] = picks.pop("multi_issue_package", [])
 
-    ult = [ln.text for ln, a in zip(texts, acts) if Act.THREATEN in a]
-    ok = not ult and not walked_away
+    # 1. asked about interests
+    asked = _any("asked_interests", reads)
+    questions = [r for r in reads if any(a.is_question for a in detect_acts(r.line.text))]
+    if asked:
+        fb = ("You asked what the other side needs and why before pressing for terms. Next time: follow the "
+              "answer up with a package that serves the interest you heard.")
+        q = picks.get("asked_interests", [])
+    elif questions:
+        fb = ("Your questions were about positions rather than needs. Next time: ask what matters most to them "
+              "on an issue, and why.")
+        q = quotes.pick(lambda _f, s: any(a.is_question for a in detect_acts(s)))
+    else:
+        fb = "You asked no questions. Next time: open with one about what the other side needs and why."
+        q = []
+    out.append(Criterion(id="asked_interests", title="Asked about the other side's interests", met=asked,
+                         feedback=fb, quotes=q))
+
+    # 2. shared an interest
+    shared = _any("shared_interest", reads)
+    out.append(Criterion(
+        id="shared_interest", title="Shared your own interests", met=shared,
+        feedback=("You explained what your side needs and why, which lets the others look for options that "
+                  "serve it. Next time: rank your interests too, so they know where you can give."
+                  if shared else "You stated positions without the need behind them. Next time: say what your "
+                  "side needs and why (\"we need predictable money because budgets are set for three years\")."),
+        quotes=picks.get("shared_interest", [])))
+
+    # 3. acknowledged the other side, naming a concern
+    ack = _any("acknowledged", reads)
+    out.append(Criterion(
+        id="acknowledged", title="Acknowledged the other side's concern", met=ack,
+        feedback=("You named the other side's concern before answering it. Next time: tie your next offer to "
+                  "that concern explicitly." if ack else
+                  "No line named a concern of the other side. Next time: restate their worry in a sentence "
+                  "(\"I hear that financing is your worry\") before you answer it."),
+        quotes=picks.get("acknowledged", [])))
+
+    # 4. conditional trade or multi-issue package (lines, or a tabled package that moved two issues at once)
+    moved = [p for p, before in zip(proposals, befores)
+             if before is not None and sum(1 for k, v in p.items() if before.get(k) != v) >= 2]
+    text_pack = _any("conditional_trade", reads) or _any("multi_issue_package", reads)
+    packaged = text_pack or bool(moved)
+    pack_quotes = picks.get("conditional_trade") or picks.get("multi_issue_package") or []
+    tabled = f" (You tabled {_describe(scenario, moved[0])}, moving two issues at once.)" if moved else ""
+    out.append(Criterion(
+        id="packaged", title="Made a conditional trade or a multi-issue package", met=packaged,
+        feedback=(f"You linked issues, giving on one for a gain on another.{tabled} Next time: trade what matters less "
+                  "to you for what matters more, and say so (\"if you move on X we can move on Y\")."
+                  if packaged else "You handled issues one at a time. Next time: offer a conditional trade or a "
+                  "package that gives on what matters less to you in return for what matters more."),
+        quotes=pack_quotes))
+
+    # 5. conceded without getting anything back (words, or a second own move with no counter-move between)
+    own_drops = []
+    for i in range(1, len(proposals)):
+        prev, cur = proposals[i - 1], proposals[i]
+        on_table = befores[i] if i < len(befores) else None
+        if on_table == prev and me.utility(cur) < me.utility(prev) - EPS:
+            own_drops.append(cur)
+    unilateral = _any("conceded_unilaterally", reads) or bool(own_drops)
+    cq = picks.get("conceded_unilaterally", [])
+    out.append(Criterion(
+        id="no_unilateral_concession", title="Got something back for each concession", met=not unilateral,
+        feedback=("You gave ground without asking for anything in return"
+                  + (f" (you lowered your own package to {_describe(scenario, own_drops[0])} while nobody else "
+                     "had moved)" if own_drops else "")
+                  + ". Next time: make every concession conditional (\"we can drop X if you move on Y\")."
+                  if unilateral else "Each concession you made came with something asked in return. Next time: "
+                  "keep conditioning your moves, and say what you want in exchange before you give."),
+        quotes=cq))
+
+    # 6. anchored: the seat's first package against its minimum and its best passable total
+    best = None
+    if space is not None:
+        col = space.utilities[:, space.party_index(party)]
+        pool = col[space.passes] if space.passes.any() else col
+        best = float(pool.max())
+    complete = [p for p in proposals if scenario.is_complete(p)]
+    if complete and best is not None:
+        first = me.utility(complete[0])
+        mid = me.threshold + (best - me.threshold) / 2
+        anchored = first >= mid - EPS
+        fb = (f"Your first package ({_describe(scenario, complete[0])}) was worth {_fmt(first)} to you (your "
+              f"minimum is {_fmt(me.threshold)}, the best "
+              f"any passable deal gives you is {_fmt(best)}): "
+              + ("an ambitious, defensible opening. Next time: justify the anchor with an interest or a fact."
+                 if anchored else "close to your minimum, which leaves little room to concede. Next time: open "
+                 "nearer the best you could defend and concede from there."))
+    else:
+        anchored = False
+        fb = ("You never put a complete package of your own on the table. Next time: open with an ambitious "
+              "but defensible package, so the talks start from your terms.")
+    out.append(Criterion(id="anchored", title="Anchored with an ambitious package", met=anchored,
+                         feedback=fb))
+
+    # 7. kept private numbers private (public lines only)
+    leaked = _any("revealed_number", public)
+    out.append(Criterion(
+        id="kept_private", title="Kept private numbers private", met=not leaked,
+        feedback=("You revealed your private score or minimum in public, which tells the others exactly how "
+                  "little you will take. Next time: speak about interests, never numbers." if leaked else
+                  "You never disclosed your private scores or minimum in public. Next time: keep it that way, "
+                  "and speak about what you need rather than how much."),
+        quotes=picks.get("revealed_number", [])))
+
+    # 8. avoided ultimatums (and walking out)
+    threats = _any("ultimatum", reads)
+    ok = not threats and not walked_away
     out.append(Criterion(
         id="avoided_ultimatums", title="Avoided ultimatums", met=ok,
-        feedback=("You kept the door open throughout." if ok else
-                  "Ultimatums close doors; state the interest behind the demand instead."
-                  + (" You also walked away from the table." if walked_away else "")),
-        quotes=quotes.pick(_has(Act.THREATEN)),
-    ))
+        feedback=("You kept the door open throughout. Next time: when you must hold a line, state the interest "
+                  "behind it rather than a threat." if ok else
+                  ("You issued an ultimatum or threat. " if threats else "")
+                  + ("You walked away from the table. " if walked_away else "")
+                  + "Ultimatums close doors. Next time: state the interest behind the demand and ask what would "
+                  "let them meet it."),
+        quotes=picks.get("ultimatum", [])))
 
-    ev = [ln.text for ln in texts if _EVIDENCE.search(ln.text)]
+    # 9. used evidence
+    ev = _any("used_evidence", reads)
     out.append(Criterion(
-        id="used_evidence", title="Used evidence", met=bool(ev),
-        feedback=("You backed claims with facts or sources." if ev else
-                  "No line pointed to data, a source or a precedent; one concrete fact makes a claim harder to dismiss."),
-        quotes=quotes.pick(lambda x: bool(_EVIDENCE.search(x))),
-    ))
+        id="used_evidence", title="Used evidence", met=ev,
+        feedback=("You backed a claim with a fact, a figure or a named source. Next time: keep citing where a "
+                  "figure comes from." if ev else "No line pointed to a fact, a figure or a source. Next time: "
+                  "back your key claim with one concrete fact (\"according to UNHCR, ...\")."),
+        quotes=picks.get("used_evidence", [])))
 
-    secret = _private_numbers(scenario, party)
-    leaks = []
-    for ln in texts:
-        if ln.private:
-            continue
-        nums = set(_NUMBER.findall(ln.text))
-        if _PRIVATE_WORDS.search(ln.text) and (nums or re.search(r"threshold|bottom line|minimum", ln.text, re.I)):
-            leaks.append(ln.text)
-        elif nums & secret and re.search(r"\b(need|minimum|at least|below|under|accept)\b", ln.text, re.I):
-            leaks.append(ln.text)
-    out.append(Criterion(
-        id="kept_private", title="Kept private numbers private", met=not leaks,
-        feedback=("You never disclosed your private scores or bottom line in public." if not leaks else
-                  "You revealed your bottom line or scores in public; speak about interests, not numbers."),
-        quotes=quotes.pick(lambda x: any(x in leak for leak in leaks)),
-    ))
-    below = agreed is not None and not scenario.party(party).accepts(agreed)
-    out.append(Criterion(
-        id="accepted_above_minimum", title="Accepted only what beats walking away", met=not below,
-        feedback=("You agreed to a package worth less to you than your minimum: walking away would have served "
-                  "you better. Before saying yes, check the offer against your brief." if below else
-                  "Nothing you agreed to fell below your minimum."),
-        quotes=[],
-    ))
+    # 10. accepted only what beats walking away (a mistake, always called out)
+    below = agreed is not None and not me.accepts(agreed)
+    accept_quote = quotes.pick(lambda _f, s: Act.ACCEPT in detect_acts(s)) if below else []
+    if below:
+        fb = (f"Mistake: you agreed to a package worth {_fmt(me.utility(agreed))} to you, below your minimum of "
+              f"{_fmt(me.threshold)}; walking away would have served you better. Next time: check every offer "
+              "against your brief before you say yes.")
+    else:
+        fb = ("Nothing you agreed to fell below your minimum. Next time: keep checking each offer against your "
+              "brief before you accept.")
+    out.append(Criterion(id="accepted_above_minimum", title="Accepted only what beats walking away", met=not below,
+                         feedback=fb, quotes=accept_quote))
+
+    # 11. value left on the table (only with a deal): against the passable deals that dominate it
+    if agreed is not None and space is not None and scenario.is_complete(agreed):
+        found = dominating_gain(space, agreed)
+        gain = 0.0 if found is None else float(found[0][space.party_index(party)])
+        left = gain > EPS
+        if left:
+            fb = (f"The deal left value on the table: a passable package gave you {_fmt(gain)} more without "
+                  f"costing any other party anything ({_describe(scenario, found[1])}). Next time: before closing, "
+                  "ask whether a swap on an issue you care less about would make both sides better off.")
+        else:
+            fb = ("No passable package would have given you more without costing another party. Next time: keep "
+                  "probing for such swaps before you close.")
+        out.append(Criterion(id="left_no_value", title="Left no value on the table", met=not left, feedback=fb))
     return Coaching(party=party, lines=len(texts), criteria=out)

@@ -14,6 +14,7 @@ import numpy as np
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.exercise.state import ExerciseState
 from dialogue_engine.negotiation.space import DealSpace
+from dialogue_engine.report.frontier import dominating_gain
 from dialogue_engine.report.scoring import ExerciseResult
 
 EPS = 1e-9
@@ -152,14 +153,10 @@ def _names(names: list[str]) -> str:
 
 def _left_on_table(space: DealSpace, deal: Deal, pareto: bool) -> np.ndarray | None:
     """Per party, the gain in the dominating passable deal with the largest sum (zeros on the frontier)."""
-    u = space.utilities[space.index_of(deal)]
     if pareto:
-        return np.zeros_like(u)
-    cand = space.utilities[space.passes]
-    dominating = cand[np.all(cand >= u - EPS, axis=1) & np.any(cand > u + EPS, axis=1)]
-    if not dominating.shape[0]:
-        return None
-    return dominating[int(np.argmax(dominating.sum(axis=1)))] - u
+        return np.zeros(len(space.party_ids))
+    found = dominating_gain(space, deal)
+    return None if found is None else found[0]
 
 
 def outcome_of(state: ExerciseState, result: ExerciseResult, space: DealSpace | None = None) -> Outcome:
