@@ -132,3 +132,37 @@ def passes_rule(scenario: Scenario, accepts: np.ndarray) -> np.ndarray:
     if rule.kind == RuleKind.QUORUM:
         return (count >= rule.min_parties) & must_ok
     return (count * 2 > n) & must_ok
+
+
+def pass_probability(scenario: Scenario, voters: list[str], p: np.ndarray, *, sure_yes: tuple[str, ...] = (),
+                     spare: int = 0) -> np.ndarray:
+    """Chance that the rule passes each row, given each voter's chance of a yes (independent voters).
+
+    Args:
+        voters: the parties of the columns of ``p`` (len(rows), len(voters)).
+        sure_yes: parties taken to vote yes (e.g. the seat doing the estimating); not among ``voters``.
+        spare: yes votes needed beyond the rule's count, so the row still passes if that many voters the
+            rule does not require vote no (a package with a vote to spare survives one defector).
+    """
+    rule = scenario.rule
+    if rule.kind == RuleKind.UNANIMITY:
+        return p.prod(axis=1)
+    must = set(rule.required) | set(scenario.veto_parties)
+    p_must = np.ones(p.shape[0])
+    free = []
+    for j, o in enumerate(voters):
+        if o in must:
+            p_must = p_must * p[:, j]
+        else:
+            free.append(j)
+    have = len(sure_yes) + sum(1 for o in voters if o in must)
+    n = len(scenario.parties)
+    need = rule.min_parties if rule.kind == RuleKind.QUORUM else n // 2 + 1
+    dist = np.zeros((p.shape[0], len(free) + 1))
+    dist[:, 0] = 1.0
+    for k, j in enumerate(free, start=1):
+        q = p[:, j][:, None]
+        dist[:, 1:k + 1] = dist[:, 1:k + 1] * (1 - q) + dist[:, 0:k] * q
+        dist[:, 0] = dist[:, 0] * (1 - q[:, 0])
+    extra = max(0, need + spare - have)
+    return p_must * dist[:, extra:].sum(axis=1)

@@ -28,7 +28,7 @@ from dialogue_engine.domain.persona import NegotiationStyle
 from dialogue_engine.domain.scenario import Incentive, RuleKind, Scenario
 from dialogue_engine.negotiation import table
 from dialogue_engine.negotiation.opponent import OpponentModel
-from dialogue_engine.negotiation.space import DealSpace, passes_rule
+from dialogue_engine.negotiation.space import DealSpace, pass_probability, passes_rule
 
 EPS = 1e-9
 WALK_AWAY_BELOW = 0.1  # at the deadline, walk away when no feasible deal is estimated this acceptable
@@ -263,28 +263,7 @@ class Strategy:
         ``spare``: yes votes needed beyond the rule's count, so the row still passes if that many voters
         who are not required turn out to vote no (a package with a vote to spare survives one defector).
         """
-        rule = self.scenario.rule
-        n = len(self.scenario.parties)
-        if rule.kind == RuleKind.UNANIMITY:
-            return p.prod(axis=1)
-        must = set(rule.required) | set(self.scenario.veto_parties)
-        p_must = np.ones(p.shape[0])
-        free = []
-        for j, o in enumerate(self.others):
-            if o in must:
-                p_must = p_must * p[:, j]
-            else:
-                free.append(j)
-        have = 1 + sum(1 for o in self.others if o in must)  # this party and the required others
-        need = rule.min_parties if rule.kind == RuleKind.QUORUM else n // 2 + 1
-        dist = np.zeros((p.shape[0], len(free) + 1))
-        dist[:, 0] = 1.0
-        for k, j in enumerate(free, start=1):
-            q = p[:, j][:, None]
-            dist[:, 1:k + 1] = dist[:, 1:k + 1] * (1 - q) + dist[:, 0:k] * q
-            dist[:, 0] = dist[:, 0] * (1 - q[:, 0])
-        extra = max(0, need + spare - have)
-        return p_must * dist[:, extra:].sum(axis=1)
+        return pass_probability(self.scenario, self.others, p, sure_yes=(self.party_id,), spare=spare)
 
     def acceptability(self, rows: np.ndarray) -> np.ndarray:
         """Estimated acceptability of candidate rows to the others (higher is better), vectorized.
