@@ -242,7 +242,19 @@ class PersonaAgent:
         question = perception is not None and perception.asks and not perception.proposal
         decision = self.strategy.decide(ctx.round, ctx.total_rounds, on_table, partial=partial,
                                         mentioned_issue=mentioned, question=question, final_word=ctx.final_word)
-        return dataclasses.replace(decision, to=to)
+        return dataclasses.replace(self._disciplined(decision, ctx), to=to)
+
+    def _disciplined(self, move: Move, ctx: TurnContext) -> Move:
+        """Table discipline: back a package already live instead of tabling it again, and table no second
+        package in a round (the seat's offer stands)."""
+        if move.kind not in (MoveKind.PROPOSE, MoveKind.COUNTER) or move.proposal is None:
+            return move
+        if move.proposal in ctx.live:
+            return dataclasses.replace(move, kind=MoveKind.ACCEPT, reason="backs the same package, already on the table")
+        if not ctx.may_table:
+            return dataclasses.replace(move, kind=MoveKind.ACKNOWLEDGE, proposal=self.last_proposal,
+                                       reason="its offer this round stands")
+        return move
 
     def _only_talks(self, perception: Perception) -> bool:
         """Whether a line asks or comments without proposing, accepting, trading or asking for a package."""
