@@ -154,9 +154,9 @@ class PersonaAgent:
                 self.strategy.shift_relationship(p.id, trust_delta, commonality_delta)
 
     def vote(self, deal: Deal, *, round_: int | None = None, total_rounds: int | None = None) -> bool:
-        """Yes or no on a complete deal: the strategy's acceptance, never below the threshold."""
+        """Yes or no on a complete deal put to a binding vote: the strategy's decision, never below the threshold."""
         r, total = self._memory.clock
-        return self.strategy.vote(deal, round_ if round_ is not None else r, total_rounds or total)
+        return self.strategy.vote(deal, round_ if round_ is not None else r, total_rounds or total, binding=True)
 
 
     # ---- perceive -------------------------------------------------------------------------------
