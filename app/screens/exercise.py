@@ -156,11 +156,14 @@ def seat_panel() -> None:
             for p in reversed(view.proposals):
                 mine = p.proposer == view.seat.party
                 names = {s.party: s.name for s in view.seats}
-                votes = ", ".join(f"{names.get(k, k)}: {'yes' if v else 'no'}" for k, v in p.votes.items()) \
-                    or "no votes yet"
                 st.markdown(f"**#{p.id}** by {names.get(p.proposer, p.proposer)} (round {p.round}, {p.status}) — worth "
-                            f"{points(view, p.deal):g} to you; {votes}")
+                            f"{points(view, p.deal):g} to you")
                 st.table([{"Issue": t, "Option": o} for t, o in p.lines])
+                rows = views.vote_rows(p, names)
+                if rows:
+                    st.table(rows)
+                else:
+                    st.caption("no votes yet")
                 if view.can_vote and not mine and view.seat.party not in p.votes and p.status == "open":
                     a, b = st.columns(2)
                     if a.button("Accept", key=f"ex_yes_{p.id}"):

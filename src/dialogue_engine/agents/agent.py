@@ -155,9 +155,9 @@ class PersonaAgent:
                 self.strategy.shift_relationship(p.id, trust_delta, commonality_delta)
 
     def vote(self, deal: Deal, *, round_: int | None = None, total_rounds: int | None = None) -> bool:
-        """Yes or no on a complete deal: the strategy's acceptance, never below the threshold."""
+        """Yes or no on a complete deal put to a binding vote: the strategy's decision, never below the threshold."""
         r, total = self._memory.clock
-        return self.strategy.vote(deal, round_ if round_ is not None else r, total_rounds or total)
+        return self.strategy.vote(deal, round_ if round_ is not None else r, total_rounds or total, binding=True)
 
 
     # ---- perceive -------------------------------------------------------------------------------
@@ -244,7 +244,19 @@ class PersonaAgent:
         question = perception is not None and perception.asks and not perception.proposal
         decision = self.strategy.decide(ctx.round, ctx.total_rounds, on_table, partial=partial,
                                         mentioned_issue=mentioned, question=question, final_word=ctx.final_word)
-        return dataclasses.replace(decision, to=to)
+        return dataclasses.replace(self._disciplined(decision, ctx), to=to)
+
+    def _disciplined(self, move: Move, ctx: TurnContext) -> Move:
+        """Table discipline: back a package already live instead of tabling it again, and table no second
+        package in a round (the seat's offer stands)."""
+        if move.kind not in (MoveKind.PROPOSE, MoveKind.COUNTER) or move.proposal is None:
+            return move
+        if move.proposal in ctx.live:
+            return dataclasses.replace(move, kind=MoveKind.ACCEPT, reason="backs the same package, already on the table")
+        if not ctx.may_table:
+            return dataclasses.replace(move, kind=MoveKind.ACKNOWLEDGE, proposal=self.last_proposal,
+                                       reason="its offer this round stands")
+        return move
 
     def _only_talks(self, perception: Perception) -> bool:
         """Whether a line asks or comments without proposing, accepting, trading or asking for a package."""

@@ -55,9 +55,14 @@ class TurnContext:
     incoming: Observation | None = None
     final_word: bool = False
     """This turn's package is the one the final vote is held on (the lead seat's last turn under deliberation)."""
+    may_table: bool = True
+    """Whether the seat may table a new package this turn (table discipline: one per seat per round)."""
+    live: tuple[Deal, ...] = ()
+    """Packages other seats have live on the table: putting one forward again means supporting it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "on_table", Deal.of(self.on_table))
+        object.__setattr__(self, "live", tuple(Deal.of(d) for d in self.live))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

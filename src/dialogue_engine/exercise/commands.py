@@ -106,6 +106,8 @@ def vote(journal: Journal, code: str, accept: bool, proposal_id: int | None = No
     if state.paused:
         raise ExerciseError("the exercise is paused; the facilitator will resume it")
     prop = target_proposal(state, proposal_id)
+    if not prop.final and prop.status != "open":
+        raise ExerciseError(f"proposal #{prop.id} is {prop.status}; vote on an open proposal")
     if seat.party in prop.votes:
         raise ExerciseError(f"you already voted on proposal #{prop.id}")
     journal.store.append(seat.exercise_id, EventKind.VOTE, seat.party,

@@ -150,7 +150,7 @@ def proposal_view(state: ExerciseState, p: ProposalRec) -> ProposalView:
     except KeyError:
         lines = [(k, v) for k, v in p.deal.items()]
     return ProposalView(id=p.id, round=p.round, proposer=p.proposer, deal=dict(p.deal), lines=lines,
-                        votes=dict(p.votes), status=p.status, final=p.final)
+                        votes=dict(p.votes), reasons=dict(p.reasons), status=p.status, final=p.final)
 
 
 def inject_view(i: InjectRec) -> InjectView:
@@ -176,6 +176,6 @@ def _votable(state: ExerciseState) -> list[ProposalRec]:
         return [p for p in state.proposals.values() if p.final]
     if state.mode == "solo":
         return [state.current_proposal] if state.current_proposal else []
-    if state.phase in (Phase.PROPOSALS, Phase.RESPONSES):
-        return [p for p in state.round_proposals() if p.status == "open"]
+    if state.phase in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES):
+        return state.live_proposals()  # this round's, and any carried over by the voting window
     return []

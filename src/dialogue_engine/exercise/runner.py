@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from dialogue_engine.agents.reasons import vote_reason
 from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind, Reply, TurnContext
 from dialogue_engine.domain import Protocol, TriggerKind
 from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, EventKind, NewEvent
@@ -83,6 +84,8 @@ def observation_stream(state: ExerciseState, party: str, after: int = 0) -> list
                                                       float(eff.get("commonality_delta", 0.0)))))
             continue
         if ev.actor == party:
+            if ev.kind == EventKind.VOTE and p.get("endorsed"):
+                continue  # its message already carried the package as its own
             if ev.kind == EventKind.VOTE and p.get("accept") and not p.get("abstain"):
                 prop = state.proposals.get(int(p["proposal"]))
                 if prop is not None:  # what it already said it supports
@@ -248,11 +251,14 @@ def speaks_to_another(state: ExerciseState, party: str, text: str, names: set[st
 
 
 def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: ProposalRec | None,
-                 answering: MessageRec | None = None) -> list[NewEvent]:
+                 answering: MessageRec | None = None, persona: Any = None) -> list[NewEvent]:
     """Log events for an AI reply: the message, plus any proposal, vote or walk-out it carries.
 
-    A reply to a private message stays private to its sender; everything else is said to the table.
+    A reply to a private message stays private to its sender; everything else is said to the table. Table
+    discipline (:func:`_table_events`): at most one proposal per AI seat per round, no duplicate of a live
+    package, a new proposal withdraws the seat's earlier ones; every vote carries a one-line reason.
     """
+    seating_persona = persona
     move = reply.move
     private = answering is not None and answering.channel == Channel.PRIVATE
     payload: dict[str, Any] = {
@@ -268,44 +274,106 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
         out.append(NewEvent(EventKind.AGENT_FALLBACK, party, {"reason": reply.fallback_reason, "round": state.round}))
     standing = state.standing_offer(party)
     repeats = standing is not None and standing.deal == reply.proposal
+    voted: set[int] = set()
     if move in (MoveKind.PROPOSE, MoveKind.COUNTER) and reply.proposal and not repeats:
-        out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
-                                                         "with_message": True}))
+        out += _table_events(state, party, reply.proposal, seating_persona)
     elif move == MoveKind.ACCEPT and reply.proposal and state.protocol == Protocol.DELIBERATION \
             and party == state.p1():
-        # under deliberation p1's turn always leaves a proposal: accepting one makes it p1's own
-        out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
-                                                         "with_message": True, "endorsed": True}))
+        # under deliberation p1's turn always leaves a proposal: accepting one makes it p1's own (an
+        # endorsement of the live proposal, or its own proposal when none is live)
+        live = _live_same(state, party, reply.proposal)
+        if live is not None:
+            out.append(NewEvent(EventKind.VOTE, party, {
+                "proposal": live.id, "accept": True, "round": state.round, "with_message": True,
+                "endorsed": True, "reason": _reason(state, party, live.deal, True, seating_persona)}))
+        else:
+            out.append(NewEvent(EventKind.PROPOSAL, party, {"deal": dict(reply.proposal), "round": state.round,
+                                                             "with_message": True, "endorsed": True,
+                                                             "supersedes": _own_live(state, party)}))
     elif move in (MoveKind.ACCEPT, MoveKind.REJECT):
         target = _accepted_proposal(state, reply.proposal, on_table)
         if target is not None and party not in target.votes and target.proposer != party:
-            out.append(NewEvent(EventKind.VOTE, party, {"proposal": target.id, "accept": move == MoveKind.ACCEPT,
-                                                         "round": state.round, "with_message": True}))
+            accept = move == MoveKind.ACCEPT
+            out.append(NewEvent(EventKind.VOTE, party, {"proposal": target.id, "accept": accept,
+                                                         "round": state.round, "with_message": True,
+                                                         "reason": _reason(state, party, target.deal, accept,
+                                                                           seating_persona)}))
     elif move == MoveKind.WALK_AWAY:
         out.append(NewEvent(EventKind.WALK_AWAY, party, {"round": state.round, "text": reply.message}))
-    voted = {e.payload["proposal"] for e in out if e.kind == EventKind.VOTE}
-    signals = [(deal, {"accept": True, "support": "gain"}) for deal in reply.supports]
-    signals += [(deal, {"accept": True, "support": "minimum"}) for deal in reply.tolerates]
-    signals += [(d.deal, {"accept": False, "support": "below", "issue": d.issue}) for d in reply.declines]
-    for deal, vote in signals:
+    voted |= {e.payload["proposal"] for e in out if e.kind == EventKind.VOTE}
+    signals = [(deal, True, "gain") for deal in reply.supports]
+    signals += [(deal, True, "minimum") for deal in reply.tolerates]
+    signals += [(d.deal, False, "below") for d in reply.declines]
+    issues = {id(d.deal): d.issue for d in reply.declines}
+    for deal, accept, level in signals:
         target = _supported_proposal(state, party, deal)
         if target is not None and target.id not in voted:
             voted.add(target.id)
-            out.append(NewEvent(EventKind.VOTE, party, {"proposal": target.id, "round": state.round, **vote}))
+            vote = {"proposal": target.id, "accept": accept, "round": state.round, "support": level,
+                    "reason": _reason(state, party, target.deal, accept, seating_persona, minimum=level == "minimum")}
+            if not accept:
+                vote["issue"] = issues[id(deal)]
+            out.append(NewEvent(EventKind.VOTE, party, vote))
     return out
 
 
+def _reason(state: ExerciseState, party: str, deal: dict[str, str], accept: bool, persona: Any = None, *,
+            minimum: bool = False) -> str:
+    """The one-line public reason for ``party``'s vote on ``deal`` (no private numbers)."""
+    turn = sum(1 for p in state.proposals.values() if party in p.votes)
+    try:
+        return vote_reason(state.scenario, party, deal, accept, persona=persona, minimum=minimum, turn=turn)
+    except KeyError:
+        return "yes: this package meets what we need" if accept else "no: this package leaves us short"
+
+
+def _own_live(state: ExerciseState, party: str) -> list[int]:
+    """Ids of ``party``'s live proposals (a new one supersedes them)."""
+    return [p.id for p in state.live_proposals() if p.proposer == party]
+
+
+def _live_same(state: ExerciseState, party: str, deal: dict[str, str]) -> ProposalRec | None:
+    """The earliest live proposal of ``deal`` by another seat, if any."""
+    return next((p for p in state.live_proposals() if p.deal == deal and p.proposer != party), None)
+
+
+def _table_events(state: ExerciseState, party: str, deal: dict[str, str], persona: Any = None) -> list[NewEvent]:
+    """Table discipline for an AI seat that puts ``deal`` forward.
+
+    A package already live on the table (tabled by another seat) is supported, not tabled again; a seat that
+    has tabled a package this round tables no other until the next round; otherwise the new proposal
+    supersedes the seat's own live ones (they are withdrawn).
+    """
+    same = _live_same(state, party, deal)
+    if same is not None:
+        if party in same.votes:
+            return []
+        return [NewEvent(EventKind.VOTE, party, {"proposal": same.id, "accept": True, "round": state.round,
+                                                 "support": "gain", "reason": _reason(state, party, same.deal,
+                                                                                      True, persona)})]
+    if state.tabled_in_round(party):
+        logger.debug("%s already tabled a package in round %s; not tabling another", party, state.round)
+        return []
+    return [NewEvent(EventKind.PROPOSAL, party, {"deal": dict(deal), "round": state.round, "with_message": True,
+                                                 "supersedes": _own_live(state, party)})]
+
+
 def _supported_proposal(state: ExerciseState, party: str, deal: dict[str, str]) -> ProposalRec | None:
-    """The latest open proposal of ``deal`` by another seat that ``party`` has not voted on."""
-    same = [p for p in state.proposals.values() if p.deal == deal and not p.final and p.status == "open"
-            and p.proposer != party and party not in p.votes]
+    """The latest open (or withdrawn: the package still stands) proposal of ``deal`` by another seat that
+    ``party`` has not voted on."""
+    same = [p for p in state.proposals.values() if p.deal == deal and not p.final
+            and p.status in ("open", "withdrawn") and p.proposer != party and party not in p.votes]
     return same[-1] if same else None
 
 
 def _accepted_proposal(state: ExerciseState, deal: dict[str, str] | None,
                        on_table: ProposalRec | None) -> ProposalRec | None:
-    """The proposal a reply accepts or rejects: the latest one matching its deal, else the one on the table."""
+    """The proposal a reply accepts or rejects: the earliest live one matching its deal, else the latest one
+    matching it, else the one on the table."""
     if deal:
+        live = [p for p in state.live_proposals() if p.deal == deal]
+        if live:
+            return live[0]
         same = [p for p in state.proposals.values() if p.deal == deal and not p.final]
         return same[-1] if same else None
     return on_table
@@ -332,6 +400,8 @@ async def _respond(state: ExerciseState, party: str, seating: Seating,
     ctx = TurnContext(
         round=state.round, total_rounds=state.total_rounds, phase=state.phase.value,
         on_table=dict(table.deal) if table else None, incoming=incoming, final_word=final_word,
+        may_table=not state.tabled_in_round(party),
+        live=tuple(dict(p.deal) for p in state.live_proposals() if p.proposer != party),
     )
     return await agent.respond(ctx), answering
 
@@ -377,7 +447,7 @@ def vote_events(state: ExerciseState, party: str, seating: Seating, cache: Agent
     if state.phase == Phase.FINAL_VOTE:
         targets = [p for p in state.proposals.values() if p.final]
     else:
-        targets = [p for p in state.round_proposals() if p.status == "open"]
+        targets = state.live_proposals()
     agent = None
     out = []
     for prop in targets:
@@ -386,7 +456,9 @@ def vote_events(state: ExerciseState, party: str, seating: Seating, cache: Agent
         agent = agent or (cache or AgentCache()).base(state, party, seating)
         accept = _vote(agent, prop.deal, state) and party not in state.walked_out
         out.append(NewEvent(EventKind.VOTE, party, {"proposal": prop.id, "accept": accept, "round": state.round,
-                                                     "turn": True}))
+                                                     "turn": True, "reason": _reason(
+                                                         state, party, prop.deal, accept,
+                                                         getattr(agent, "persona", None))}))
     if not out:
         out.append(NewEvent(EventKind.VOTE, party, {"proposal": 0, "accept": False, "round": state.round,
                                                      "turn": True, "abstain": True}))
@@ -405,7 +477,32 @@ async def ai_turns(state: ExerciseState, seating: Seating, parties: list[str],
         return [e for p in parties for e in vote_events(state, p, seating, cache)]
     table = state.current_proposal
     replies = await asyncio.gather(*(_respond(state, p, seating, cache) for p in parties))
-    return [e for p, (r, answering) in zip(parties, replies) for e in reply_events(state, p, r, table, answering)]
+    events = [e for p, (r, answering) in zip(parties, replies)
+              for e in reply_events(state, p, r, table, answering, _persona(state, p, seating))]
+    return _first_of_each_package(events)
+
+
+def _first_of_each_package(events: list[NewEvent]) -> list[NewEvent]:
+    """Seats acting together from one state may table the same package: only the first tables it (the others
+    said it in their message and vote on it when votes are due)."""
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    out = []
+    for ev in events:
+        if ev.kind == EventKind.PROPOSAL:
+            key = tuple(sorted(ev.payload["deal"].items()))
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(ev)
+    return out
+
+
+def _persona(state: ExerciseState, party: str, seating: Seating) -> Any:
+    """The persona playing ``party`` (None when it cannot be looked up: reasons then use the plain register)."""
+    try:
+        return seating.persona_for(state.base.party(party))
+    except Exception:  # noqa: BLE001 - a reason's wording never stops a turn
+        return None
 
 
 # ---------------------------------------------------------------- transitions
@@ -485,9 +582,25 @@ def final_proposal(state: ExerciseState) -> ProposalRec | None:
     """What the final vote is on: p1's last proposal (deliberation) or the latest one (free)."""
     if state.protocol == Protocol.DELIBERATION:
         own = state.last_proposal_by(state.p1())
+        endorsed = state.endorsed.get(state.p1())
+        if endorsed is not None and (own is None or endorsed[0] > own.id):
+            return state.proposals[endorsed[1]]
         if own is not None:
             return own
     return state.current_proposal
+
+
+def _final_proposer(state: ExerciseState, prop: ProposalRec) -> str:
+    """Who puts the final package to the vote: p1 for a package it endorsed under deliberation."""
+    endorsed = state.endorsed.get(state.p1())
+    if state.protocol == Protocol.DELIBERATION and endorsed is not None and endorsed[1] == prop.id:
+        return state.p1()
+    return prop.proposer
+
+
+def in_voting_window(state: ExerciseState, prop: ProposalRec) -> bool:
+    """Whether ``prop`` must stay open past this phase: tabled in it, and a human seat has not voted yet."""
+    return prop.opened == state.phase_no and bool(state.awaiting_humans(prop))
 
 
 def _to_final_vote(state: ExerciseState, closed: list[int]) -> list[NewEvent]:
@@ -501,7 +614,7 @@ def _to_final_vote(state: ExerciseState, closed: list[int]) -> list[NewEvent]:
         NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.FINAL_VOTE.value, "round": state.round,
                                                    "closed": closed}),
         NewEvent(EventKind.PROPOSAL, SYSTEM, {"deal": dict(prop.deal), "round": state.round, "final": True,
-                                              "based_on": prop.id, "proposer": prop.proposer}),
+                                              "based_on": prop.id, "proposer": _final_proposer(state, prop)}),
     ]
 
 
@@ -523,10 +636,11 @@ def transition(state: ExerciseState) -> list[NewEvent]:
         return [ended_event(state, None, "final vote failed")]
     closed: list[int] = []
     if state.phase == Phase.RESPONSES:
-        for prop in sorted(state.round_proposals(), key=lambda p: p.id):
-            if prop.status == "open" and proposal_passes(state, prop):
+        live = state.live_proposals()
+        for prop in live:
+            if proposal_passes(state, prop):
                 return [ended_event(state, prop, f"proposal #{prop.id} passed in round {state.round}")]
-        closed = [p.id for p in state.round_proposals() if p.status == "open"]
+        closed = [p.id for p in live if not in_voting_window(state, p)]
     if len(state.active_parties) < 2 or not passes_rule(
         state.scenario, np.array([[p not in state.walked_out for p in state.party_ids]])
     )[0]:

@@ -39,7 +39,13 @@ class MessageRec:
 
 @dataclass
 class ProposalRec:
-    """A proposal (its id is the seq of its event) and the votes on it."""
+    """A proposal (its id is the seq of its event) and the votes on it.
+
+    ``status`` is ``open``, ``passed``, ``failed`` (closed by the clock), ``closed`` (the exercise ended) or
+    ``withdrawn`` (its proposer tabled a newer package that supersedes it). ``opened`` is the phase count
+    (:attr:`ExerciseState.phase_no`) when it was tabled, for the voting window; ``reasons`` holds the
+    one-line reason a seat gave with its vote, if any.
+    """
 
     id: int
     ts: str
@@ -49,6 +55,8 @@ class ProposalRec:
     final: bool = False
     votes: dict[str, bool] = field(default_factory=dict)
     status: str = "open"
+    opened: int = 0
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +99,8 @@ class ExerciseState:
     fallbacks: list[dict[str, Any]] = field(default_factory=list)
     below_threshold_votes: list[tuple[int, str]] = field(default_factory=list)
     last_seq: int = 0
+    phase_no: int = 0
+    endorsed: dict[str, tuple[int, int]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     forked_from: str | None = None
     forked_at: int | None = None
@@ -122,6 +132,20 @@ class ExerciseState:
         """``party``'s latest open proposal (what a typed "we accept" takes, and what it need not table again)."""
         mine = [p for p in self.proposals.values() if p.proposer == party and p.status == "open" and not p.final]
         return max(mine, key=lambda p: p.id) if mine else None
+
+    def live_proposals(self) -> list[ProposalRec]:
+        """Proposals still open for votes (not final, not passed, failed, closed or withdrawn), oldest first."""
+        return sorted((p for p in self.proposals.values() if p.status == "open" and not p.final), key=lambda p: p.id)
+
+    def tabled_in_round(self, party: str, rnd: int | None = None) -> list[ProposalRec]:
+        """Proposals ``party`` tabled in round ``rnd`` (default: the current one), whatever their status."""
+        rnd = self.round if rnd is None else rnd
+        return [p for p in self.proposals.values() if p.proposer == party and p.round == rnd and not p.final]
+
+    def awaiting_humans(self, prop: ProposalRec) -> list[str]:
+        """Human seats (still at the table, other than the proposer) that have not voted on ``prop``."""
+        return [p for p in self.party_ids if self.humans.get(p, False) and p not in self.walked_out
+                and p != prop.proposer and p not in prop.votes]
 
     def round_proposals(self, rnd: int | None = None) -> list[ProposalRec]:
         rnd = self.round if rnd is None else rnd
@@ -187,9 +211,11 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
         state.round = int(p["round"])
         state.phase = Phase.INJECTS
         state.acted = set()
+        state.phase_no += 1
     elif k == EventKind.PHASE_CHANGED:
         state.phase = Phase(p["phase"])
         state.acted = set()
+        state.phase_no += 1
     elif k == EventKind.INJECT_FIRED:
         rec = InjectRec(ev.seq, state.round, p.get("inject_id"), p["title"], p["text"], p.get("by", "schedule"),
                         list(p.get("effects", [])))
@@ -218,14 +244,22 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
     elif k == EventKind.PROPOSAL:
         state.proposals[ev.seq] = ProposalRec(
             ev.seq, ev.ts, int(p.get("round", state.round)), p.get("proposer", ev.actor), dict(p["deal"]),
-            bool(p.get("final", False)),
+            bool(p.get("final", False)), opened=state.phase_no,
         )
+        for old in p.get("supersedes") or []:  # the proposer's earlier packages it replaces
+            prev = state.proposals.get(int(old))
+            if prev is not None and prev.status == "open" and prev.proposer == ev.actor:
+                prev.status = "withdrawn"
         _mark_turn(state, ev)
     elif k == EventKind.VOTE:
         prop = state.proposals.get(int(p["proposal"]))
         if prop is not None:
             accept = bool(p.get("accept", False))
             prop.votes[ev.actor] = accept
+            if p.get("reason"):
+                prop.reasons[ev.actor] = str(p["reason"])
+            if p.get("endorsed") and accept:  # deliberation: p1 makes a live proposal its own
+                state.endorsed[ev.actor] = (ev.seq, prop.id)
             if accept and ev.actor in state.scenario.party_ids and not state.humans.get(ev.actor, False):
                 if not state.scenario.party(ev.actor).accepts(prop.deal):
                     state.below_threshold_votes.append((prop.id, ev.actor))

@@ -120,7 +120,11 @@ class TranscriptEntry(View):
 
 
 class ProposalView(View):
-    """A proposal and the votes cast on it so far (votes are public)."""
+    """A proposal and the votes cast on it so far (votes and their one-line reasons are public).
+
+    ``status``: ``open``, ``passed``, ``failed``, ``closed`` or ``withdrawn`` (superseded by its proposer's
+    newer package).
+    """
 
     id: int
     round: int
@@ -128,6 +132,7 @@ class ProposalView(View):
     deal: dict[str, str]
     lines: list[tuple[str, str]]
     votes: dict[str, bool] = Field(default_factory=dict)
+    reasons: dict[str, str] = Field(default_factory=dict)
     status: str = "open"
     final: bool = False
 

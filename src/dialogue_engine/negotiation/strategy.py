@@ -448,15 +448,21 @@ class Strategy:
             return Move(kind=MoveKind.ACKNOWLEDGE, proposal=deal, issue=issue, reason="answers and restates its position")
         return Move(kind=MoveKind.PROPOSE, proposal=deal, issue=issue, reason="opens or restates a package")
 
-    def vote(self, deal: Deal | None, round_: int, total_rounds: int) -> bool:
+    def vote(self, deal: Deal | None, round_: int, total_rounds: int, *, binding: bool = False) -> bool:
         """Yes or no on a complete deal (never yes below the threshold).
 
         At the deadline a greedy seat takes any deal at or above its minimum (it is greedy, not irrational);
         a saboteur votes no; a targeted adversary votes yes only when it expects its target to lose out.
+        ``binding``: the vote decides whether the package passes now (an exercise's responses phase or final
+        vote). A cooperative seat at a multi-party table then also takes a package that gains it something
+        over its minimum although its aspiration is higher: a package that can close now, whoever tabled it,
+        beats holding out for one that may never gather a quorum (:func:`.table.binding_vote`).
         """
         t = _Clock.of(round_, total_rounds)
         if self.incentive != Incentive.COOPERATIVE and self.multilateral:
             ok = table.adversarial_vote(self, deal, t)
+        elif binding and self.multilateral:
+            ok = table.binding_vote(self, deal, t)
         else:
             ok = self.acceptable(deal, t)
         if ok and self.utility(deal) < self.threshold - EPS:

@@ -150,6 +150,14 @@ def _split(strategy: Strategy, rows: list[int], skip: int) -> dict[str, tuple]:
                               for r in below)}
 
 
+def binding_vote(strategy: Strategy, deal: Deal | None, t: float) -> bool:
+    """A cooperative seat's vote when the vote decides: yes at its aspiration, or for any package that gives
+    it a real gain over its minimum (never at or below it before the end, never below it at all)."""
+    if not strategy._complete(deal):
+        return False
+    return strategy.acceptable(deal, t) or strategy.utility(deal) > strategy.threshold + EPS
+
+
 # ---- adversaries ---------------------------------------------------------------------------------
 
 

@@ -98,3 +98,9 @@ def plain(text: str) -> str:
     Nobody can forge a bold "Facilitator:" line, a heading or an image in another player's page.
     """
     return "  \n".join(_MARKDOWN.sub(r"\\\1", line) for line in text.splitlines())
+
+
+def vote_rows(proposal, names: dict[str, str]) -> list[dict[str, str]]:
+    """A proposal's votes as table rows: seat, yes/no and the seat's one-line reason (empty when none given)."""
+    return [{"Seat": names.get(party, party), "Vote": "yes" if yes else "no",
+             "Why": proposal.reasons.get(party, "")} for party, yes in proposal.votes.items()]
