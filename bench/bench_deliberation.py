@@ -58,8 +58,17 @@ holder (the Department of Tourism), the greedy lead is SportCo (p1), and the adv
 League, the seat the LLM-Deliberation game gives its adversarial briefs."""
 
 
+GENERATED_FROM = 1000
+"""Generated games are drawn from seeds 1000 on; the table tactics were never tuned on any of them."""
+
+
 def _scenario(variant: str):
     from dialogue_engine.domain import Scenario, load_scenario
+
+    if variant.startswith("gen-"):
+        from dialogue_engine.negotiation.generator import game_scenario, generate_game
+
+        return game_scenario(generate_game(seed=int(variant[4:])))
 
     base = load_scenario(ROOT / "src" / "dialogue_engine" / "negotiation" / "data" / "harbour_sport_park.yaml")
     data = base.model_dump(mode="json")
@@ -77,10 +86,15 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--variants", default="base")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--games", type=int, default=0,
+                    help="also play this many generated games of the base game's difficulty (all cooperative)")
+    ap.add_argument("--game-seeds", type=int, default=10, help="seeds per generated game")
     args = ap.parse_args()
-    variants = args.variants.split(",")
+    variants = [v for v in args.variants.split(",") if v]
     modes = [True] if args.no_baseline else [True, False]
     jobs = [(v, s, m) for v in variants for m in modes for s in range(args.seeds)]
+    games = [f"gen-{GENERATED_FROM + k}" for k in range(args.games)]
+    jobs += [(g, s, m) for g in games for m in modes for s in range(args.game_seeds)]
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         rows = list(pool.map(play, jobs))
@@ -93,6 +107,14 @@ def main() -> int:
             print(f"{v:10} {label:26} final {s['final']} | any round {s['any_round']} | strict {s['strict']} "
                   f"| violations {s['violations']} | welfare {s['welfare']:.3f} | {s['seconds']:.2f} s/run")
         print(f"{'':10} {'GPT-4 (published)':26} {GPT4.get(v, 'n/a')}")
+    if games:
+        print(f"generated games {games[0]}..{games[-1]} ({len(games)} games x {args.game_seeds} seeds, held out)")
+        for m in modes:
+            mine = [r for r in rows if r["variant"].startswith("gen-") and r["tactics"] == m]
+            s = summarize(mine)
+            label = "table tactics" if m else "baseline (previous rule)"
+            print(f"{'generated':10} {label:26} final {s['final']} | any round {s['any_round']} | strict {s['strict']} "
+                  f"| violations {s['violations']} | welfare {s['welfare']:.3f} | {s['seconds']:.2f} s/run")
     _ = wilson
     print(f"{len(rows)} exercises in {wall:.0f} s wall ({args.workers} workers)")
     return 0

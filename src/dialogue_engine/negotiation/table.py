@@ -44,6 +44,7 @@ ROBUST_WEIGHT = 0.3  # preference for packages known to pass even if one support
 GREEDY_OWN_WEIGHT = 0.6  # a greedy seat's weight on its own gain
 SPARE_WEIGHT = 0.5  # credit for passing with a vote to spare, so that one seat going back on its word cannot sink it
 KEPT_WORD = 0.9  # chance that a seat which said it supports a package votes for it
+UNKNOWN_CAP = 0.8  # an estimate is never surer than a seat's own word: a yes nobody has said is at most this likely
 FINAL_REJECTED = 0.1  # a seat that said no to a package votes yes on it at the final vote this much less likely
 
 
@@ -92,7 +93,7 @@ def final_accept_probabilities(strategy: Strategy, rows: np.ndarray) -> np.ndarr
     if est.shape[1] == 0:
         return est
     res = np.array([strategy.opponent.reservation(o) for o in strategy.others])
-    p = 1.0 / (1.0 + np.exp(-(est - res[None, :]) / FINAL_SPREAD))
+    p = UNKNOWN_CAP / (1.0 + np.exp(-(est - res[None, :]) / FINAL_SPREAD))
     return strategy.apply_known(rows, p, supported=KEPT_WORD, rejected_factor=FINAL_REJECTED)
 
 
