@@ -14,10 +14,13 @@ import math
 from typing import Iterable
 
 import numpy as np
+from pydantic import ValidationError
+
+from dialogue_engine.domain import Scenario
 
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, Event, EventKind, NewEvent
-from dialogue_engine.exercise.payloads import check_payload
+from dialogue_engine.exercise.payloads import check_payload, describe
 from dialogue_engine.exercise.state import ExerciseState, apply, fold
 from dialogue_engine.negotiation.space import DealSpace, passes_rule
 
@@ -63,6 +66,31 @@ def admit(state: ExerciseState, new: Iterable[NewEvent], memo: dict | None = Non
         ev = Event(state.exercise_id, state.last_seq + i, "pending", e.kind, e.actor, e.payload)
         step(trial, ev)
     return trial
+
+
+def opening(ev: Event) -> ExerciseState:
+    """Check a log's first event (``created``: the system's, with a valid scenario and one seat per party).
+
+    Raises:
+        ExerciseError: one line naming the problem.
+    """
+    if ev.kind != EventKind.CREATED:
+        raise ExerciseError(f"an exercise log starts with a created event, not {ev.kind.value}")
+    check_payload(ev.kind, ev.payload)
+    if ev.actor != SYSTEM:
+        raise ExerciseError(f"refused created event by {ev.actor}: only the system creates an exercise")
+    try:
+        scenario = Scenario.model_validate(ev.payload["scenario"])
+    except ValidationError as err:
+        raise ExerciseError(f"created event: the scenario is not valid ({describe(err)})") from None
+    seats = [s["party"] for s in ev.payload["seats"]]
+    if sorted(seats) != sorted(scenario.party_ids):
+        raise ExerciseError(f"created event: the seats ({', '.join(seats)}) are not the scenario's parties "
+                            f"({', '.join(scenario.party_ids)}), each once")
+    try:
+        return fold([ev])
+    except Exception as err:  # noqa: BLE001 - one line, whatever the fold raises
+        raise ExerciseError(f"created event: {_first_line(err)}") from None
 
 
 def step(state: ExerciseState, ev: Event) -> None:

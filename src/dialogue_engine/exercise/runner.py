@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind, Reply, TurnContext
-from dialogue_engine.domain import Protocol, TriggerKind
+from dialogue_engine.domain import Protocol, TriggerKind, apply_effects
 from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, EventKind, NewEvent
 from dialogue_engine.exercise.state import ExerciseState, MessageRec, ProposalRec
 from dialogue_engine.exercise.views import Channel, Phase
@@ -453,6 +453,7 @@ def due_injects(state: ExerciseState, rnd: int, *, final: bool = False) -> list[
     """Scheduled and condition-triggered injects that should fire at round ``rnd`` (once each)."""
     out = []
     fired = state.fired_inject_ids
+    scenario = state.scenario
     for inj in state.base.injects:
         if inj.id in fired:
             continue
@@ -460,6 +461,12 @@ def due_injects(state: ExerciseState, rnd: int, *, final: bool = False) -> list[
         if inj.at_round is None and final is False and inj.trigger is None:
             scheduled = False
         if scheduled and _trigger_holds(state, inj, rnd, final):
+            try:  # injects that validate alone can together leave an inconsistent scenario: skip the one that breaks it
+                scenario = apply_effects(scenario, list(inj.effects)) if inj.effects else scenario
+            except ValueError as err:
+                logger.warning("inject %s not fired: with the injects before it the scenario is inconsistent (%s)",
+                               inj.id, type(err).__name__)
+                continue
             out.append(inject_event(inj, rnd, "schedule" if inj.trigger is None else "trigger"))
     return out
 
