@@ -95,7 +95,9 @@ def propose(journal: Journal, code: str, deal: dict[str, str], text: str = "") -
         raise ExerciseError(f"a message is at most {MAX_MESSAGE} characters; this one has {len(text)}")
 
     def decide(state: ExerciseState) -> list[NewEvent]:
-        if state.ended or state.phase not in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES, Phase.INJECTS):
+        if state.ended:
+            raise ExerciseError("the exercise has ended")
+        if state.phase not in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES, Phase.INJECTS):
             raise ExerciseError(f"proposals are not open in phase {state.phase.value}")
         if state.paused:
             raise ExerciseError("the exercise is paused; the facilitator will resume it")
