@@ -323,6 +323,8 @@ async def _respond(state: ExerciseState, party: str, seating: Seating,
         incoming = Observation(round=answering.round, speaker=answering.speaker, kind=ObservationKind.PROPOSAL
                                if answering.proposal else ObservationKind.MESSAGE, text=answering.text,
                                proposal=answering.proposal, to=party)
+    elif incoming is not None and incoming.to:
+        incoming = None  # a private line already answered in private is never the subject of a public turn
     elif incoming is not None:
         incoming = dataclasses.replace(incoming, to="")  # heard and weighed, but not addressed to this seat
     final_word = (state.protocol == Protocol.DELIBERATION and party == state.p1()
