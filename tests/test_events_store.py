@@ -28,7 +28,7 @@ def _hammer(store: EventStore, ex_id: str, writers: int = 20, per_writer: int = 
         try:
             barrier.wait()
             for i in range(per_writer):
-                store.append(ex_id, EventKind.MESSAGE, f"w{n}", {"text": f"{n}-{i}", "i": i})
+                store.append(ex_id, EventKind.MESSAGE, f"w{n}", {"text": f"{n}-{i}", "round": i})  # payloads are typed: the writer's counter rides in "round"
         except BaseException as err:  # noqa: BLE001
             errors.append(err)
 
@@ -47,7 +47,7 @@ def _check_log(store: EventStore, ex_id: str, writers: int, per_writer: int) -> 
     assert len(msgs) == writers * per_writer
     assert len({e.payload["text"] for e in msgs}) == writers * per_writer
     for n in range(writers):
-        own = [e.payload["i"] for e in msgs if e.actor == f"w{n}"]
+        own = [e.payload["round"] for e in msgs if e.actor == f"w{n}"]
         assert own == list(range(per_writer)), "a writer's events were reordered"
 
 

@@ -141,7 +141,9 @@ def test_human_votes_decide_with_the_rule(svc):
         svc.vote(c["beta"], False, prop.id)
     svc.advance(fc)
     out = svc.seat_view(c["alpha"]).outcome
-    assert out.agreement and out.deal == {"A": "A2", "B": "B2"} and out.utilities == {"alpha": 50, "beta": 60}
+    assert out.agreement and out.deal == {"A": "A2", "B": "B2"} and out.utilities == {"alpha": 50}
+    svc.reveal(fc)  # the other seats' utilities only once the facilitator reveals them in the debrief
+    assert svc.seat_view(c["alpha"]).outcome.utilities == {"alpha": 50, "beta": 60}
 
 
 def test_triggered_inject_fires_when_its_option_is_proposed(svc, tmp_path):

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from dialogue_engine.exercise.access import IssuedCodes, find_seat, issue_codes, new_exercise_id
+from dialogue_engine.exercise.admission import admit
 from dialogue_engine.exercise.commands import inject_now
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import Event, EventKind, NewEvent, utc_now
@@ -120,7 +121,7 @@ def fork(store: EventStore, exercise_id: str, at: int, *, seed: int | None = Non
     now = utc_now()
     log = [Event(new_id, e.seq, e.ts, e.kind, e.actor, e.payload) for e in events[:at]]
     log += [Event(new_id, at + i + 1, now, e.kind, e.actor, e.payload) for i, e in enumerate(new)]
-    after = fold(log)
+    after = admit(state, new)  # checked like any append: a fork whose inject breaks the scenario stores nothing
     rec = ExerciseRecord(new_id, record.scenario_id, record.title, record.mode, after.seed, now,
                          json.dumps(json.loads(record.scenario_json), sort_keys=True))
     issued, rows = issue_codes(store, new_id, [p for p in after.party_ids if after.humans.get(p)])

@@ -4,7 +4,8 @@ The chat plays exactly the app's solo mode (:meth:`ExerciseService.create_solo` 
 so the same lines give the same replies and the same agreement in both. A line is said to the persona,
 except two commands standing for the app's buttons: ``/propose ISSUE=OPTION ... [words]`` tables a
 complete package (the words go with it) and ``/accept`` accepts the persona's latest offer. An agreement
-stands only once both sides accepted one package, as in the app; the chat then stops reading.
+stands only once both sides accepted one package, as in the app; after it (or the deadline, or a walk-out)
+the chat stops: further lines are not played, and it says so in one line on stderr.
 
 The exercise lives in a throwaway SQLite file unless ``QD_DATABASE_URL`` names a database.
 """
@@ -19,7 +20,7 @@ from typing import Any
 import typer
 
 from dialogue_engine.exercise.errors import ExerciseError
-from dialogue_engine.exercise.solo import latest_offer
+from dialogue_engine.exercise.solo import latest_offer, talk_over
 from dialogue_engine.exercise.views import TranscriptEntry
 
 logger = logging.getLogger(__name__)
@@ -185,7 +186,8 @@ def chat(
             if session.ended:
                 if not as_json:
                     typer.echo(session.ending())
-                logger.info("chat: the dialogue has ended; further input is not played")
+                if not sys.stdin.isatty() and any(rest.strip() for rest in sys.stdin):
+                    typer.echo(f"note: {talk_over(svc.state(session.exercise_id))}", err=True)
                 break
     if failed:
         raise typer.Exit(1)

@@ -1,4 +1,8 @@
-"""Seat and facilitator commands: each resolves the code, validates against the folded state, then appends.
+"""Seat and facilitator commands: each resolves the code, decides on the folded state, and commits.
+
+Every write goes through :meth:`Journal.commit` (or ``append_checked``): the candidate events are checked
+and folded onto the current state before anything is stored (:mod:`.admission`), so a refused command
+stores nothing.
 
 Every function takes the :class:`Journal` it reads and writes through and the caller's join code.
 """
@@ -7,9 +11,11 @@ from __future__ import annotations
 
 from dialogue_engine.exercise import codes, runner
 from dialogue_engine.exercise.access import SEAT_ROLE, code_row, find_seat, require_facilitator, require_seat
+from dialogue_engine.exercise.admission import admit
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import FACILITATOR, EventKind, NewEvent, utc_now
 from dialogue_engine.exercise.journal import Journal
+from dialogue_engine.exercise.store import DuplicateVote
 from dialogue_engine.exercise.projections import (
     clock_view,
     inject_view,
@@ -36,13 +42,19 @@ from dialogue_engine.exercise.views import (
 def join(journal: Journal, code: str) -> Seat:
     """The seat (or facilitator role) a code opens; the first join of a seat is logged."""
     seat = find_seat(journal.store, code)
-    if seat.party is not None and seat.party not in journal.state(seat.exercise_id).joined:
-        journal.store.append(seat.exercise_id, EventKind.SEAT_JOINED, seat.party, {})
+    if seat.party is not None:
+        journal.commit(seat.exercise_id, lambda state: [] if seat.party in state.joined
+                       else [NewEvent(EventKind.SEAT_JOINED, seat.party, {})])
     return seat
 
 
 MAX_MESSAGE = 4000
 """Characters in one message (a chat line, not a document)."""
+
+MAX_PROPOSALS_PER_ROUND = 3
+"""Proposals one human seat may table in one round. Each proposal draws every AI seat's public vote, so an
+unlimited stream of proposals would read their private scores off the votes; AI seats table at most one
+proposal per turn (the runner)."""
 
 
 def post_message(journal: Journal, code: str, text: str, *, to: str | list[str] | None = None) -> TranscriptEntry:
@@ -53,76 +65,111 @@ def post_message(journal: Journal, code: str, text: str, *, to: str | list[str] 
         raise ExerciseError("empty message")
     if len(text) > MAX_MESSAGE:
         raise ExerciseError(f"a message is at most {MAX_MESSAGE} characters; this one has {len(text)}")
-    state = journal.state(seat.exercise_id)
-    if state.ended:
-        raise ExerciseError("the exercise has ended")
-    if state.paused and seat.party is not None:
-        raise ExerciseError("the exercise is paused; the facilitator will resume it")
     recips = [to] if isinstance(to, str) else list(to or [])
-    for r in recips:
-        if r not in state.party_ids:
-            raise ExerciseError(f"unknown recipient {r!r}")
-    ev = journal.store.append(seat.exercise_id, EventKind.MESSAGE, seat.party or FACILITATOR, {
-        "text": text, "channel": "private" if recips else "public", "recipients": recips,
-        "round": state.round, "phase": state.phase.value,
-    })
+
+    def decide(state: ExerciseState) -> list[NewEvent]:
+        if state.ended:
+            raise ExerciseError("the exercise has ended")
+        if state.paused and seat.party is not None:
+            raise ExerciseError("the exercise is paused; the facilitator will resume it")
+        for r in recips:
+            if r not in state.party_ids:
+                raise ExerciseError(f"unknown recipient {r!r}")
+        return [NewEvent(EventKind.MESSAGE, seat.party or FACILITATOR, {
+            "text": text, "channel": "private" if recips else "public", "recipients": recips,
+            "round": state.round, "phase": state.phase.value})]
+
+    ev = journal.commit(seat.exercise_id, decide)[0]
     state = journal.state(seat.exercise_id)
     return transcript_entry(state, next(m for m in state.messages if m.seq == ev.seq))
 
 
 def propose(journal: Journal, code: str, deal: dict[str, str], text: str = "") -> ProposalView:
-    """Put a complete deal ``{issue_id: option_id}`` on the table (during the rounds)."""
+    """Put a complete deal ``{issue_id: option_id}`` on the table (during the rounds).
+
+    A seat tables at most :data:`MAX_PROPOSALS_PER_ROUND` proposals per round.
+    """
     seat = require_seat(journal.store, code)
-    state = journal.state(seat.exercise_id)
-    if state.ended or state.phase not in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES, Phase.INJECTS):
-        raise ExerciseError(f"proposals are not open in phase {state.phase.value}")
-    if state.paused:
-        raise ExerciseError("the exercise is paused; the facilitator will resume it")
-    if seat.party in state.walked_out:
-        raise ExerciseError("you have walked away")
-    check_deal(state, deal)
-    evs = []
-    if text.strip():
-        evs.append(NewEvent(EventKind.MESSAGE, seat.party, {
-            "text": text.strip(), "channel": "public", "recipients": [], "round": state.round,
-            "phase": state.phase.value, "move": "propose", "proposal": dict(deal), "turn": True}))
-    evs.append(NewEvent(EventKind.PROPOSAL, seat.party, {"deal": dict(deal), "round": state.round,
-                                                         "with_message": bool(evs), "turn": True}))
-    out = journal.store.append_many(seat.exercise_id, evs)
+    text = (text or "").strip()
+    if len(text) > MAX_MESSAGE:
+        raise ExerciseError(f"a message is at most {MAX_MESSAGE} characters; this one has {len(text)}")
+
+    def decide(state: ExerciseState) -> list[NewEvent]:
+        if state.ended:
+            raise ExerciseError("the exercise has ended")
+        if state.phase not in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES, Phase.INJECTS):
+            raise ExerciseError(f"proposals are not open in phase {state.phase.value}")
+        if state.paused:
+            raise ExerciseError("the exercise is paused; the facilitator will resume it")
+        if seat.party in state.walked_out:
+            raise ExerciseError("you have walked away")
+        check_deal(state, deal)
+        check_budget(state, seat.party)
+        evs = []
+        if text:
+            evs.append(NewEvent(EventKind.MESSAGE, seat.party, {
+                "text": text, "channel": "public", "recipients": [], "round": state.round,
+                "phase": state.phase.value, "move": "propose", "proposal": dict(deal), "turn": True}))
+        evs.append(NewEvent(EventKind.PROPOSAL, seat.party, {"deal": dict(deal), "round": state.round,
+                                                             "with_message": bool(evs), "turn": True}))
+        return evs
+
+    out = journal.commit(seat.exercise_id, decide)
     state = journal.state(seat.exercise_id)
     return proposal_view(state, state.proposals[out[-1].seq])
+
+
+def check_budget(state: ExerciseState, party: str) -> None:
+    """Refuse, in one line, a proposal beyond ``party``'s :data:`MAX_PROPOSALS_PER_ROUND` this round."""
+    mine = [p for p in state.round_proposals() if p.proposer == party]
+    if len(mine) >= MAX_PROPOSALS_PER_ROUND:
+        raise ExerciseError(f"you have tabled {len(mine)} proposals in round {state.round}, the most a seat may; "
+                            "vote on what is on the table or wait for the next round")
 
 
 def vote(journal: Journal, code: str, accept: bool, proposal_id: int | None = None) -> tuple[Seat, int]:
     """Vote on a proposal (default: the final-vote proposal, else the one on the table).
 
+    A seat votes once per proposal (the database enforces it), and only on a proposal still open.
+
     Returns:
         The voting seat and the id of the proposal voted on.
     """
     seat = require_seat(journal.store, code)
-    state = journal.state(seat.exercise_id)
-    if state.ended:
-        raise ExerciseError("the exercise has ended")
-    if state.paused:
-        raise ExerciseError("the exercise is paused; the facilitator will resume it")
-    prop = target_proposal(state, proposal_id)
-    if not prop.final and prop.status != "open":
-        raise ExerciseError(f"proposal #{prop.id} is {prop.status}; vote on an open proposal")
-    if seat.party in prop.votes:
-        raise ExerciseError(f"you already voted on proposal #{prop.id}")
-    journal.store.append(seat.exercise_id, EventKind.VOTE, seat.party,
-                         {"proposal": prop.id, "accept": bool(accept), "round": state.round, "turn": True})
-    return seat, prop.id
+    voted: list[int] = []
+
+    def decide(state: ExerciseState) -> list[NewEvent]:
+        if state.ended:
+            raise ExerciseError("the exercise has ended")
+        if state.paused:
+            raise ExerciseError("the exercise is paused; the facilitator will resume it")
+        prop = target_proposal(state, proposal_id)
+        if seat.party in prop.votes:
+            raise ExerciseError(f"you already voted on proposal #{prop.id}")
+        if not prop.final and prop.status != "open":
+            raise ExerciseError(f"proposal #{prop.id} is {prop.status}; vote on an open proposal")
+        voted[:] = [prop.id]
+        return [NewEvent(EventKind.VOTE, seat.party,
+                         {"proposal": prop.id, "accept": bool(accept), "round": state.round, "turn": True})]
+
+    try:
+        journal.commit(seat.exercise_id, decide)
+    except DuplicateVote:
+        raise ExerciseError(f"you already voted on proposal #{voted[0]}") from None
+    return seat, voted[0]
 
 
 def walk_away(journal: Journal, code: str, text: str = "") -> None:
     """Leave the table (the seat then counts as rejecting every deal)."""
     seat = require_seat(journal.store, code)
-    state = journal.state(seat.exercise_id)
-    if state.ended:
-        raise ExerciseError("the exercise has ended")
-    journal.store.append(seat.exercise_id, EventKind.WALK_AWAY, seat.party,
-                         {"round": state.round, "text": text.strip(), "turn": True})
+
+    def decide(state: ExerciseState) -> list[NewEvent]:
+        if state.ended:
+            raise ExerciseError("the exercise has ended")
+        return [NewEvent(EventKind.WALK_AWAY, seat.party, {"round": state.round, "text": (text or "").strip()[:MAX_MESSAGE],
+                                                           "turn": True})]
+
+    journal.commit(seat.exercise_id, decide)
 
 
 # ------------------------------------------------------------------ facilitator
@@ -145,30 +192,34 @@ def open_briefing(journal: Journal, state: ExerciseState) -> None:
 def pause(journal: Journal, code: str) -> Clock:
     """Pause the clock (AI seats stop playing until resumed)."""
     seat = require_facilitator(journal.store, code)
-    state = journal.state(seat.exercise_id)
-    if not state.paused and not state.ended:
-        journal.store.append(seat.exercise_id, EventKind.PAUSED, FACILITATOR, {"round": state.round})
+    journal.commit(seat.exercise_id, lambda state: [] if state.paused or state.ended
+                   else [NewEvent(EventKind.PAUSED, FACILITATOR, {"round": state.round})])
     return clock_view(journal.state(seat.exercise_id))
 
 
 def resume(journal: Journal, code: str) -> Clock:
     """Resume a paused exercise."""
     seat = require_facilitator(journal.store, code)
-    state = journal.state(seat.exercise_id)
-    if state.paused:
-        journal.store.append(seat.exercise_id, EventKind.RESUMED, FACILITATOR, {"round": state.round})
+    journal.commit(seat.exercise_id, lambda state: [] if not state.paused
+                   else [NewEvent(EventKind.RESUMED, FACILITATOR, {"round": state.round})])
     return clock_view(journal.state(seat.exercise_id))
 
 
 def fire_inject(journal: Journal, code: str, inject_id: str | None = None, *, title: str = "",
                 text: str = "") -> InjectView:
-    """Fire a scenario inject now (by id, with its effects) or a free-text one (no effects)."""
+    """Fire a scenario inject now (by id, with its effects) or a free-text one (no effects).
+
+    An inject whose effects, on top of those already applied, would leave an inconsistent scenario (a
+    threshold no deal reaches, say) is refused in one line and nothing is stored.
+    """
     seat = require_facilitator(journal.store, code)
-    state = journal.state(seat.exercise_id)
-    if state.ended:
-        raise ExerciseError("the exercise has ended")
-    new = inject_now(state, inject_id, title=title, text=text)
-    ev = journal.store.append_many(seat.exercise_id, [new])[0]
+
+    def decide(state: ExerciseState) -> list[NewEvent]:
+        if state.ended:
+            raise ExerciseError("the exercise has ended")
+        return [inject_now(state, inject_id, title=title, text=text)]
+
+    ev = journal.commit(seat.exercise_id, decide)[0]
     state = journal.state(seat.exercise_id)
     return inject_view(next(i for i in state.injects if i.seq == ev.seq))
 
@@ -188,29 +239,54 @@ def inject_now(state: ExerciseState, inject_id: str | None = None, *, title: str
         return runner.inject_event(inj, state.round, "facilitator", actor=FACILITATOR)
     if not text.strip():
         raise ExerciseError("a free-text inject needs text")
+    if len(text.strip()) > MAX_MESSAGE or len(title.strip()) > MAX_MESSAGE:
+        raise ExerciseError(f"an inject's title and text are at most {MAX_MESSAGE} characters each")
     return NewEvent(EventKind.INJECT_FIRED, FACILITATOR, {
         "inject_id": None, "title": title.strip() or "Facilitator inject", "text": text.strip(),
         "round": state.round, "by": "facilitator", "effects": []})
 
 
+MAX_EXTEND = 100
+"""Rounds the facilitator may add at once."""
+
+
 def extend(journal: Journal, code: str, rounds: int = 1) -> Clock:
     """Add rounds to the clock."""
     seat = require_facilitator(journal.store, code)
-    if rounds < 1:
-        raise ExerciseError("extend by at least one round")
-    state = journal.state(seat.exercise_id)
-    if state.ended:
-        raise ExerciseError("the exercise has ended")
-    journal.store.append(seat.exercise_id, EventKind.EXTENDED, FACILITATOR, {"rounds": int(rounds)})
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_EXTEND:
+        raise ExerciseError(f"extend by a whole number of rounds from 1 to {MAX_EXTEND}")
+
+    def decide(state: ExerciseState) -> list[NewEvent]:
+        if state.ended:
+            raise ExerciseError("the exercise has ended")
+        return [NewEvent(EventKind.EXTENDED, FACILITATOR, {"rounds": int(rounds)})]
+
+    journal.commit(seat.exercise_id, decide)
     return clock_view(journal.state(seat.exercise_id))
 
 
 def end(journal: Journal, code: str, reason: str = "ended by the facilitator") -> Outcome:
     """End now without agreement (a proposal already passed ends the exercise by itself)."""
     seat = require_facilitator(journal.store, code)
-    state = journal.state(seat.exercise_id)
-    if not state.ended:
-        journal.store.append_many(seat.exercise_id, [runner.ended_event(state, None, reason, actor=FACILITATOR)])
+    reason = (reason or "ended by the facilitator").strip()[:MAX_MESSAGE]
+    journal.commit(seat.exercise_id, lambda state: [] if state.ended
+                   else [runner.ended_event(state, None, reason, actor=FACILITATOR)])
+    return outcome_view(journal.state(seat.exercise_id))
+
+
+def reveal(journal: Journal, code: str) -> Outcome:
+    """Show every seat the others' outcome utilities (the debrief; a ``revealed`` event).
+
+    Until then a seat's view of the outcome holds only its own utility.
+    """
+    seat = require_facilitator(journal.store, code)
+
+    def decide(state: ExerciseState) -> list[NewEvent]:
+        if not state.ended:
+            raise ExerciseError("outcomes are revealed in the debrief, once the exercise has ended")
+        return [] if state.revealed else [NewEvent(EventKind.REVEALED, FACILITATOR, {"round": state.round})]
+
+    journal.commit(seat.exercise_id, decide)
     return outcome_view(journal.state(seat.exercise_id))
 
 
@@ -225,8 +301,9 @@ def reissue_code(journal: Journal, code: str, party: str) -> SeatInfo:
     _check_human(state, party)
     new = codes.new_code(codes.SEAT_LENGTH)
     row = code_row(journal.store, seat.exercise_id, new, SEAT_ROLE, party, utc_now())
-    journal.store.replace_code(seat.exercise_id, party, row, NewEvent(
-        EventKind.CODE_REISSUED, FACILITATOR, {"party": party, "round": state.round}))
+    event = NewEvent(EventKind.CODE_REISSUED, FACILITATOR, {"party": party, "round": state.round})
+    admit(state, [event])
+    journal.store.replace_code(seat.exercise_id, party, row, event)
     return seat_info(journal.state(seat.exercise_id), party, new)
 
 
@@ -235,8 +312,9 @@ def revoke_code(journal: Journal, code: str, party: str) -> None:
     seat = require_facilitator(journal.store, code)
     state = journal.state(seat.exercise_id)
     _check_human(state, party)
-    journal.store.replace_code(seat.exercise_id, party, None, NewEvent(
-        EventKind.CODE_REVOKED, FACILITATOR, {"party": party, "round": state.round}))
+    event = NewEvent(EventKind.CODE_REVOKED, FACILITATOR, {"party": party, "round": state.round})
+    admit(state, [event])
+    journal.store.replace_code(seat.exercise_id, party, None, event)
 
 
 def _check_human(state: ExerciseState, party: str) -> None:

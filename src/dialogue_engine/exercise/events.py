@@ -31,6 +31,7 @@ class EventKind(str, Enum):
     CODE_REISSUED = "code_reissued"
     CODE_REVOKED = "code_revoked"
     FORKED = "forked"
+    REVEALED = "revealed"
 
 
 FACILITATOR = "facilitator"

@@ -7,11 +7,16 @@ processes share one exercise consistently and a restarted process resumes exactl
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
+from dialogue_engine.exercise.admission import admit
 from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import Event, NewEvent
 from dialogue_engine.exercise.state import ExerciseState, fold
-from dialogue_engine.exercise.store import EventStore
+from dialogue_engine.exercise.store import EventStore, SeqConflict
+
+MAX_COMMIT_RETRIES = 200
+"""How often :meth:`Journal.commit` re-reads and decides again when other writers keep moving the log."""
 
 
 class Journal:
@@ -36,8 +41,32 @@ class Journal:
         return fold(events, self._scenarios)
 
     def append_checked(self, state: ExerciseState, evs: list[NewEvent]) -> list[Event]:
-        """Append ``evs`` only if the log still ends where ``state`` was read (else ``SeqConflict``)."""
+        """Append ``evs`` only if they are admissible after ``state`` and the log still ends there.
+
+        Raises:
+            ExerciseError: an event is refused (:func:`~.admission.admit`); nothing is stored.
+            SeqConflict: the log moved on since ``state`` was read; nothing is stored.
+        """
+        admit(state, evs, self._scenarios)
         return self.store.append_many(state.exercise_id, evs, expect_seq=state.last_seq)
+
+    def commit(self, exercise_id: str, decide: Callable[[ExerciseState], list[NewEvent]]) -> list[Event]:
+        """Read the state, let ``decide`` choose the events, check them and append them as one step.
+
+        When another writer moved the log in between, the state is read again and ``decide`` runs again, so
+        what is appended was decided, and checked, on the state it follows. ``decide`` raises
+        :class:`ExerciseError` to refuse; then nothing is stored.
+        """
+        for _ in range(MAX_COMMIT_RETRIES):
+            state = self.state(exercise_id)
+            evs = decide(state)
+            if not evs:
+                return []
+            try:
+                return self.append_checked(state, evs)
+            except SeqConflict:
+                continue
+        raise ExerciseError(f"exercise {exercise_id} is too busy; try again")
 
     def _log(self, exercise_id: str) -> list[Event]:
         """The log, read incrementally (events are immutable and seqs gap-free, so a prefix can be kept)."""

@@ -83,7 +83,7 @@ def seat_view(state: ExerciseState, party: str) -> SeatView:
         issues=[{"id": i.id, "title": i.title, "description": i.description,
                  "options": [{"id": o.id, "label": o.label, "description": o.description} for o in i.options]}
                 for i in state.scenario.issues],
-        outcome=outcome_view(state),
+        outcome=outcome_view(state, party),
         can_vote=bool(votable) and any(party not in p.votes for p in votable) and party not in state.walked_out,
         can_propose=not state.ended and state.phase in (Phase.STATEMENTS, Phase.PROPOSALS, Phase.RESPONSES)
         and party not in state.walked_out,
@@ -159,14 +159,21 @@ def inject_view(i: InjectRec) -> InjectView:
                       fired_by=i.fired_by)
 
 
-def outcome_view(state: ExerciseState) -> Outcome | None:
-    """How the exercise ended (None while it runs)."""
+def outcome_view(state: ExerciseState, party: str | None = None) -> Outcome | None:
+    """How the exercise ended (None while it runs).
+
+    For a seat (``party``) the utilities hold only its own until the facilitator reveals them all
+    (``revealed``, in the debrief); without ``party`` (the facilitator, reports) they hold every seat's.
+    """
     if not state.ended or state.outcome is None:
         return None
     o = state.outcome
+    utilities = {k: float(v) for k, v in (o.get("utilities") or {}).items()}
+    if party is not None and not state.revealed:
+        utilities = {k: v for k, v in utilities.items() if k == party}
     return Outcome(agreement=bool(o.get("agreement")), deal=o.get("deal"), proposal_id=o.get("proposal"),
-                   round=int(o.get("round", 0)), reason=o.get("reason", ""),
-                   utilities={k: float(v) for k, v in (o.get("utilities") or {}).items()})
+                   round=int(o.get("round", 0)), reason=o.get("reason", ""), utilities=utilities,
+                   revealed=state.revealed)
 
 
 def _votable(state: ExerciseState) -> list[ProposalRec]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from dialogue_engine.agents.reasons import vote_reason
 from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind, Reply, TurnContext
-from dialogue_engine.domain import Protocol, TriggerKind
+from dialogue_engine.domain import Protocol, TriggerKind, apply_effects
 from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, EventKind, NewEvent
 from dialogue_engine.exercise.state import ExerciseState, MessageRec, ProposalRec
 from dialogue_engine.exercise.views import Channel, Phase
@@ -393,6 +393,8 @@ async def _respond(state: ExerciseState, party: str, seating: Seating,
         incoming = Observation(round=answering.round, speaker=answering.speaker, kind=ObservationKind.PROPOSAL
                                if answering.proposal else ObservationKind.MESSAGE, text=answering.text,
                                proposal=answering.proposal, to=party)
+    elif incoming is not None and incoming.to:
+        incoming = None  # a private line already answered in private is never the subject of a public turn
     elif incoming is not None:
         incoming = dataclasses.replace(incoming, to="")  # heard and weighed, but not addressed to this seat
     final_word = (state.protocol == Protocol.DELIBERATION and party == state.p1()
@@ -552,6 +554,7 @@ def due_injects(state: ExerciseState, rnd: int, *, final: bool = False) -> list[
     """Scheduled and condition-triggered injects that should fire at round ``rnd`` (once each)."""
     out = []
     fired = state.fired_inject_ids
+    scenario = state.scenario
     for inj in state.base.injects:
         if inj.id in fired:
             continue
@@ -559,6 +562,12 @@ def due_injects(state: ExerciseState, rnd: int, *, final: bool = False) -> list[
         if inj.at_round is None and final is False and inj.trigger is None:
             scheduled = False
         if scheduled and _trigger_holds(state, inj, rnd, final):
+            try:  # injects that validate alone can together leave an inconsistent scenario: skip the one that breaks it
+                scenario = apply_effects(scenario, list(inj.effects)) if inj.effects else scenario
+            except ValueError as err:
+                logger.warning("inject %s not fired: with the injects before it the scenario is inconsistent (%s)",
+                               inj.id, type(err).__name__)
+                continue
             out.append(inject_event(inj, rnd, "schedule" if inj.trigger is None else "trigger"))
     return out
 

@@ -204,6 +204,10 @@ class ExerciseService:
         """End now without agreement (a proposal already passed ends the exercise by itself)."""
         return commands.end(self.journal, code, reason)
 
+    def reveal(self, code: str) -> Outcome:
+        """In the debrief, show every seat the others' outcome utilities (until then a seat sees only its own)."""
+        return commands.reveal(self.journal, code)
+
     # ------------------------------------------------------------ AI play
 
     def step(self, exercise_id: str) -> int:

@@ -18,6 +18,7 @@ from dialogue_engine.exercise.journal import Journal
 from dialogue_engine.exercise.play import AIPlay
 from dialogue_engine.exercise.projections import transcript_entry
 from dialogue_engine.exercise.state import ProposalRec
+from dialogue_engine.exercise.store import SeqConflict
 from dialogue_engine.exercise.views import Phase, ProposalView, SeatView, TranscriptEntry
 
 
@@ -82,7 +83,7 @@ def create(journal: Journal, scenario: Scenario, human_party: str, counterpart: 
         raise ExerciseError(f"counterpart {counterpart!r} must be another party of {scenario.id}")
     scen = bilateral(scenario, human_party, counterpart)
     ex_id, issued = open_exercise(journal.store, scen, [human_party], seed, mode="solo", protocol=Protocol.FREE)
-    journal.store.append_many(ex_id, [
+    _append(journal, journal.state(ex_id), [
         NewEvent(EventKind.STARTED, SYSTEM, {}),
         NewEvent(EventKind.ROUND_STARTED, SYSTEM, {"round": 1}),
         NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": Phase.PROPOSALS.value, "round": 1}),
@@ -104,7 +105,7 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
     if state.mode != "solo":
         raise ExerciseError("solo_send works on solo exercises only")
     if state.ended:
-        raise ExerciseError("the dialogue has ended")
+        raise ExerciseError(talk_over(state))
     text = (text or "").strip()
     if not text and not proposal:
         raise ExerciseError("say something or make a proposal")
@@ -131,15 +132,30 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
             check_minimum(state, seat.party, offer, confirm)
             evs.append(NewEvent(EventKind.VOTE, seat.party, {"proposal": offer.id, "accept": True, "round": turn,
                                                              "with_message": True}))
-    first = journal.store.append_many(seat.exercise_id, evs)[0].seq
+    first = _append(journal, state, evs)[0].seq
     state = journal.state(seat.exercise_id)
-    journal.store.append_many(seat.exercise_id, asyncio.run(play.turns(state, [ai])))
+    _append(journal, state, asyncio.run(play.turns(state, [ai])))
     settle(journal, seat.exercise_id)
     state = journal.state(seat.exercise_id)
     if not state.ended and turn >= state.total_rounds:
-        journal.store.append_many(seat.exercise_id, [runner.ended_event(state, None, "the deadline passed")])
+        _append(journal, state, [runner.ended_event(state, None, "the deadline passed")])
         state = journal.state(seat.exercise_id)
     return [transcript_entry(state, m) for m in state.messages if m.seq >= first]
+
+
+def talk_over(state) -> str:
+    """The one line a solo turn gets once the dialogue has ended (agreement, walk-out or deadline)."""
+    outcome = state.outcome or {}
+    why = "an agreement stands" if outcome.get("agreement") else outcome.get("reason") or "it has ended"
+    return f"the talk is over ({why}); nothing more is said or proposed"
+
+
+def _append(journal: Journal, state, evs: list[NewEvent]) -> list:
+    """Append ``evs`` after ``state`` (checked); a concurrent move by another tab is one line."""
+    try:
+        return journal.append_checked(state, evs)
+    except SeqConflict:
+        raise ExerciseError("the dialogue moved on in another window; look again and retry") from None
 
 
 def check_minimum(state, party: str, prop: ProposalRec, confirm: bool) -> None:
@@ -162,14 +178,13 @@ def settle(journal: Journal, exercise_id: str) -> None:
             state, ProposalRec(prop.id, prop.ts, prop.round, prop.proposer, prop.deal,
                                votes={**prop.votes, prop.proposer: True})):
             if prop.proposer not in prop.votes:
-                journal.store.append_many(exercise_id, [NewEvent(EventKind.VOTE, prop.proposer, {
+                _append(journal, state, [NewEvent(EventKind.VOTE, prop.proposer, {
                     "proposal": prop.id, "accept": True, "round": state.round})])
             state = journal.state(exercise_id)
-            journal.store.append_many(exercise_id, [runner.ended_event(state, state.proposals[prop.id],
-                                                                       "both sides accepted")])
+            _append(journal, state, [runner.ended_event(state, state.proposals[prop.id], "both sides accepted")])
             return
     if state.walked_out:
-        journal.store.append_many(exercise_id, [runner.ended_event(state, None, "a side walked away")])
+        _append(journal, state, [runner.ended_event(state, None, "a side walked away")])
 
 
 def latest_offer(view: SeatView, me: str) -> ProposalView | None:

@@ -104,6 +104,7 @@ class ExerciseState:
     events: list[Event] = field(default_factory=list)
     forked_from: str | None = None
     forked_at: int | None = None
+    revealed: bool = False
 
     @property
     def party_ids(self) -> list[str]:
@@ -285,6 +286,8 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
         state.acted.add(ev.actor)
     elif k == EventKind.AGENT_FALLBACK:
         state.fallbacks.append({"party": ev.actor, **p})
+    elif k == EventKind.REVEALED:
+        state.revealed = True
     elif k == EventKind.FORKED:
         state.forked_from, state.forked_at = str(p["source"]), int(p["at"])
         if p.get("seed") is not None:

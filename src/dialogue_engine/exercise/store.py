@@ -42,7 +42,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dialogue_engine.errors import QDError
 from dialogue_engine.exercise.codes import legacy_digest
+from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.events import Event, EventKind, NewEvent, utc_now
+from dialogue_engine.exercise.payloads import check_payload
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,17 @@ events_table = Table(
     UniqueConstraint("exercise_id", "seq", name="uq_events_exercise_seq"),
 )
 
+votes_table = Table(
+    "votes",
+    metadata,
+    Column("exercise_id", String(64), nullable=False),
+    Column("proposal", Integer, nullable=False),
+    Column("party", String(128), nullable=False),
+    Column("seq", Integer, nullable=False),
+    UniqueConstraint("exercise_id", "proposal", "party", name="uq_votes_exercise_proposal_party"),
+)
+"""One row per vote cast (written with its ``vote`` event, in the same transaction): one vote per seat per proposal."""
+
 MAX_RETRIES = 60
 
 
@@ -104,6 +117,10 @@ class StoreError(QDError):
 
 class SeqConflict(QDError):
     """The log moved on since the caller read it (optimistic append lost the race)."""
+
+
+class DuplicateVote(ExerciseError):
+    """The seat has already voted on that proposal (refused by the ``votes`` table; nothing is stored)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +217,7 @@ class EventStore:
             metadata.create_all(self.engine)
             self._code_key: bytes | None = None
             self.migrate_plain_codes()
+            self.index_votes()
         except Exception as err:  # noqa: BLE001 - any driver failure becomes one line
             raise StoreError(f"cannot open exercise database {_redact(database_url)}: {_first_line(err)}") from err
 
@@ -282,6 +300,34 @@ class EventStore:
             logger.info("moved %d plain join code(s) of %d exercise(s) into hashed storage", moved, len(pending))
         return moved
 
+    def index_votes(self) -> int:
+        """Fill the ``votes`` table from the vote events of a database written before it existed, once.
+
+        A ``meta`` row marks the database as indexed, in the same transaction, so this runs once per
+        database (a concurrent opener that loses the race on the marker leaves it to the winner).
+        """
+        marker = "votes_indexed"
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(meta_table.c.value).where(meta_table.c.name == marker)).scalar() is not None:
+                    return 0
+                conn.execute(insert(meta_table).values(name=marker, value=utc_now()))
+                rows = conn.execute(select(events_table).where(events_table.c.kind == EventKind.VOTE.value)
+                                    .order_by(events_table.c.exercise_id, events_table.c.seq)).all()
+                by_exercise: dict[str, list[Event]] = {}
+                for r in rows:
+                    payload = _loads(r.payload)
+                    if _is_int(payload.get("proposal")):
+                        by_exercise.setdefault(r.exercise_id, []).append(
+                            Event(r.exercise_id, r.seq, r.ts, EventKind.VOTE, r.actor, payload))
+                for ex_id, votes in by_exercise.items():
+                    _insert_votes(conn, ex_id, votes, first_only=True)
+        except IntegrityError:
+            return 0
+        if rows:
+            logger.info("indexed %d stored vote(s) of %d exercise(s)", len(rows), len(by_exercise))
+        return len(rows)
+
     # ------------------------------------------------------------ exercises and events
 
     def create_exercise(self, record: ExerciseRecord, created_payload: dict[str, Any],
@@ -291,6 +337,7 @@ class EventStore:
         Raises:
             StoreError: the id, or (very rarely) a code's hash, is taken.
         """
+        check_payload(EventKind.CREATED, created_payload)
         ev = Event(record.id, 1, record.created, EventKind.CREATED, "system", created_payload)
         try:
             with self.engine.begin() as conn:
@@ -360,6 +407,8 @@ class EventStore:
         new = list(new)
         if not new:
             return []
+        for e in new:
+            check_payload(e.kind, e.payload)
         for attempt in range(MAX_RETRIES):
             try:
                 with self.engine.begin() as conn:
@@ -378,6 +427,7 @@ class EventStore:
                     ]
                     if also is not None:
                         also(conn)
+                    _insert_votes(conn, exercise_id, out)
                     conn.execute(insert(events_table), [_row(e) for e in out])
                 return out
             except (IntegrityError, OperationalError) as err:
@@ -397,14 +447,61 @@ class EventStore:
             with self.engine.begin() as conn:
                 conn.execute(_insert_exercise(record))
                 _insert_codes(conn, codes)
-                rows = [_row(Event(record.id, e.seq, e.ts, e.kind, e.actor, e.payload)) for e in events]
-                if rows:
-                    conn.execute(insert(events_table), rows)
+                renamed = [Event(record.id, e.seq, e.ts, e.kind, e.actor, e.payload) for e in events]
+                _insert_votes(conn, record.id, renamed, first_only=True)
+                if renamed:
+                    conn.execute(insert(events_table), [_row(e) for e in renamed])
         except IntegrityError as err:
             raise StoreError(f"exercise {record.id!r} already exists in {_redact(self.url)}") from err
 
     def iter_all(self) -> Iterator[ExerciseRecord]:
         yield from self.list_exercises()
+
+
+def _vote_rows(exercise_id: str, events: Iterable[Event]) -> list[dict[str, Any]]:
+    """The ``votes`` rows of the (non-abstaining) vote events among ``events``."""
+    return [{"exercise_id": exercise_id, "proposal": int(e.payload["proposal"]), "party": e.actor, "seq": e.seq}
+            for e in events if e.kind == EventKind.VOTE and not e.payload.get("abstain")]
+
+
+def _insert_votes(conn: Connection, exercise_id: str, events: list[Event], *, first_only: bool = False) -> None:
+    """Record the votes among ``events``; a seat's second vote on a proposal raises :class:`DuplicateVote`.
+
+    The ``votes`` table's unique key settles a race between processes (the loser's transaction fails and
+    its retry finds the row); the check here turns that into one line. ``first_only`` keeps the first of
+    repeated votes instead (for logs written before the table existed; the fold counts one vote per seat).
+    """
+    rows = _vote_rows(exercise_id, events)
+    if not rows:
+        return
+    keys = {(r["proposal"], r["party"]) for r in rows}
+    taken = conn.execute(select(votes_table.c.proposal, votes_table.c.party).where(
+        votes_table.c.exercise_id == exercise_id,
+        votes_table.c.proposal.in_(sorted({k[0] for k in keys})))).all()
+    seen = {(int(p), party) for p, party in taken}
+    fresh = []
+    for r in rows:
+        key = (r["proposal"], r["party"])
+        if key in seen:
+            if first_only:
+                continue
+            raise DuplicateVote(f"{r['party']} has already voted on proposal #{r['proposal']}")
+        seen.add(key)
+        fresh.append(r)
+    if fresh:
+        conn.execute(insert(votes_table), fresh)
+
+
+def _loads(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _row(ev: Event) -> dict[str, Any]:

@@ -181,6 +181,7 @@ class Outcome(View):
     round: int = 0
     reason: str = ""
     utilities: dict[str, float] = Field(default_factory=dict)
+    revealed: bool = False
 
 
 class SeatView(View):
