@@ -282,7 +282,7 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
         # under deliberation p1's turn always leaves a proposal: accepting one makes it p1's own (an
         # endorsement of the live proposal, or its own proposal when none is live)
         live = _live_same(state, party, reply.proposal)
-        if live is not None:
+        if live is not None and party not in live.votes:  # (a seat votes once: one it already backed is retabled)
             out.append(NewEvent(EventKind.VOTE, party, {
                 "proposal": live.id, "accept": True, "round": state.round, "with_message": True,
                 "endorsed": True, "reason": _reason(state, party, live.deal, True, seating_persona)}))
