@@ -31,7 +31,7 @@ from dialogue_engine.domain.problems import DomainError, Problem, fail
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_YAML_DEPTH = 40
 MAX_YAML_ALIASES = 100
-MAX_YAML_NODES = 300_000
+MAX_YAML_NODES = 200_000
 
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAGS = {None, "!", "tag:yaml.org,2002:map"}
@@ -169,6 +169,16 @@ class _Builder:
         self.aliases = 0
         self.documents = 0
         self.resolver = yaml.SafeLoader("")
+        self.plain: dict[str, Any] = {}
+        self.handlers = {
+            yaml.ScalarEvent: self._scalar,
+            yaml.AliasEvent: self._alias,
+            yaml.MappingStartEvent: self._start,
+            yaml.SequenceStartEvent: self._start,
+            yaml.MappingEndEvent: self._end,
+            yaml.SequenceEndEvent: self._end,
+            yaml.DocumentStartEvent: self._document,
+        }
 
     def _fail(self, reason: str, event: Any, path: tuple | None = None) -> DomainError:
         where = field_name(path) if path else ""
@@ -192,21 +202,21 @@ class _Builder:
         return bool(self.stack) and isinstance(self.stack[-1].obj, dict) and self.stack[-1].key_raw is None
 
     def feed(self, event: Any) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                raise self._fail("more than one YAML document (---) in the file", event)
-        elif isinstance(event, yaml.ScalarEvent):
-            self._scalar(event)
-        elif isinstance(event, yaml.AliasEvent):
-            self._alias(event)
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            self._start(event)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            self._end(event)
+        handler = self.handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise self._fail("more than one YAML document (---) in the file", event)
 
     def _scalar(self, event: yaml.ScalarEvent) -> None:
         self._counted(1, event)
+        plain = event.tag is None and event.implicit[0] and not event.anchor
+        if plain and event.value in self.plain:
+            self._attach(self.plain[event.value], event, raw=event.value)
+            return
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
@@ -229,6 +239,8 @@ class _Builder:
                                  event, self._child_path()) from None
             if isinstance(value, float) and not math.isfinite(value):
                 raise self._fail(f"{event.value} is not a finite number", event, self._child_path())
+        if plain and isinstance(value, (str, int, float, bool, type(None))) and len(self.plain) < 10_000:
+            self.plain[event.value] = value
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
         self._attach(value, event, raw=event.value)
@@ -281,13 +293,11 @@ class _Builder:
             self.lines.setdefault((), event.start_mark.line + 1)
             return
         top = self.stack[-1]
-        if path is None:
-            path = self._child_path()
-            if not self._expecting_key():
-                self.lines[path] = event.start_mark.line + 1
         if isinstance(top.obj, list):
-            top.obj.append(value)
+            top.obj.append(value)  # an item's line is its list's (recorded at the list's start)
             return
+        if path is None and top.key_raw is not None:
+            self.lines[top.path + (top.key_raw,)] = event.start_mark.line + 1
         if top.key_raw is None:
             if raw is None and isinstance(value, (dict, list)):
                 raise self._fail("a mapping key must be a plain value, not a mapping or list", event, top.path)
