@@ -104,13 +104,14 @@ def decode_user_bytes(data: bytes, file: str, max_bytes: int = MAX_YAML_BYTES) -
     """
     if len(data) > max_bytes:
         raise fail(file, _too_large(len(data), max_bytes))
-    if b"\x00" in data:
-        raise fail(file, "looks like a binary file, not YAML text")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise fail(file, "not a UTF-8 text file", line) from None
+    if "\x00" in text:
+        raise fail(file, "looks like a binary file (NUL bytes), not YAML text")
+    return text
 
 
 def _too_large(size: int, max_bytes: int) -> str:
