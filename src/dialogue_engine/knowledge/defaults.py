@@ -1,7 +1,7 @@
 """The process-wide knowledge base from settings, and the default index built from ``knowledge/``.
 
-The freshness check reads only file hashes and a small manifest, so ``dialogue-engine kb build`` is a
-fast no-op (no Chroma, no model) when the embedded index is up to date.
+The freshness check compares the manifest ``kb build`` wrote with the notes on disk and with the store itself
+(sources, passage counts, file hashes); it opens Chroma but never the embedding model.
 """
 
 from __future__ import annotations
