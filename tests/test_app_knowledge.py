@@ -26,11 +26,11 @@ def test_ingest_then_search_with_a_source_filter():
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("added" in s.value for s in at.success)
     at.text_input(key="kb_query").set_value("dredging costs")
-    at.multiselect(key="kb_sources").set_value(["upload-harbour.md"])
+    at.multiselect(key="kb_sources").set_value(["uploads/upload-harbour.md"])
     [b for b in at.button if b.label == "Search"][0].click().run()
     assert not at.error, [e.value for e in at.error]
     hits = at.session_state["kb_hits"]
-    assert hits and all(h.source == "upload-harbour.md" for h in hits)
+    assert hits and all(h.source == "uploads/upload-harbour.md" for h in hits)
 
 
 def test_wrong_upload_type_never_shows_a_traceback():

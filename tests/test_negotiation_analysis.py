@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialogue_engine.domain import Scenario, load_scenario
+from dialogue_engine.domain import Issue, Party, Scenario, load_scenario
 from dialogue_engine.negotiation.analysis import analyze
 from dialogue_engine.negotiation.metrics import gini, outcome_metrics
 from dialogue_engine.negotiation.pareto import pareto_indexes
@@ -264,16 +264,43 @@ def test_gini():
     assert math.isclose(gini(np.array([1.0, 3.0])), 0.25)
 
 
+def _big_scenario(n_issues: int, n_options: int, n_parties: int) -> dict:
+    issues = [{"id": f"I{k}", "title": f"I{k}", "options": [{"id": f"I{k}o{j}", "label": "x"} for j in range(n_options)]}
+              for k in range(n_issues)]
+    scores = {i["id"]: {o["id"]: 1.0 for o in i["options"]} for i in issues}
+    return {"id": "huge", "title": "Huge", "situation": "Too many deals.", "issues": issues,
+            "parties": [{"id": f"p{n}", "threshold": 0, "scores": scores} for n in range(n_parties)]}
+
+
 def test_too_large_space_is_a_one_line_error():
+    from pydantic import ValidationError
+
     from dialogue_engine.errors import QDError
     from dialogue_engine.negotiation.space import DealSpaceTooLarge
 
-    issues = [{"id": f"I{k}", "title": f"I{k}", "options": [{"id": f"I{k}o{j}", "label": "x"} for j in range(10)]}
-              for k in range(8)]
-    scores = {i["id"]: {o["id"]: 1.0 for o in i["options"]} for i in issues}
-    s = Scenario.model_validate({"id": "huge", "title": "Huge", "situation": "Too many deals.", "issues": issues,
-                                 "parties": [{"id": "a", "threshold": 0, "scores": scores},
-                                             {"id": "b", "threshold": 0, "scores": scores}]})
+    data = _big_scenario(8, 10, 2)
+    with pytest.raises(ValidationError, match="200,000,000 deals x parties"):
+        Scenario.model_validate(data)
+    small = Scenario.model_validate(_big_scenario(2, 10, 2))
+    s = small.model_copy(update={"issues": [Issue.model_validate(i) for i in data["issues"]]})
     with pytest.raises(DealSpaceTooLarge) as err:
         analyze(s)
     assert isinstance(err.value, QDError) and "100,000,000 possible deals" in str(err.value)
+
+
+def test_deals_times_parties_over_the_budget_is_refused_before_allocating():
+    """The deal cap limits deals; the budget limits deals x parties (3 issues x 60 options x 30 parties)."""
+    from pydantic import ValidationError
+
+    from dialogue_engine.domain.checks import MAX_DEAL_CELLS
+    from dialogue_engine.negotiation.space import MAX_DEALS, DealSpaceTooLarge
+
+    data = _big_scenario(3, 60, 30)
+    assert 60 ** 3 < MAX_DEALS and 60 ** 3 * 30 > MAX_DEAL_CELLS
+    with pytest.raises(ValidationError, match="over the budget"):
+        Scenario.model_validate(data)
+    small = Scenario.model_validate(_big_scenario(3, 2, 2))
+    wide = small.model_copy(update={"issues": [Issue.model_validate(i) for i in data["issues"]],
+                                    "parties": [Party.model_validate(p) for p in data["parties"]]})
+    with pytest.raises(DealSpaceTooLarge, match="analysis budget"):
+        DealSpace.from_scenario(wide)

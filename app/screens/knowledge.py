@@ -5,7 +5,14 @@ from __future__ import annotations
 import streamlit as st
 from qd_widgets import guard, knowledge_base
 
-from dialogue_engine.ui.knowledge import hit_rows, progress_step, save_upload, search_filter, source_names
+from dialogue_engine.ui.knowledge import (
+    hit_rows,
+    ingest_uploads,
+    progress_step,
+    save_upload,
+    search_filter,
+    source_names,
+)
 from dialogue_engine.ui.uploads import KNOWLEDGE_MAX_BYTES, KNOWLEDGE_TYPES
 
 st.title("Knowledge")
@@ -54,7 +61,7 @@ with guard():
                 step = progress_step(*args, **kwargs)
                 bar.progress(step.fraction, text=step.text)
 
-            result = kb.ingest(paths, tags=tuple(tags_from(new_tags)), progress=report)
+            result = ingest_uploads(kb, paths, tuple(tags_from(new_tags)), report)
             bar.progress(1.0, text="Done")
             st.success(result.summary())
 

@@ -10,10 +10,50 @@ import logging
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from dialogue_engine.errors import QDError
 
+
+class _Commands(TyperGroup):
+    """The root command group: any ``QDError`` from any subcommand, and any usage error (a bad option value,
+    a missing argument), ends as one ``error: ...`` line on stderr, never a traceback or a framed panel
+    (also when the command is invoked in-process, e.g. by ``typer.testing.CliRunner``)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001, ANN201
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as err:
+            if type(err).__name__ == "NoArgsIsHelpError":
+                err.show()
+            else:
+                ctx = getattr(err, "ctx", None)
+                where = f"{ctx.command_path}: " if ctx is not None else ""
+                typer.echo(f"error: {where}{err.format_message()}".splitlines()[0], err=True)
+            sys.exit(err.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def invoke(self, ctx):  # noqa: ANN001, ANN201 - the base class signature
+        try:
+            return super().invoke(ctx)
+        except QDError as err:
+            typer.echo(f"error: {one_line(err)}", err=True)
+            raise typer.Exit(1) from None
+
+
+def one_line(err: BaseException) -> str:
+    """The first line of an error's message (its class name when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="dialogue-engine",
     help="Quiet Dialogue: rehearse negotiations with grounded personas.",
     no_args_is_help=True,
@@ -53,7 +93,7 @@ def main() -> None:
     try:
         app()
     except QDError as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {one_line(err)}", err=True)
         sys.exit(1)
 
 

@@ -10,6 +10,26 @@ if TYPE_CHECKING:
     from dialogue_engine.domain.scenario import Scenario
 
 
+MAX_DEAL_CELLS = 5_000_000
+"""The analysis budget: deals x parties, one utility per deal per party (8 bytes each in the deal space).
+
+Counted with every option that injects can add, so no inject can push a scenario past it later. The shipped
+scenarios need at most about 9,000; 5,000,000 cells is 40 MB of utilities.
+"""
+
+
+def deal_space_cost(s: "Scenario") -> int:
+    """Deals x parties for a scenario, with every option its injects may add on the table."""
+    from dialogue_engine.domain.scenario import AddOption
+
+    sizes = {i.id: len(i.options) for i in s.issues}
+    for inj in s.injects:
+        for eff in inj.effects:
+            if isinstance(eff, AddOption) and eff.issue in sizes:
+                sizes[eff.issue] += 1
+    return math.prod(sizes.values()) * len(s.parties)
+
+
 def _dupes(values: list[str]) -> list[str]:
     return sorted(v for v, n in Counter(values).items() if n > 1)
 
@@ -19,6 +39,10 @@ def check_scenario(s: "Scenario") -> list[str]:
     from dialogue_engine.domain.scenario import AddOption, ChangeRelationship, ChangeScore, ChangeThreshold, RemoveOption, RuleKind
 
     problems: list[str] = []
+    cost = deal_space_cost(s)
+    if cost > MAX_DEAL_CELLS:
+        problems.append(f"issues: {cost:,} deals x parties to analyse is over the budget of {MAX_DEAL_CELLS:,}"
+                        " (use fewer options, issues or parties)")
     party_ids = [p.id for p in s.parties]
     issue_ids = [i.id for i in s.issues]
     option_ids = [o.id for i in s.issues for o in i.options]

@@ -3,93 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from dialogue_engine.config import get_settings
 from dialogue_engine.domain.objectives import CRITERION_KINDS
 from dialogue_engine.domain.persona import Persona, PersonaKind
+from dialogue_engine.domain.problems import DomainError, Problem
+from dialogue_engine.domain.safeyaml import parse_yaml, read_user_file
 from dialogue_engine.domain.scenario import Party, Scenario
-from dialogue_engine.errors import QDError
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file."""
-
-    file: str
-    field: str
-    reason: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
-
-
-class DomainError(QDError):
-    """A persona or scenario could not be loaded; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(str(problems[0]) if len(problems) == 1 else "; ".join(str(p) for p in problems))
-
-
-def _line_map(text: str) -> dict[tuple, int]:
-    """Map each YAML path (tuple of keys and indexes) to its 1-based line."""
-    lines: dict[tuple, int] = {}
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
-
-    def walk(node: Any, path: tuple) -> None:
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                k = key.value
-                lines[path + (k,)] = key.start_mark.line + 1
-                walk(value, path + (k,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, path + (i,))
-
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def _duplicate_keys(text: str, file: str) -> list[Problem]:
-    """Mapping keys written twice (YAML would silently keep the last one)."""
-    problems: list[Problem] = []
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return problems
-
-    def walk(node: Any, field: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                k = str(key.value)
-                where = f"{field}.{k}" if field else k
-                if k in seen:
-                    problems.append(Problem(file, where, "duplicate key (written twice)", key.start_mark.line + 1))
-                seen.add(k)
-                walk(value, where)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, f"{field}[{i}]")
-
-    if root is not None:
-        walk(root, "")
-    return problems
 
 
 _TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]\s()]+)|\([^)]*\)")
@@ -138,90 +64,43 @@ def _problems_from(err: ValidationError, file: str, lines: dict[tuple, int]) -> 
     return out
 
 
-MAX_YAML_BYTES = 2_000_000
-MAX_YAML_ALIASES = 50
-MAX_YAML_DEPTH = 40
-MAX_YAML_NODES = 200_000
-
-
-def check_yaml_limits(text: str, file: str) -> None:
-    """Refuse, in one line, YAML too large, too deep, too aliased or with too many nodes to load safely.
-
-    Checked on the event stream before anything is built, so an alias bomb or deep nesting costs nothing.
-
-    Raises:
-        DomainError: the first limit exceeded, with its line.
-    """
-    if len(text) > MAX_YAML_BYTES:
-        raise DomainError([Problem(file, "", f"the file is larger than {MAX_YAML_BYTES // 1_000_000} MB")])
-    aliases = depth = nodes = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > MAX_YAML_ALIASES:
-                    raise DomainError([Problem(file, "", f"more than {MAX_YAML_ALIASES} YAML aliases (*name)",
-                                               event.start_mark.line + 1)])
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    raise DomainError([Problem(file, "", f"nested more than {MAX_YAML_DEPTH} levels deep",
-                                               event.start_mark.line + 1)])
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                nodes += 1
-                if nodes > MAX_YAML_NODES:
-                    raise DomainError([Problem(file, "", f"more than {MAX_YAML_NODES} YAML values")])
-    except yaml.YAMLError:
-        return  # the loader reports the syntax error with its line
+def _kind_for(data: Any) -> type[Persona] | type[Scenario]:
+    return Scenario if isinstance(data, dict) and ("parties" in data or "issues" in data) else Persona
 
 
 def kind_of(text: str) -> type[Persona] | type[Scenario]:
     """Whether YAML text reads as a scenario (it has parties or issues) or a persona; unsafe text counts as a
     scenario, whose loader then reports the problem."""
     try:
-        check_yaml_limits(text, "")
-        data = yaml.safe_load(text)
-    except (DomainError, yaml.YAMLError):
+        return _kind_for(parse_yaml(text, "").data)
+    except DomainError:
         return Scenario
-    return Scenario if isinstance(data, dict) and ("parties" in data or "issues" in data) else Persona
 
 
-def parse_model(text: str, model: type[M], file: str) -> M:
-    """Validate YAML ``text`` as ``model``.
+def parse_model(text: str, model: type[M] | None, file: str) -> M:
+    """Validate YAML ``text`` as ``model`` (``None``: a scenario when it has parties or issues, else a persona).
+
+    The text is parsed once, within the limits of :mod:`dialogue_engine.domain.safeyaml`.
 
     Raises:
         DomainError: naming ``file``, the line, the field path and the reason of each problem.
     """
-    check_yaml_limits(text, file)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise DomainError([Problem(file, "", f"invalid YAML: {reason}", line)]) from None
+    parsed = parse_yaml(text, file)
+    data = parsed.data
     if not isinstance(data, dict):
-        raise DomainError([Problem(file, "", f"expected a mapping of fields at the top, found {type(data).__name__}")])
-    duplicates = _duplicate_keys(text, file)
-    if duplicates:
-        raise DomainError(duplicates)
+        found = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        raise DomainError([Problem(file, "", f"expected a mapping of fields at the top, found {found}")])
+    if parsed.duplicates:
+        raise DomainError([Problem(file, f, "duplicate key (written twice)", line) for f, line in parsed.duplicates])
+    chosen = model if model is not None else _kind_for(data)
     try:
-        return model.model_validate(data)
+        return chosen.model_validate(data)
     except ValidationError as err:
-        raise DomainError(_problems_from(err, file, _line_map(text))) from None
+        raise DomainError(_problems_from(err, file, parsed.lines)) from None
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DomainError([Problem(str(path), "", "no such file")]) from None
-    except UnicodeDecodeError:
-        raise DomainError([Problem(str(path), "", "not a UTF-8 text file")]) from None
-    except OSError as err:
-        raise DomainError([Problem(str(path), "", err.strerror or str(err))]) from None
+    return read_user_file(path)
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -246,10 +125,8 @@ def _ids_in(folder: Path) -> dict[str, Path]:
     index: dict[str, Path] = {}
     for candidate in files:
         try:
-            text = candidate.read_text(encoding="utf-8")
-            check_yaml_limits(text, str(candidate))
-            data = yaml.safe_load(text)
-        except (yaml.YAMLError, OSError, UnicodeDecodeError, DomainError):
+            data = parse_yaml(read_user_file(candidate), str(candidate)).data
+        except DomainError:
             continue
         if isinstance(data, dict) and isinstance(data.get("id"), str):
             index.setdefault(data["id"], candidate)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-
 
 from dialogue_engine.config import get_settings
 from dialogue_engine.domain.loading import (
-    kind_of,
     DomainError,
     Problem,
     _read,
@@ -20,12 +19,13 @@ from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
 
 
-def _kind_of(path: Path, text: str) -> type[Persona] | type[Scenario]:
+def _kind_of(path: Path) -> type[Persona] | type[Scenario] | None:
+    """The model a file's folder implies; ``None``: decided from the content."""
     if path.parent.name == "personas":
         return Persona
     if path.parent.name == "scenarios":
         return Scenario
-    return kind_of(text)
+    return None
 
 
 def validate_paths(paths: list[Path] | None = None) -> list[Problem]:
@@ -40,18 +40,17 @@ def validate_paths(paths: list[Path] | None = None) -> list[Problem]:
     files: list[Path] = []
     problems: list[Problem] = []
     for p in paths:
-        if p.is_dir():
+        if p.is_dir() and not p.is_symlink():
             files.extend(_yaml_files(p))
-        elif p.exists():
-            files.append(p)
+        elif os.path.lexists(p):
+            files.append(p)  # the reader refuses links, pipes and devices in one line
         else:
             problems.append(Problem(str(p), "", "no such file or folder"))
     personas: dict[str, tuple[Persona, str]] = {}
     scenarios: list[tuple[Scenario, str]] = []
     for f in files:
         try:
-            text = _read(f)
-            model = parse_model(text, _kind_of(f, text), str(f))
+            model = parse_model(_read(f), _kind_of(f), str(f))
         except DomainError as err:
             problems.extend(err.problems)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -96,9 +97,13 @@ class KnowledgeBase:
         return other
 
     def load(
-        self, paths: Iterable[str | Path], tags: Iterable[str] = (), progress: Progress | None = None
+        self, paths: Iterable[str | Path], tags: Iterable[str] = (), progress: Progress | None = None,
+        namespace: str = "",
     ) -> list[tuple[Document, list[Chunk]]]:
-        """Read and chunk files without touching the store (raises on the first bad file)."""
+        """Read and chunk files without touching the store (raises on the first bad file).
+
+        With a ``namespace``, each source id is ``<namespace>/<file name>``.
+        """
         if isinstance(paths, (str, Path)):
             paths = [paths]
         files = collect_files(paths)
@@ -112,6 +117,8 @@ class KnowledgeBase:
             if progress:
                 progress("read", i, len(files))
             doc = load_document(f)
+            if namespace:
+                doc = dataclasses.replace(doc, source=f"{namespace}/{doc.source}")
             loaded.append((doc, chunk_document(doc, self.chunking, extra)))
         if progress:
             progress("read", len(files), len(files))
@@ -123,17 +130,26 @@ class KnowledgeBase:
         tags: Iterable[str] = (),
         prune: bool = False,
         progress: Progress | None = None,
+        *,
+        namespace: str = "",
+        library: bool = False,
     ) -> IngestReport:
         """Add or update documents; idempotent.
 
         Every file is read, chunked and embedded before anything is written, so a bad file leaves the
         store as it was. A changed file's new chunks are added before its stale ones are deleted.
 
+        The notes ``kb build`` indexed into this store (its manifest) are owned by it: any other ingest that
+        would replace one with different content is refused, and pruning never removes one.
+
         Args:
             paths: files and folders, or one path (folders are searched for .md, .txt, .html, .pdf).
             tags: tags added to every chunk (besides the documents' own front-matter tags).
-            prune: also remove sources that are not among the given files.
+            prune: also remove sources that are not among the given files (within ``namespace`` when one is
+                given; never a library note, unless ``library``, which prunes only library notes).
             progress: optional callback ``(stage, done, total)``.
+            namespace: source ids become ``<namespace>/<file name>`` (the app's uploads use ``uploads``).
+            library: this is ``kb build`` indexing the shipped notes (it owns them).
 
         Returns:
             What was added, removed and left unchanged per file.
@@ -141,8 +157,16 @@ class KnowledgeBase:
         Raises:
             KnowledgeError: a path, file or the store is unusable (one line naming it).
         """
+        from dialogue_engine.knowledge.defaults import library_sources
+
         started = time.perf_counter()
-        loaded = self.load(paths, tags, progress)
+        loaded = self.load(paths, tags, progress, namespace)
+        owned = library_sources(self)
+        if not library:
+            for doc, _ in loaded:
+                if doc.source in owned and owned[doc.source] != doc.sha256:
+                    raise KnowledgeError(f"{doc.path}: {doc.source} is a note of the shipped library (kb build owns "
+                                         "it); rename the file to add it")
         existing = self.store.ids_by_source()
         to_add: list[Chunk] = []
         stale: list[str] = []
@@ -156,7 +180,8 @@ class KnowledgeBase:
             stale.extend(sorted(gone))
             changes.append(SourceChange(doc.source, len(fresh), len(gone), len(chunks) - len(fresh)))
         given = {doc.source for doc, _ in loaded}
-        pruned = sorted(s for s in existing if s not in given) if prune else []
+        pruned = sorted(s for s in existing if s not in given and self._prunable(s, owned, namespace, library)) \
+            if prune else []
         pruned_ids = [cid for s in pruned for cid in sorted(existing[s])]
         embeddings = self._embed(to_add, progress)
         extra = {
@@ -173,6 +198,15 @@ class KnowledgeBase:
         )
         log.info("ingest into %s: %s", self.location, report.summary())
         return report
+
+    @staticmethod
+    def _prunable(source: str, owned: dict[str, str], namespace: str, library: bool) -> bool:
+        """Whether ``ingest(prune=True)`` may remove a stored source that is not among the given files."""
+        if library:
+            return source in owned
+        if source in owned:
+            return False
+        return not namespace or source.startswith(f"{namespace}/")
 
     def _embed(self, chunks: list[Chunk], progress: Progress | None) -> np.ndarray:
         texts = [embedding_text(c) for c in chunks]
@@ -212,6 +246,11 @@ class KnowledgeBase:
             self._searcher.invalidate()
         if progress:
             progress("write", total, total)
+
+    def reset(self) -> None:
+        """Forget the open store and search index (the next use opens the store again)."""
+        self._store = None
+        self._searcher = None
 
     def remove(self, source: str) -> int:
         """Delete every chunk of ``source`` (a file name); returns how many were removed."""

@@ -103,23 +103,29 @@ def kb_build(force: bool = typer.Option(False, "--force", help="Re-ingest even w
 
 @kb_app.command("status")
 def kb_status(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Show the default index: store, chunk count, sources, freshness."""
+    """Show the default index: store, chunk count, sources, and whether it holds the shipped notes as shipped."""
     from dialogue_engine.knowledge.defaults import default_knowledge_base, index_status
 
     kb = default_knowledge_base()
-    status = index_status()
-    info = {
+    status = index_status(kb)
+    info: dict[str, object] = {
         "store": status["store"],
         "knowledge_dir": status["knowledge_dir"],
         "notes": status["files"],
         "up_to_date": status["up_to_date"],
-        "chunks": kb.count(),
-        "sources": kb.sources(),
+        "problems": status["problems"],
     }
+    if not status["damaged"]:
+        info["chunks"] = kb.count()
+        info["sources"] = kb.sources()
     if as_json:
         typer.echo(json.dumps(info, indent=2))
         return
     for key, value in info.items():
+        if key == "problems":
+            for problem in value:  # type: ignore[attr-defined]
+                typer.echo(f"problem: {problem}")
+            continue
         typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
 
 

@@ -151,6 +151,18 @@ class ChunkStore:
             result.setdefault(str((meta or {}).get("source", "")), set()).add(cid)
         return result
 
+    def source_summary(self) -> dict[str, tuple[int, set[str]]]:
+        """Every source's chunk count and the file hashes its chunks were made from."""
+        result: dict[str, tuple[int, set[str]]] = {}
+        got = self._col.get(include=["metadatas"])
+        for meta in got["metadatas"] or []:
+            meta = meta or {}
+            source = str(meta.get("source", ""))
+            count, hashes = result.get(source, (0, set()))
+            hashes.add(str(meta.get("file_sha256", "")))
+            result[source] = (count + 1, hashes)
+        return result
+
     def add(self, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, dict[str, Any]] | None = None) -> None:
         """Write chunks with their embeddings (in batches); ``extra`` adds metadata per source."""
         extra = extra or {}

@@ -44,6 +44,10 @@ class Document:
         return tuple(sorted(set(self.tags) | set(extra)))
 
 
+UPLOAD_NAMESPACE = "uploads"
+"""Documents uploaded in the app get source ids ``uploads/<file name>``: a file name never holds a slash, so an
+upload can never take the id of a shipped note (whose id is its bare file name)."""
+
 AUDIENCE_FACILITATOR = "audience:facilitator"
 """Tag of passages written for facilitators (exercise design, teaching notes): never cited by a persona."""
 

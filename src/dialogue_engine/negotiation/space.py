@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from dialogue_engine.domain.checks import MAX_DEAL_CELLS
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.scenario import RuleKind, Scenario
 from dialogue_engine.errors import QDError
@@ -40,13 +41,18 @@ class DealSpace:
         """Enumerate the whole space (no Python loop per deal).
 
         Raises:
-            DealSpaceTooLarge: above ``MAX_DEALS`` deals.
+            DealSpaceTooLarge: above ``MAX_DEALS`` deals, or deals x parties above ``MAX_DEAL_CELLS``
+                (checked before anything is allocated).
         """
         sizes = [len(i.options) for i in scenario.issues]
         n_deals = math.prod(sizes)
         if n_deals > MAX_DEALS:
             raise DealSpaceTooLarge(f"scenario {scenario.id}: {n_deals:,} possible deals is more than the "
                                     f"{MAX_DEALS:,} that can be analysed; use fewer issues or options")
+        if n_deals * len(scenario.parties) > MAX_DEAL_CELLS:
+            raise DealSpaceTooLarge(f"scenario {scenario.id}: {n_deals * len(scenario.parties):,} deals x parties "
+                                    f"is over the analysis budget of {MAX_DEAL_CELLS:,}; use fewer options, "
+                                    "issues or parties")
         grids = np.indices(sizes, dtype=np.int32).reshape(len(sizes), -1).T
         n_parties = len(scenario.parties)
         utilities = np.zeros((1, n_parties), dtype=np.float64)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue_engine.config import get_settings
+from dialogue_engine.knowledge.types import UPLOAD_NAMESPACE
 from dialogue_engine.ui.uploads import KNOWLEDGE_MAX_BYTES, KNOWLEDGE_TYPES, check_upload
 
 
@@ -44,6 +45,12 @@ def save_upload(name: str, data: bytes, folder: Path | None = None) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def ingest_uploads(kb: Any, paths: list[Path], tags: tuple[str, ...] = (), progress: Any = None) -> Any:
+    """Ingest saved uploads under their own source ids (``uploads/<name>``): an upload never replaces or prunes
+    a note of the shipped library, which stays read-only from the app. Returns the ingest report."""
+    return kb.ingest(paths, tags=tags, progress=progress, namespace=UPLOAD_NAMESPACE)
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 
-from dialogue_engine.domain.loading import DomainError, Problem, check_references, kind_of, load_personas, parse_model
+from dialogue_engine.domain.loading import DomainError, Problem, check_references, load_personas, parse_model
+from dialogue_engine.domain.safeyaml import MAX_YAML_BYTES, decode_user_bytes
 from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
 from dialogue_engine.errors import QDError
 
 MB = 1024 * 1024
 YAML_TYPES = ("yaml", "yml")
-YAML_MAX_BYTES = 2 * MB
+YAML_MAX_BYTES = MAX_YAML_BYTES
 KNOWLEDGE_TYPES = ("md", "txt", "html", "pdf")
 KNOWLEDGE_MAX_BYTES = 10 * MB
 
@@ -77,15 +78,15 @@ def check_yaml_upload(name: str, data: bytes) -> YamlCheck:
     """
     clean = check_upload(name, len(data), YAML_TYPES, YAML_MAX_BYTES)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UploadError(f"{clean}: not a UTF-8 text file") from None
-    model_cls = kind_of(text)
-    kind = "scenario" if model_cls is Scenario else "persona"
+        text = decode_user_bytes(data, clean, YAML_MAX_BYTES)
+    except DomainError as err:
+        raise UploadError(str(err)) from None
+    kind = "scenario" if re.search(r"^(parties|issues)\s*:", text, re.MULTILINE) else "persona"
     try:
-        model = parse_model(text, model_cls, clean)
+        model = parse_model(text, None, clean)
     except DomainError as err:
         return YamlCheck(clean, kind, problems=[_plain(p) for p in err.problems])
+    kind = "scenario" if isinstance(model, Scenario) else "persona"
     problems: list[str] = []
     if isinstance(model, Scenario):
         try:
