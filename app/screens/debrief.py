@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from qd_widgets import guard, service
+from qd_widgets import guard, service, svg_figure
 
 from dialogue_engine.ui.debrief import build_debrief, build_player_debrief
 
@@ -36,7 +36,7 @@ def show_player(exercise_id: str, party: str) -> None:
     {"success": st.success, "warning": st.warning}.get(tone, st.info)(line)
     st.caption("The full after-action report shows every seat's scores; the facilitator opens it with the "
                "facilitator code.")
-    st.html(d.plot_svg)
+    svg_figure(d.plot_svg)
     st.caption(d.caption)
 
 
@@ -57,7 +57,7 @@ def show(exercise_id: str) -> None:
         c2.altair_chart(alt.Chart(traj, title="Points of the deal on the table").mark_line(point=True).encode(
             x="Step:Q", y="Points:Q", color="Seat:N"), width="stretch")
     if d.plot_svg:
-        st.html(d.plot_svg)
+        svg_figure(d.plot_svg)
     d1, d2, d3 = st.columns(3)
     d1.download_button("Report (Markdown)", d.markdown, f"{exercise_id}-report.md", "text/markdown", key="dl_md")
     d2.download_button("Report (HTML)", d.html, f"{exercise_id}-report.html", "text/html", key="dl_html")
