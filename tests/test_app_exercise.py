@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -141,7 +142,12 @@ def test_facilitator_console_and_debrief(shared_store):
     assert not d.success, [s.value for s in d.success]
     labels = [b.label for b in d.get("download_button")]
     assert labels == ["Report (Markdown)", "Report (HTML)", "Exercise log (JSONL)"]
-    assert any(c for c in d.get("arrow_vega_lite_chart")) or d.get("vega_lite_chart")
+    charts = [json.loads(c.proto.spec) for c in d.get("vega_lite_chart")]
+    assert charts, "the outcome charts are on the page"
+    bars = next(c for c in charts if (c.get("title") or {}) in ("Points against threshold",
+                                                               {"text": "Points against threshold"}))
+    assert bars["encoding"]["y"]["field"] == "Seat" and bars["encoding"]["y"]["axis"]["labelLimit"] == 0, \
+        "seat names are written in full"
     assert _plots(d), "the deal-space plot is on the page"
     assert _plots(fac), "and live in the console"
 

@@ -49,13 +49,17 @@ def show(exercise_id: str) -> None:
     if r.deal_lines:
         st.table([{"Issue": t, "Option": o} for t, o in r.deal_lines])
     c1, c2 = st.columns(2)
+    names = alt.Axis(labelLimit=0)  # seat names in full (Vega cuts labels at 180 px by default)
     bars = pd.DataFrame(d.outcome_rows())
     c1.altair_chart(alt.Chart(bars, title="Points against threshold").mark_bar().encode(
-        x=alt.X("Seat:N"), xOffset="Measure:N", y="Value:Q", color="Measure:N"), width="stretch")
+        y=alt.Y("Seat:N", title=None, axis=names), yOffset="Measure:N", x=alt.X("Value:Q", title="Points"),
+        color=alt.Color("Measure:N", legend=alt.Legend(orient="bottom"))), width="stretch")
     traj = pd.DataFrame(d.trajectory_rows())
     if not traj.empty:
         c2.altair_chart(alt.Chart(traj, title="Points of the deal on the table").mark_line(point=True).encode(
-            x="Step:Q", y="Points:Q", color="Seat:N"), width="stretch")
+            x=alt.X("Step:Q", axis=alt.Axis(format="d", tickMinStep=1)), y="Points:Q",
+            color=alt.Color("Seat:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=0))),
+            width="stretch")
     if d.plot_svg:
         svg_figure(d.plot_svg)
     d1, d2, d3 = st.columns(3)
