@@ -121,6 +121,9 @@ def test_a_player_sees_only_its_own_numbers_before_the_reveal(played, tmp_path):
     assert deal_plot_svg(plot_for(twin, "beta", revealed=True)) != deal_plot_svg(plot_for(state, "beta", revealed=True))
     d = build_player_debrief(svc, ex, "beta")
     assert d.plot_svg == svg and d.name == "beta"
+    shown = build_player_debrief(svc, ex, "beta", revealed=True)  # after a reveal: the seat's full picture
+    assert shown.plot_svg == deal_plot_svg(plot_for(state, "beta", revealed=True)) != svg
+    assert 'class="passable"' in shown.plot_svg and 'aria-label="Deal space: beta and Alpha' in shown.plot_svg
 
 
 def test_report_embeds_the_plot_and_the_markdown_describes_it(played):
@@ -158,6 +161,8 @@ def test_inline_svg_is_one_html_block_and_refuses_anything_else():
     html = inline_svg(chart)
     assert "\n" not in html and html.startswith('<div class="qd-figure"') and html.endswith("</svg></div>")
     ET.fromstring(html)
-    for bad in ("<script>alert(1)</script>", "<svg></svg><script>x</script>", "", "plain text"):
+    for bad in ("<script>alert(1)</script>", "<svg></svg><script>x</script>", "", "plain text",
+                "<svg></svg><script>x</script><svg></svg>", '<svg><foreignObject><img src=x></foreignObject></svg>',
+                "<svg><script>x</script></svg>"):
         with pytest.raises(ValueError, match="not an SVG figure"):
             inline_svg(bad)

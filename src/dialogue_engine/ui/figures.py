@@ -18,9 +18,11 @@ def inline_svg(svg: str, *, css_class: str = "qd-figure") -> str:
     ``st.markdown(..., unsafe_allow_html=True)``.
 
     Raises:
-        ValueError: ``svg`` is not a single ``<svg>`` element (nothing else is passed through as HTML).
+        ValueError: ``svg`` is not a single ``<svg>`` element without scripts or embedded HTML (nothing
+            else is passed through as HTML).
     """
-    if not _SVG.match(svg or ""):
+    low = (svg or "").lower()
+    if not _SVG.match(svg or "") or low.count("<svg") != 1 or "<script" in low or "<foreignobject" in low:
         raise ValueError("not an SVG figure: expected one <svg> element")
     body = " ".join(svg.split("\n"))
     return f'<div class="{css_class}" style="overflow-x:auto;max-width:100%">{body.strip()}</div>'
