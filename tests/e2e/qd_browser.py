@@ -193,7 +193,8 @@ const shown = e => { const r = e.getBoundingClientRect(); const s = style(e);
 const marks = [...svg.querySelectorAll('circle, rect.nash, polyline, line.threshold')].filter(shown);
 const area = svg.querySelector('.data-area');
 const a = area ? area.getBoundingClientRect() : null;
-const over = (b, r) => r && b.left < r.right - 0.5 && b.right > r.left + 0.5 && b.top < r.bottom - 0.5 && b.bottom > r.top + 0.5;
+const over = (b, r) => r && b.left < r.right - 0.5 && b.right > r.left + 0.5
+  && b.top < r.bottom - 0.5 && b.bottom > r.top + 0.5;
 const cut = [], onData = [];
 for (const t of svg.querySelectorAll('text')) {
   const b = t.getBoundingClientRect();  // on screen, after any rotation
