@@ -1,4 +1,4 @@
-"""Streamlit pieces shared by the pages: the error guard, cached resources, deal tables, citations."""
+"""Streamlit pieces shared by the pages: the error guard, cached resources, deal tables, SVG figures, citations."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import streamlit as st
 
 from dialogue_engine.config import get_settings
 from dialogue_engine.ui.errors import one_line
+from dialogue_engine.ui.figures import inline_svg
 from dialogue_engine.ui.views import deal_rows
 
 
@@ -56,6 +57,11 @@ def deal_table(scenario, deal) -> None:
     rows = deal_rows(scenario, deal)
     if rows:
         st.table(rows)
+
+
+def svg_figure(svg: str) -> None:
+    """Show one of the report's SVG charts so that a real browser draws it (see ``ui.figures``)."""
+    st.markdown(inline_svg(svg), unsafe_allow_html=True)
 
 
 def citations(cites) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -112,6 +113,12 @@ def test_exercise_propose_and_the_other_seat_sees_it(shared_store):
     assert advance_s < 60
 
 
+def _plots(at) -> list[str]:
+    """The deal-space plots on a page, drawn as inline SVG in Markdown (``st.html`` strips SVG in a browser)."""
+    assert not [h.body for h in at.html if "<svg" in h.body], "st.html shows no SVG in a real browser"
+    return [m.value for m in at.markdown if 'class="deal-plot"' in m.value]
+
+
 def test_facilitator_console_and_debrief(shared_store):
     _, info = create_exercise()
     fac = facilitator(info.facilitator_code)
@@ -135,9 +142,14 @@ def test_facilitator_console_and_debrief(shared_store):
     assert not d.success, [s.value for s in d.success]
     labels = [b.label for b in d.get("download_button")]
     assert labels == ["Report (Markdown)", "Report (HTML)", "Exercise log (JSONL)"]
-    assert any(c for c in d.get("arrow_vega_lite_chart")) or d.get("vega_lite_chart")
-    assert any('class="deal-plot"' in h.body for h in d.html), "the deal-space plot is on the page"
-    assert any('class="deal-plot"' in h.body for h in fac.html), "and live in the console"
+    charts = [json.loads(c.proto.spec) for c in d.get("vega_lite_chart")]
+    assert charts, "the outcome charts are on the page"
+    bars = next(c for c in charts if (c.get("title") or {}) in ("Points against threshold",
+                                                               {"text": "Points against threshold"}))
+    assert bars["encoding"]["y"]["field"] == "Seat" and bars["encoding"]["y"]["axis"]["labelLimit"] == 0, \
+        "seat names are written in full"
+    assert _plots(d), "the deal-space plot is on the page"
+    assert _plots(fac), "and live in the console"
 
 
 def test_debrief_with_a_seat_code_shows_only_the_seats_own_plot(shared_store):
@@ -148,7 +160,7 @@ def test_debrief_with_a_seat_code_shows_only_the_seats_own_plot(shared_store):
     [b for b in d.button if b.label == "Open report"][0].click().run()
     assert not d.exception and not errors(d), errors(d)
     assert not d.get("download_button"), "no report with every seat's scores"
-    [plot] = [h.body for h in d.html if 'class="deal-plot"' in h.body]
+    [plot] = _plots(d)
     assert f"Your deal space, {seat.name}" in plot
     assert 'class="nash"' not in plot and 'class="passable"' not in plot, "no other seat's numbers"
 

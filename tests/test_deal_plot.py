@@ -13,10 +13,12 @@ from dialogue_engine.exercise.service import ExerciseService
 from dialogue_engine.exercise.testing import stand_in_factory
 from dialogue_engine.negotiation.space import DealSpace
 from dialogue_engine.report.aar import build_report, to_html, to_markdown
+from dialogue_engine.report.charts import line_chart
 from dialogue_engine.report.dealchart import deal_plot_svg
 from dialogue_engine.report.dealplot import bilateral_plot, needed_margin, own_plot, party_plot, plot_for
 from dialogue_engine.report.scoring import score
 from dialogue_engine.ui.debrief import build_player_debrief
+from dialogue_engine.ui.figures import inline_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 ALPHA = 'Alpha & <Sons> "Ltd" of the Very Long Name Republic'
@@ -119,6 +121,9 @@ def test_a_player_sees_only_its_own_numbers_before_the_reveal(played, tmp_path):
     assert deal_plot_svg(plot_for(twin, "beta", revealed=True)) != deal_plot_svg(plot_for(state, "beta", revealed=True))
     d = build_player_debrief(svc, ex, "beta")
     assert d.plot_svg == svg and d.name == "beta"
+    shown = build_player_debrief(svc, ex, "beta", revealed=True)  # after a reveal: the seat's full picture
+    assert shown.plot_svg == deal_plot_svg(plot_for(state, "beta", revealed=True)) != svg
+    assert 'class="passable"' in shown.plot_svg and 'aria-label="Deal space: beta and Alpha' in shown.plot_svg
 
 
 def test_report_embeds_the_plot_and_the_markdown_describes_it(played):
@@ -129,3 +134,35 @@ def test_report_embeds_the_plot_and_the_markdown_describes_it(played):
     assert "## Charts" in md and "Deal space:" in md and "report.html" in md
     for svg in html.split("<svg")[1:]:
         ET.fromstring("<svg" + svg.split("</svg>")[0] + "</svg>")
+
+
+def test_long_titles_and_axis_labels_wrap_inside_the_picture(tmp_path):
+    beta = "Beta Union of Exceedingly Verbose Delegations Worldwide"
+    _, _, state = _played(tmp_path, _mini(alpha=ALPHA, beta=beta))
+    plot = bilateral_plot(state)
+    root = ET.fromstring(deal_plot_svg(plot))
+    width = float(root.get("width"))
+    title = [t.text for t in root.iter(f"{SVG}text") if t.get("font-size") == "13"]
+    assert len(title) >= 2 and " ".join(title) == plot.title, "the title wraps, nothing lost"
+    assert all(8.0 * len(t) <= width for t in title), "each title line fits the picture"
+    rotated = [t for t in root.iter(f"{SVG}text") if (t.get("transform") or "").startswith("rotate")]
+    assert len(rotated) == 2 and " ".join(t.text for t in rotated) == plot.ylabel
+    assert all(7.0 * len(t.text) <= 340 for t in rotated), "each y-label line fits the height of the data area"
+    frame = next(e for e in root.iter(f"{SVG}rect") if e.get("class") == "data-area")
+    assert float(frame.get("x")) > 64 and float(frame.get("y")) > 34, "the data area moves over to make room"
+    legend = next(e for e in root.iter(f"{SVG}g") if e.get("class") == "legend")
+    bottom = float(frame.get("y")) + float(frame.get("height"))
+    assert min(float(t.get("y")) for t in legend.iter(f"{SVG}text")) > bottom, "the legend sits below the data"
+
+
+def test_inline_svg_is_one_html_block_and_refuses_anything_else():
+    chart = line_chart({"Alpha": [1.0, 2.0]}, "t")
+    assert "\n" in chart
+    html = inline_svg(chart)
+    assert "\n" not in html and html.startswith('<div class="qd-figure"') and html.endswith("</svg></div>")
+    ET.fromstring(html)
+    for bad in ("<script>alert(1)</script>", "<svg></svg><script>x</script>", "", "plain text",
+                "<svg></svg><script>x</script><svg></svg>", '<svg><foreignObject><img src=x></foreignObject></svg>',
+                "<svg><script>x</script></svg>"):
+        with pytest.raises(ValueError, match="not an SVG figure"):
+            inline_svg(bad)

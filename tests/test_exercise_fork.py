@@ -233,3 +233,32 @@ def test_the_pages_helpers_label_fork_points_and_retry_a_solo_session(svc, playe
     assert again.exercise_id != session.exercise_id and again.code != session.code
     assert [e.text for e in again.view(svc).transcript if e.speaker == "alpha"] == ["First try."]
     assert [e.text for e in session.view(svc).transcript if e.speaker == "alpha"] == ["First try.", "Second try."]
+
+
+def test_the_report_timeline_says_where_a_fork_came_from(svc, played):
+    from dialogue_engine.report.aar import build_report, to_html, to_markdown
+    from dialogue_engine.report.scoring import score
+
+    source = svc.state(played.exercise_id)
+    plain = build_report(source, score(source))
+    assert not [m for m in plain.timeline if "Forked" in m.what] and "Forked from" not in to_markdown(plain)
+    first = svc.fork(played.facilitator_code, 16, seed=5)
+    svc.run_to_end(first.exercise_id)
+    at = branching.cut_points(svc.events(first.exercise_id))[-2]
+    second = svc.fork(first.facilitator_code, at)
+    svc.run_to_end(second.exercise_id)
+    state = svc.state(second.exercise_id)
+    rep = build_report(state, score(state))
+    forks = [m for m in rep.timeline if m.what.startswith("Forked from")]
+    assert [m.what.split(" after")[0] for m in forks] == [f"Forked from exercise {played.exercise_id}",
+                                                         f"Forked from exercise {first.exercise_id}"], "both, in order"
+    assert "after its event #16 " in forks[0].what and "seed 5" in forks[0].what
+    assert f"after its event #{at} " in forks[1].what and "seed" not in forks[1].what
+    fork_round = fold(svc.events(second.exercise_id)[:at]).round
+    assert forks[1].round == fork_round
+    idx = [m.what for m in rep.timeline].index(forks[1].what)
+    assert rep.timeline[-1].what.startswith(("Agreement", "Ended")) and idx < len(rep.timeline) - 1
+    md, html = to_markdown(rep), to_html(rep)
+    assert f"**Forked from**: exercise `{first.exercise_id}` after event #{at}" in md
+    assert f"Round {fork_round}: Forked from exercise {first.exercise_id} after its event #{at}" in md
+    assert f"Forked from exercise {first.exercise_id}" in html

@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from qd_widgets import guard, service
+from qd_widgets import guard, service, svg_figure
 
 from dialogue_engine.ui.debrief import build_debrief, build_player_debrief
 
@@ -36,7 +36,7 @@ def show_player(exercise_id: str, party: str) -> None:
     {"success": st.success, "warning": st.warning}.get(tone, st.info)(line)
     st.caption("The full after-action report shows every seat's scores; the facilitator opens it with the "
                "facilitator code.")
-    st.html(d.plot_svg)
+    svg_figure(d.plot_svg)
     st.caption(d.caption)
 
 
@@ -49,15 +49,19 @@ def show(exercise_id: str) -> None:
     if r.deal_lines:
         st.table([{"Issue": t, "Option": o} for t, o in r.deal_lines])
     c1, c2 = st.columns(2)
+    names = alt.Axis(labelLimit=0)  # seat names in full (Vega cuts labels at 180 px by default)
     bars = pd.DataFrame(d.outcome_rows())
     c1.altair_chart(alt.Chart(bars, title="Points against threshold").mark_bar().encode(
-        x=alt.X("Seat:N"), xOffset="Measure:N", y="Value:Q", color="Measure:N"), width="stretch")
+        y=alt.Y("Seat:N", title=None, axis=names), yOffset="Measure:N", x=alt.X("Value:Q", title="Points"),
+        color=alt.Color("Measure:N", legend=alt.Legend(orient="bottom"))), width="stretch")
     traj = pd.DataFrame(d.trajectory_rows())
     if not traj.empty:
         c2.altair_chart(alt.Chart(traj, title="Points of the deal on the table").mark_line(point=True).encode(
-            x="Step:Q", y="Points:Q", color="Seat:N"), width="stretch")
+            x=alt.X("Step:Q", axis=alt.Axis(format="d", tickMinStep=1)), y="Points:Q",
+            color=alt.Color("Seat:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=0))),
+            width="stretch")
     if d.plot_svg:
-        st.html(d.plot_svg)
+        svg_figure(d.plot_svg)
     d1, d2, d3 = st.columns(3)
     d1.download_button("Report (Markdown)", d.markdown, f"{exercise_id}-report.md", "text/markdown", key="dl_md")
     d2.download_button("Report (HTML)", d.html, f"{exercise_id}-report.html", "text/html", key="dl_html")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from qd_widgets import guard, service
+from qd_widgets import guard, service, svg_figure
 
 from dialogue_engine.ui import branching, joinflow, views
 from dialogue_engine.ui.debrief import live_plot_svg
@@ -153,7 +153,7 @@ def deal_space(view) -> None:
         if len(view.seats) > 2:
             names = {s.party: s.name for s in view.seats}
             party = st.selectbox("Whose view", list(names), format_func=names.get, key="fac_plot_seat")
-        st.html(live_plot_svg(service(), view.exercise_id, party))
+        svg_figure(live_plot_svg(service(), view.exercise_id, party))
 
 
 def join_codes(code: str) -> None:

@@ -182,3 +182,36 @@ def screenshot_path(name: str) -> Path:
     """Where a screenshot named ``name`` goes (for an element's own screenshot)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+_LAYOUT_JS = """
+const svg = arguments[0];
+const box = svg.getBoundingClientRect();
+const style = e => getComputedStyle(e);
+const shown = e => { const r = e.getBoundingClientRect(); const s = style(e);
+  return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && s.opacity !== '0'; };
+const marks = [...svg.querySelectorAll('circle, rect.nash, polyline, line.threshold')].filter(shown);
+const area = svg.querySelector('.data-area');
+const a = area ? area.getBoundingClientRect() : null;
+const over = (b, r) => r && b.left < r.right - 0.5 && b.right > r.left + 0.5
+  && b.top < r.bottom - 0.5 && b.bottom > r.top + 0.5;
+const cut = [], onData = [];
+for (const t of svg.querySelectorAll('text')) {
+  const b = t.getBoundingClientRect();  // on screen, after any rotation
+  if (b.left < box.left - 0.5 || b.top < box.top - 0.5 || b.right > box.right + 0.5 || b.bottom > box.bottom + 0.5)
+    cut.push(t.textContent);
+  if (t.closest('.legend') && over(b, a)) onData.push(t.textContent);
+}
+return {width: box.width, height: box.height, marks: marks.length, proposals: svg.querySelectorAll('.proposal').length,
+        cut, onData, classes: [...new Set([...svg.querySelectorAll('[class]')].map(e => e.getAttribute('class')))]};
+"""
+
+
+def svg_layout(driver, svg) -> dict:
+    """What a real browser drew for one of the report's SVG charts (measured with the fonts it has).
+
+    Keys: ``width``/``height`` on screen, ``marks`` (visible dots, lines and squares), ``proposals``, ``cut``
+    (texts that stick out of the picture, so would be cut off), ``onData`` (legend texts on the data area,
+    the element with class ``data-area``) and ``classes``.
+    """
+    return driver.execute_script(_LAYOUT_JS, svg)

@@ -1,10 +1,11 @@
-"""Real-browser play: a solo turn with a cited reply; two seats in two browsers see each other's proposal."""
+"""Real-browser play: a solo turn with a cited reply; two seats in two browsers see each other's proposal, the
+facilitator's live and debrief deal-space plots and a player's own plot are drawn (screenshots of each)."""
 
 from __future__ import annotations
 
 import pytest
-from qd_browser import (chat, click_button, page_text, screenshot, screenshot_path, type_into, wait_for, wait_idle,
-                        wait_text)
+from qd_browser import (chat, click_button, page_text, screenshot, screenshot_path, svg_layout, type_into, wait_for,
+                        wait_idle, wait_text)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -68,15 +69,48 @@ def test_two_seats_in_two_browsers(app_url, new_browser):
     screenshot(a, "exercise-seat")
     wait_idle(fac)
     screenshot(fac, "facilitator")
+    click_button(fac, "Deal space (live)")  # the console's live plot: both seats' totals, seat A's proposal on it
+    live = _plot(fac, "the live deal-space plot")
+    assert live["proposals"] >= 1, live
+    _element_shot(fac, "deal-plot-live")
+
     fac.get(f"{app_url}/debrief")
     type_into(fac, "Facilitator or seat code", fac_code)
     wait_text(fac, "Exercise log (JSONL)", timeout=60)
     wait_idle(fac)
     screenshot(fac, "debrief")
-    try:
-        wait_for(fac, lambda x: x.find_elements(By.CSS_SELECTOR, "svg.deal-plot"), 30, "the deal-space plot")
-    except AssertionError:
-        pytest.xfail("known gap (#14): the deal-space plot passes AppTest but does not show in a real browser's debrief")
-    plot = fac.find_elements(By.CSS_SELECTOR, "svg.deal-plot")[0]
-    fac.execute_script("arguments[0].scrollIntoView({block: 'start'});", plot)
-    plot.screenshot(str(screenshot_path("deal-plot")))
+    full = _plot(fac, "the debrief's deal-space plot")
+    assert {"passable", "frontier", "nash", "threshold"} <= set(full["classes"]), full["classes"]
+    _element_shot(fac, "deal-plot")
+
+    a.get(f"{app_url}/debrief")  # the player's own debrief: its own totals only until a reveal
+    type_into(a, "Facilitator or seat code", a_code)
+    wait_text(a, "Your debrief", timeout=60)
+    wait_idle(a)
+    own = _plot(a, "the player's own deal-space plot")
+    assert not {"passable", "frontier", "nash"} & set(own["classes"]), own["classes"]
+    assert "Your deal space" in a.find_elements(By.CSS_SELECTOR, "svg.deal-plot")[0].get_attribute("aria-label")
+    assert own["proposals"] >= 1, own
+    _element_shot(a, "deal-plot-player")
+
+
+def _plot(driver, what: str) -> dict:
+    """The first deal-space plot on the page as the browser drew it: visible marks, nothing cut off, the legend
+    off the data area."""
+    from selenium.webdriver.common.by import By
+
+    svg = wait_for(driver, lambda x: [e for e in x.find_elements(By.CSS_SELECTOR, "svg.deal-plot") if e.is_displayed()],
+                   60, what)[0]
+    layout = svg_layout(driver, svg)
+    assert layout["width"] > 300 and layout["height"] > 300, layout
+    assert layout["marks"] >= 5, f"{what}: only {layout['marks']} visible marks"
+    assert not layout["cut"] and not layout["onData"], layout
+    return layout
+
+
+def _element_shot(driver, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    svg = driver.find_elements(By.CSS_SELECTOR, "svg.deal-plot")[0]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", svg)
+    svg.screenshot(str(screenshot_path(name)))

@@ -72,11 +72,22 @@ def _timeline(state: ExerciseState, outcome: Outcome) -> list[Moment]:
         elif ev.kind in (EventKind.PAUSED, EventKind.RESUMED, EventKind.EXTENDED):
             extra = f" by {p.get('rounds')} round(s)" if ev.kind == EventKind.EXTENDED else ""
             out.append(Moment(round=rnd, what=f"Facilitator {ev.kind.value}{extra}"))
+        elif ev.kind == EventKind.FORKED:
+            out.append(Moment(round=rnd, what=_forked(p)))
         elif ev.kind == EventKind.AGENT_FALLBACK:
             out.append(Moment(round=rnd, what=f"{name(ev.actor)} fell back to the built-in realizer"))
         elif ev.kind == EventKind.ENDED:
             out.append(Moment(round=rnd, what=_ending(outcome, name)))
     return out
+
+
+def _forked(payload: dict) -> str:
+    """Where this exercise (or an earlier fork in its log) branched off: source id, event seq, seed."""
+    at = int(payload["at"])
+    seed = payload.get("seed")
+    tail = f"; what follows plays under seed {seed}" if seed is not None else ""
+    return (f"Forked from exercise {payload['source']} after its event #{at} "
+            f"(events 1..{at} replay the source){tail}")
 
 
 def _ending(outcome: Outcome, name) -> str:
@@ -156,6 +167,8 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
         ("Seed", str(state.seed)),
         ("Outcome", outcome.verdict()[1]),
     ]
+    if state.forked_from:
+        overview.insert(1, ("Forked from", f"exercise `{state.forked_from}` after event #{state.forked_at}"))
     strengths, improve = _judgements(state, result, outcome)
     objectives = objective_checks(state, outcome)
     coaching = []

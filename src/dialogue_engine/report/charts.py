@@ -16,7 +16,8 @@ def _scale(lo: float, hi: float, a: float, b: float):
 
 def _axes(x0: float, x1: float, y0: float, y1: float, xlabel: str, ylabel: str, xticks: list[float],
           yticks: list[float], sx, sy) -> list[str]:
-    out = [f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - 16}" y2="{H - PAD}" stroke="#444"/>',
+    out = [f'<rect x="{PAD}" y="16" width="{W - 16 - PAD}" height="{H - PAD - 16}" fill="none" class="data-area"/>',
+           f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - 16}" y2="{H - PAD}" stroke="#444"/>',
            f'<line x1="{PAD}" y1="16" x2="{PAD}" y2="{H - PAD}" stroke="#444"/>']
     for t in xticks:
         out.append(f'<text x="{sx(t):.1f}" y="{H - PAD + 16}" font-size="11" text-anchor="middle">{_num(t)}</text>')
@@ -62,8 +63,8 @@ def line_chart(series: dict[str, list[float | None]], title: str, *, thresholds:
             y = sy(thresholds[name])
             parts.append(f'<line x1="{PAD}" y1="{y:.1f}" x2="{W - 16}" y2="{y:.1f}" stroke="{color}" '
                          f'stroke-dasharray="4 3" opacity="0.6"/>')
-        parts.append(f'<rect x="{W + 4}" y="{20 + 16 * k}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{W + 18}" y="{29 + 16 * k}" font-size="11">{escape(name)}</text>')
+        parts.append(f'<g class="legend"><rect x="{W + 4}" y="{20 + 16 * k}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{W + 18}" y="{29 + 16 * k}" font-size="11">{escape(name)}</text></g>')
     legend_w = max((6.4 * len(n) for n in series), default=0) + 30  # the legend sits right of the data, names whole
     return _svg(title, parts, width=W + legend_w, height=max(H, 36 + 16 * len(series)))
 
