@@ -166,3 +166,18 @@ def test_inline_svg_is_one_html_block_and_refuses_anything_else():
                 "<svg><script>x</script></svg>"):
         with pytest.raises(ValueError, match="not an SVG figure"):
             inline_svg(bad)
+
+
+def test_the_facilitators_reveal_opens_the_full_plot_in_each_seats_debrief(tmp_path):
+    from dialogue_engine.ui.debrief import can_reveal, reveal_outcome
+
+    svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
+    info = svc.create(_mini(alpha=ALPHA), [], seed=3)
+    assert not can_reveal(svc, info.exercise_id), "nothing to reveal before the end"
+    svc.run_to_end(info.exercise_id)
+    hidden = build_player_debrief(svc, info.exercise_id, "beta")
+    assert 'class="passable"' not in hidden.plot_svg
+    assert can_reveal(svc, info.exercise_id)
+    reveal_outcome(svc, info.facilitator_code)
+    shown = build_player_debrief(svc, info.exercise_id, "beta")
+    assert 'class="passable"' in shown.plot_svg and not can_reveal(svc, info.exercise_id)

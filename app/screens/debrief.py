@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from qd_widgets import guard, service, svg_figure
 
-from dialogue_engine.ui.debrief import build_debrief, build_player_debrief
+from dialogue_engine.ui.debrief import build_debrief, build_player_debrief, can_reveal, reveal_outcome
 
 st.title("Debrief")
 
@@ -26,6 +26,7 @@ def login() -> None:
             st.session_state["debrief_seat"] = (seat.exercise_id, seat.party)
         else:
             st.session_state["debrief_exercise"] = seat.exercise_id
+            st.session_state["debrief_fac_code"] = code.strip()
         st.rerun()
 
 
@@ -62,6 +63,12 @@ def show(exercise_id: str) -> None:
             width="stretch")
     if d.plot_svg:
         svg_figure(d.plot_svg)
+    code = st.session_state.get("debrief_fac_code")
+    if code and can_reveal(service(), exercise_id) and st.button(
+            "Reveal the outcome to the seats", key="reveal_outcome",
+            help="Each seat's debrief then shows every seat's points in its deal-space plot."):
+        reveal_outcome(service(), code)
+        st.rerun()
     d1, d2, d3 = st.columns(3)
     d1.download_button("Report (Markdown)", d.markdown, f"{exercise_id}-report.md", "text/markdown", key="dl_md")
     d2.download_button("Report (HTML)", d.html, f"{exercise_id}-report.html", "text/html", key="dl_html")

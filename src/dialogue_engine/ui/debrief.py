@@ -2,9 +2,9 @@
 
 The gate: the full report and the deal-space plot with every seat's numbers open with the facilitator code
 only. A seat code opens :class:`PlayerDebrief`: the player's own deal space (its own totals, the proposals in
-order, who made them, the agreed deal) and the outcome line, never another seat's scores or minimums. The
-exercise log has no reveal event yet, so a player's plot is always the unrevealed one
-(:func:`dialogue_engine.report.dealplot.own_plot`); ``revealed=True`` is the hook for when it has one.
+order, who made them, the agreed deal) and the outcome line, never another seat's scores or minimums, until
+the facilitator reveals the outcome after the end (the ``revealed`` event, :func:`reveal_outcome`); then the
+player's plot is the full one.
 """
 
 from __future__ import annotations
@@ -69,9 +69,11 @@ class PlayerDebrief:
     caption: str
 
 
-def build_player_debrief(service: Any, exercise_id: str, party: str, *, revealed: bool = False) -> PlayerDebrief:
-    """A seat's own debrief (see the module docstring for what it may show)."""
+def build_player_debrief(service: Any, exercise_id: str, party: str, *, revealed: bool | None = None) -> PlayerDebrief:
+    """A seat's own debrief (see the module docstring for what it may show; ``revealed`` defaults to whether
+    the facilitator has revealed the outcome)."""
     state = service.state(exercise_id)
+    revealed = state.revealed if revealed is None else revealed
     out = state.outcome or {}
     if not state.ended:
         verdict = ("info", "Not finished yet: no deal has passed so far")
@@ -82,6 +84,17 @@ def build_player_debrief(service: Any, exercise_id: str, party: str, *, revealed
     plot = plot_for(state, party, revealed=revealed)
     return PlayerDebrief(exercise_id=exercise_id, party=party, name=state.base.party_name(party), verdict=verdict,
                          plot_svg=deal_plot_svg(plot), caption=plot.note)
+
+
+def can_reveal(service: Any, exercise_id: str) -> bool:
+    """Whether the facilitator may reveal the outcome to the seats now (after the end, once)."""
+    state = service.state(exercise_id)
+    return state.ended and not state.revealed
+
+
+def reveal_outcome(service: Any, facilitator_code: str) -> None:
+    """Reveal every seat's outcome to the seats (their debriefs then show the full deal-space plot)."""
+    service.reveal(facilitator_code)
 
 
 def live_plot_svg(service: Any, exercise_id: str, party: str | None = None) -> str:
