@@ -28,9 +28,14 @@ GPT4 = {"base": "81% final / 100% any round", "greedy": "about 52-57%", "greedy-
         "saboteur": "about 59-64%"}
 
 
-def play(job: tuple[str, int, bool]) -> dict:
+MODES = {"tactics": "table tactics", "baseline": "baseline (previous rule)", "chair": "table tactics + chair"}
+"""How the seats play: the table tactics, the previous rule (the baseline), the tactics with the chair seat on."""
+
+
+def play(job: tuple[str, int, str]) -> dict:
     """One headless exercise on the base game; the figures the table needs."""
-    variant, seed, table_tactics = job
+    variant, seed, mode = job
+    table_tactics = mode != "baseline"
     import functools
 
     from dialogue_engine.agents.agent import PersonaAgent
@@ -38,11 +43,13 @@ def play(job: tuple[str, int, bool]) -> dict:
     from dialogue_engine.report.headless import run_exercise
 
     scenario = _scenario(variant)
+    if mode == "chair":
+        scenario = scenario.model_copy(update={"chair": True})
     factory = functools.partial(PersonaAgent, table_tactics=table_tactics)
     start = time.perf_counter()
     res = run_exercise(scenario, seed, None, knowledge=False, agent_factory=factory)
     out = run_figures(res.state, res.result)
-    out.update(variant=variant, seed=seed, tactics=table_tactics, seconds=time.perf_counter() - start)
+    out.update(variant=variant, seed=seed, mode=mode, seconds=time.perf_counter() - start)
     return out
 
 
@@ -86,12 +93,13 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--variants", default="base")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--chair", action="store_true", help="also play every game with the chair seat on")
     ap.add_argument("--games", type=int, default=0,
                     help="also play this many generated games of the base game's difficulty (all cooperative)")
     ap.add_argument("--game-seeds", type=int, default=10, help="seeds per generated game")
     args = ap.parse_args()
     variants = [v for v in args.variants.split(",") if v]
-    modes = [True] if args.no_baseline else [True, False]
+    modes = ["tactics"] + ([] if args.no_baseline else ["baseline"]) + (["chair"] if args.chair else [])
     jobs = [(v, s, m) for v in variants for m in modes for s in range(args.seeds)]
     games = [f"gen-{GENERATED_FROM + k}" for k in range(args.games)]
     jobs += [(g, s, m) for g in games for m in modes for s in range(args.game_seeds)]
@@ -101,18 +109,18 @@ def main() -> int:
     wall = time.perf_counter() - start
     for v in variants:
         for m in modes:
-            mine = [r for r in rows if r["variant"] == v and r["tactics"] == m]
+            mine = [r for r in rows if r["variant"] == v and r["mode"] == m]
             s = summarize(mine)
-            label = "table tactics" if m else "baseline (previous rule)"
+            label = MODES[m]
             print(f"{v:10} {label:26} final {s['final']} | any round {s['any_round']} | strict {s['strict']} "
                   f"| violations {s['violations']} | welfare {s['welfare']:.3f} | {s['seconds']:.2f} s/run")
         print(f"{'':10} {'GPT-4 (published)':26} {GPT4.get(v, 'n/a')}")
     if games:
         print(f"generated games {games[0]}..{games[-1]} ({len(games)} games x {args.game_seeds} seeds, held out)")
         for m in modes:
-            mine = [r for r in rows if r["variant"].startswith("gen-") and r["tactics"] == m]
+            mine = [r for r in rows if r["variant"].startswith("gen-") and r["mode"] == m]
             s = summarize(mine)
-            label = "table tactics" if m else "baseline (previous rule)"
+            label = MODES[m]
             print(f"{'generated':10} {label:26} final {s['final']} | any round {s['any_round']} | strict {s['strict']} "
                   f"| violations {s['violations']} | welfare {s['welfare']:.3f} | {s['seconds']:.2f} s/run")
     _ = wilson

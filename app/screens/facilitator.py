@@ -47,6 +47,12 @@ def controls(code: str, view) -> None:
     if cols[4].button("End", key="fac_end", disabled=c.ended):
         svc.end(code)
         st.rerun()
+    chair = st.toggle("Chair seat", value=c.chair, key="fac_chair", disabled=c.ended,
+                      help="A neutral AI chair tables one single negotiating text each round from the second on, "
+                           "revised from what the delegations say they can and cannot accept.")
+    if chair != c.chair:
+        svc.set_chair(code, chair)
+        st.rerun()
 
 
 def injects(code: str, view) -> None:

@@ -245,6 +245,8 @@ class Scenario(Strict):
     rule: AgreementRule = Field(default_factory=AgreementRule)
     rounds: int = Field(default=6, ge=1, le=100)
     protocol: Protocol = Protocol.FREE
+    chair: bool = False
+    """A neutral AI chair tables one single negotiating text per round (the facilitator can switch it)."""
     initial_deal: Deal | None = None
     injects: list[Inject] = Field(default_factory=list)
     learning_objectives: list[Objective] = Field(default_factory=list)
@@ -292,7 +294,7 @@ class Scenario(Strict):
 
     def party_name(self, party_id: str) -> str:
         """A seat's display name; the facilitator and system by role; an unknown id as given."""
-        if party_id in ("facilitator", "system"):
+        if party_id in ("facilitator", "system", "chair"):
             return party_id.capitalize()
         try:
             return self.party(party_id).display_name

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from dialogue_engine.domain import Scenario
 
 from dialogue_engine.exercise.errors import ExerciseError
-from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, Event, EventKind, NewEvent
+from dialogue_engine.exercise.events import CHAIR, FACILITATOR, SYSTEM, Event, EventKind, NewEvent
 from dialogue_engine.exercise.payloads import check_payload, describe
 from dialogue_engine.exercise.state import ExerciseState, apply, fold
 from dialogue_engine.negotiation.space import DealSpace, passes_rule
@@ -40,6 +40,7 @@ ACTORS: dict[EventKind, frozenset[str]] = {
     EventKind.CODE_REISSUED: frozenset({FACILITATOR}),
     EventKind.CODE_REVOKED: frozenset({FACILITATOR}),
     EventKind.REVEALED: frozenset({FACILITATOR}),
+    EventKind.CHAIR_SET: frozenset({FACILITATOR}),
 }
 """Kinds done by the system or the facilitator, and by whom."""
 
@@ -116,13 +117,18 @@ def _problem(state: ExerciseState, ev: Event) -> str | None:
     if k == EventKind.CREATED:
         return "an exercise is created once, at the start of its log"
     parties = state.party_ids
-    if actor not in parties and actor not in (SYSTEM, FACILITATOR):
+    if actor == CHAIR and k not in (EventKind.MESSAGE, EventKind.PROPOSAL):
+        return "the chair seat only speaks and tables its text"
+    if actor == CHAIR and not state.chair:
+        return "the chair seat is off"
+    if actor not in parties and actor not in (SYSTEM, FACILITATOR, CHAIR):
         return f"unknown actor {actor!r} (seats: {', '.join(parties)})"
     if state.ended and k not in AFTER_END:
         return "the exercise has ended"
     if k in ACTORS and actor not in ACTORS[k]:
         return f"only {' or '.join(sorted(ACTORS[k]))} may do that"
-    if k in SEAT_KINDS and actor not in parties and not (k == EventKind.PROPOSAL and p.get("final")):
+    chair_text = k == EventKind.PROPOSAL and actor == CHAIR and p.get("chair")
+    if k in SEAT_KINDS and actor not in parties and not (k == EventKind.PROPOSAL and p.get("final")) and not chair_text:
         return "only a seat may do that"
     if k == EventKind.MESSAGE:
         strangers = [r for r in p.get("recipients", []) if r not in parties]
@@ -155,6 +161,8 @@ def _proposal_problem(state: ExerciseState, ev: Event) -> str | None:
     problem = state.scenario.deal_problem(p["deal"])
     if problem:
         return problem
+    if p.get("chair") and (ev.actor != CHAIR or not state.chair):
+        return "only the chair seat, when it is on, tables a chair's text"
     if p.get("final"):
         if ev.actor != SYSTEM:
             return "only the system opens a final vote"

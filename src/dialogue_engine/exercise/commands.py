@@ -197,6 +197,14 @@ def pause(journal: Journal, code: str) -> Clock:
     return clock_view(journal.state(seat.exercise_id))
 
 
+def set_chair(journal: Journal, code: str, on: bool) -> Clock:
+    """Switch the chair seat on or off (it tables a single negotiating text from the next round on)."""
+    seat = require_facilitator(journal.store, code)
+    journal.commit(seat.exercise_id, lambda state: [] if state.chair == bool(on) or state.ended
+                   else [NewEvent(EventKind.CHAIR_SET, FACILITATOR, {"on": bool(on), "round": state.round})])
+    return clock_view(journal.state(seat.exercise_id))
+
+
 def resume(journal: Journal, code: str) -> Clock:
     """Resume a paused exercise."""
     seat = require_facilitator(journal.store, code)

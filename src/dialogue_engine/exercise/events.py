@@ -32,10 +32,12 @@ class EventKind(str, Enum):
     CODE_REVOKED = "code_revoked"
     FORKED = "forked"
     REVEALED = "revealed"
+    CHAIR_SET = "chair_set"
 
 
 FACILITATOR = "facilitator"
 SYSTEM = "system"
+CHAIR = "chair"
 
 
 def utc_now() -> str:

@@ -58,6 +58,7 @@ class Created(Payload):
     protocol: Literal["free", "deliberation"] = "free"
     rounds: int = Field(ge=1, le=MAX_ROUND)
     seats: list[SeatSpec] = Field(min_length=1)
+    chair: bool = False
 
 
 class PhaseChanged(Payload):
@@ -110,6 +111,7 @@ class Proposal(Payload):
     proposer: str | None = None
     endorsed: bool = False
     supersedes: list[int] = Field(default_factory=list)
+    chair: bool = False
 
 
 class Vote(Payload):
@@ -170,6 +172,13 @@ class Forked(Payload):
     round: int = Round
 
 
+class ChairSet(Payload):
+    """``chair_set``: the facilitator switched the chair seat on or off."""
+
+    on: bool
+    round: int = Round
+
+
 class Revealed(Payload):
     """``revealed``: the facilitator showed every seat the others' outcome utilities (debrief)."""
 
@@ -197,6 +206,7 @@ MODELS: dict[EventKind, type[Payload]] = {
     EventKind.CODE_REVOKED: CodeChanged,
     EventKind.FORKED: Forked,
     EventKind.REVEALED: Revealed,
+    EventKind.CHAIR_SET: ChairSet,
 }
 
 

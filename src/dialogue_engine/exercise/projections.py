@@ -128,7 +128,7 @@ def party_name(state: ExerciseState, party: str) -> str:
 def clock_view(state: ExerciseState) -> Clock:
     """Phase, round and whether the exercise is paused or over."""
     return Clock(phase=state.phase, round=state.round, total_rounds=state.total_rounds, paused=state.paused,
-                 ended=state.ended, last_seq=state.last_seq)
+                 ended=state.ended, last_seq=state.last_seq, chair=state.chair)
 
 
 def transcript_entry(state: ExerciseState, m: MessageRec) -> TranscriptEntry:

@@ -24,6 +24,7 @@ from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind,
 from dialogue_engine.domain import Protocol, TriggerKind, apply_effects
 from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, EventKind, NewEvent
 from dialogue_engine.exercise.state import ExerciseState, MessageRec, ProposalRec
+from dialogue_engine.exercise.chairing import chair_events
 from dialogue_engine.exercise.views import Channel, Phase
 from dialogue_engine.negotiation.space import DealSpace, passes_rule
 
@@ -584,7 +585,7 @@ def _start_round(state: ExerciseState, rnd: int) -> list[NewEvent]:
     evs += due_injects(state, rnd)
     evs.append(NewEvent(EventKind.PHASE_CHANGED, SYSTEM, {"phase": round_phases(state.protocol)[0].value,
                                                           "round": rnd}))
-    return evs
+    return evs + chair_events(state, rnd)
 
 
 def final_proposal(state: ExerciseState) -> ProposalRec | None:

@@ -188,6 +188,10 @@ class ExerciseService:
         """Pause the clock."""
         return commands.pause(self.journal, code)
 
+    def set_chair(self, code: str, on: bool) -> Clock:
+        """Switch the chair seat on or off (see :mod:`dialogue_engine.exercise.chairing`)."""
+        return commands.set_chair(self.journal, code, on)
+
     def resume(self, code: str) -> Clock:
         """Resume a paused exercise."""
         return commands.resume(self.journal, code)

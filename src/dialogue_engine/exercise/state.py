@@ -105,6 +105,8 @@ class ExerciseState:
     forked_from: str | None = None
     forked_at: int | None = None
     revealed: bool = False
+    chair: bool = False
+    """Whether the chair seat tables a single negotiating text each round."""
 
     @property
     def party_ids(self) -> list[str]:
@@ -192,6 +194,7 @@ def initial_state(ev: Event) -> ExerciseState:
         protocol=Protocol(p.get("protocol", base.protocol.value)),
         humans={s["party"]: bool(s["human"]) for s in p["seats"]},
         total_rounds=int(p.get("rounds", base.rounds)),
+        chair=bool(p.get("chair", base.chair)),
     )
 
 
@@ -288,6 +291,8 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
         state.fallbacks.append({"party": ev.actor, **p})
     elif k == EventKind.REVEALED:
         state.revealed = True
+    elif k == EventKind.CHAIR_SET:
+        state.chair = bool(p["on"])
     elif k == EventKind.FORKED:
         state.forked_from, state.forked_at = str(p["source"]), int(p["at"])
         if p.get("seed") is not None:

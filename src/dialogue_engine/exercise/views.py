@@ -157,6 +157,8 @@ class Clock(View):
     paused: bool = False
     ended: bool = False
     last_seq: int = 0
+    chair: bool = False
+    """Whether the chair seat tables a single negotiating text each round."""
 
 
 class Brief(View):
