@@ -85,6 +85,15 @@ def agreement(gold: list[bool], pred: list[bool]) -> tuple[float, float | None, 
     return acc, (tp / (tp + fp) if tp + fp else None), (tp / (tp + fn) if tp + fn else None)
 
 
+def kappa(gold: list[bool], pred: list[bool]) -> float:
+    """Cohen's kappa: agreement beyond what the label rates alone give (accuracy flatters rare criteria)."""
+    n = len(gold)
+    po = sum(g == p for g, p in zip(gold, pred)) / n
+    g1, p1 = sum(gold) / n, sum(pred) / n
+    pe = g1 * p1 + (1 - g1) * (1 - p1)
+    return 1.0 if pe >= 1.0 else (po - pe) / (1 - pe)
+
+
 def _f(x: float | None) -> str:
     return "  – " if x is None else f"{x:.2f}"
 
@@ -103,14 +112,16 @@ def report(name: str, items: list[dict], errors: bool) -> None:
         thresholds = {f"{p.threshold:g}" for p in reader.scenario.parties}
         base.append(keyword_findings(item["text"], thresholds))
     print(f"\n{name}: {len(items)} lines")
-    print(f"{'criterion':<23}{'pos':>4} | {'acc':>5}{'prec':>6}{'rec':>6} | {'kw acc':>7}{'prec':>6}{'rec':>6}")
+    print(f"{'criterion':<23}{'pos':>4} | {'acc':>5}{'prec':>6}{'rec':>6}{'kappa':>6} | {'kw acc':>7}{'prec':>6}{'rec':>6}"
+          f"{'kappa':>6}")
     worst = 1.0
     for c in CRITERIA:
         gold = [bool(i["labels"][c]) for i in items]
         a, p, r = agreement(gold, [o[c] for o in ours])
         ka, kp, kr = agreement(gold, [b[c] for b in base])
         worst = min(worst, a)
-        print(f"{c:<23}{sum(gold):>4} | {a:>5.2f}{_f(p):>6}{_f(r):>6} | {ka:>7.2f}{_f(kp):>6}{_f(kr):>6}")
+        k, kk = kappa(gold, [o[c] for o in ours]), kappa(gold, [b[c] for b in base])
+        print(f"{c:<23}{sum(gold):>4} | {a:>5.2f}{_f(p):>6}{_f(r):>6}{k:>6.2f} | {ka:>7.2f}{_f(kp):>6}{_f(kr):>6}{kk:>6.2f}")
     mean = sum(sum(o[c] == bool(i["labels"][c]) for o, i in zip(ours, items)) for c in CRITERIA) / (
         len(items) * len(CRITERIA))
     kmean = sum(sum(b[c] == bool(i["labels"][c]) for b, i in zip(base, items)) for c in CRITERIA) / (
