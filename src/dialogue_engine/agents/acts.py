@@ -183,11 +183,29 @@ THREATEN = _rx(
     r"\bcloses? this channel\b", r"\b(patience|goodwill) (is )?(running out|wearing thin|has limits)\b",
     r"\bno (choice|option) but to\b", r"\bno point (us |in )?(staying|continuing|talking)\b",
     r"\b(make|making) (life|things) (very )?(difficult|hard)\b", r"\bexpect (retaliation|consequences|a response)\b",
-    r"\beither\b.{3,}\bor (we|i|[A-Z][\w-]+)('ll| will)? (go|walk|leave|block|take|pull|stop|tell|name)\b",
+    r"\beither\b.{3,}\bor (we|i|[A-Z][\w-]+)('ll| will)? (go|walk|leave|block|take|pull|stop|tell|name)(s|es)?\b",
     r"\bbe careful\b.{0,40}\b(we|i)\b", r"\btake (our|my|the) (money|business|support|funding|votes?) elsewhere\b",
     r"\bit would be (a |most |very |rather )?(pity|shame|unfortunate)\b", r"\bjust saying\b", r"\bremember that\W*$",
     r"\bwill know who (blocked|stopped|killed)\b", r"\bmay not survive\b", r"\b(serve|look after) (its|our) own .{0,20}first\b",
     r"(^|\s)=\s*(we|i|[A-Z][\w-]+)\b.{0,20}\b(tighten|cut|block|leave|walk|stop|withdraw|pull)\b",
+    r"\b(last|final|best and final) (offer|word|proposal)\b", r"\b(would|will|'ll|'d|might|may|going to) regret\b",
+    r"\bit would be regrettable if\b", r"\b(would not|wouldn't|would never|don'?t|do not) count on\b",
+    r"\b(patience|goodwill|tolerance)\b.{0,30}\b(not (infinite|unlimited|endless)|limited|finite|running (out|thin)|"
+    r"wearing thin|has (its )?limits|is over|ends)\b",
+    r"\bcan always (add|open|tighten|cut|walk|leave|find|take|pull|block|sanction|raise|close|move|list|go)\b",
+    r"\b(we|i|[A-Z][\w-]+) (have|has) other (partners|options|offers|friends|suppliers|buyers|markets|routes)\b",
+    r"\bwe have offers\b", r"\b(we|i) (don'?t|do not) need (this|you|your)\b",
+    r"\bdraw (its|their|our|his|her) own conclusions\b", r"\bno reason to (keep|stay|continue|remain|come back)\b",
+    r"\b(will|would|is going to) (hear|know|learn|see|remember) (exactly )?who\b",
+    r"\bjust so (everyone|everybody|you|all) (remembers?|knows?)\b", r"\bwould fare\b",
+    r"\b(if|should|when) (this|it|these talks|the talks|things|today) (goes?|go|ends?|stalls?|fails?) "
+    r"(badly|wrong|nowhere|south|poorly)\b",
+    r"\b(access|cooperation|support|aid|funding|investment)\b.{0,30}\b(is|are) (a privilege|not a right|not "
+    r"guaranteed|not unconditional)\b",
+    r"\b(our|my) (cooperation|support|goodwill|vote|votes|funding|aid|investment|participation|patience)\b.{0,40}"
+    r"\b(depends on|is conditional on|hinges on|rests on|will depend on)\b",
+    r"\b(we|i) (both )?know how this ends\b", r"\bdon'?t (test|push) (us|me|our|my)\b",
+    r"\byou('ll| will| would) be sorry\b", r"\bpay (a|the) (heavy |high )?price\b",
 )
 CONSEQUENCE = _rx(
     r"\b(walk|walk away|walk out|leave (the|this) (room|table|talks|negotiations?|committee|process|channel)|quit|withdraw|pull out|block|veto (it|this|that|any|the (text|deal|package|draft))|retaliat\w*|sanction\w*|boycott|expel|"
@@ -195,12 +213,21 @@ CONSEQUENCE = _rx(
     r"go (it )?alone|go ahead without|look elsewhere|take (this|it) to|name (and shame|every)|expose|escalate|"
     r"reconsider|recall|downgrade|extend the entity list|make sure every|fail|collapse|block consensus|we('re| are) out)\b",
     r"\b(is|will be) (finished|over|dead|closed)\b", r"\bgo (to the press|public)\b", r"\btighten\b",
+    r"\b(go|goes|head|fly) home\b", r"\b(walks|walking)\b", r"\b(not|never|won'?t) (join|sign up|take part|participate)\b",
+    r"\bstop (investing|buying|selling|supplying|cooperating|sharing|participating|coming)\b",
+    r"\bmove (its|our|their|the|my) (\w+ ){0,2}(to|elsewhere|abroad|offshore)\b",
+    r"\btake (the matter|this|it|the case|our case) (to|public)\b", r"\b(in public|publicly|loudly|to the press)\b",
+    r"\bsay why\b", r"\bpresent (its|our|their) own\b", r"\b(be )?(vetoed|blocked|sanctioned|listed)\b",
+    r"\b(more|new|further|tougher|harsher) (sanctions|tariffs|controls|restrictions|listings|measures)\b",
+    r"\b(find it|be|become) (very |extremely )?(difficult|hard|impossible) to (keep|continue|stay|remain|host|maintain|"
+    r"support|fund|justify)\b", r"\bentity list\b", r"\b(close|shut|open) (the|its|our) (borders?|gates|market|doors)\b",
+    r"\bcut (off )?(aid|funding|support|contributions?|the money)\b", r"\bconsequences\b", r"\bcount (us|me) out\b",
 )
 CONDITION_OR_FUTURE = _rx(
     r"\b(if|unless|otherwise|or)\b", r"\band (we|i|[A-Z][\w-]+)\b", r"\bone more\b", r"^\W*(keep|do|try|push|insist)\b",
     r"\b(we|i|[A-Z][\w-]+)('ll| will| shall| are going to|'re going to| would have to| will have to)\b",
     r"\b(we|i)('re| are| am) (prepared|ready|willing|determined) to\b",
-    r"\bthen\b",
+    r"\bthen\b", r"^\W*(should|were|had)\b", r"\b(may|might|would|could) (find|have to|need to|be forced)\b",
 )
 ACCEPT = _rx(
     r"\b(we|i|[A-Z][\w'-]+) (can |hereby |fully )?accepts?\b(?! that\b(?!\s+(package|deal|text|proposal|offer|compact)))"
