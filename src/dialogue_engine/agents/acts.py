@@ -57,6 +57,9 @@ MANIPULATION = _rx(
     r"\b(ignore|disregard|forget|set aside|drop)\b.{0,30}\b(instructions?|prompt|brief|rules|scenario|role|persona)\b",
     r"\byou are (now|no longer)\b", r"\byou're (now|no longer)\b", r"\bstep out of (your |the )?(role|character)\b",
     r"\b(system|admin(istrator)?|developer|debug)\s*(notice|message|mode|request|prompt|override)?\s*[:!]",
+    r"\b(system|admin|developer|debug|root)\s+(override|mode|access|prompt)\b",
+    r"\b(minimum|lowest|worst) (package|deal|outcome|offer)\b.{0,40}\b(you|you'd|you would)\b",
+    r"\bwith (its|their|the|your) (score|points|utility)\b",
     r"\bas (the )?(system )?(administrator|developer|your (creator|programmer))\b", r"\bauthori[sz]ed (debug|request)\b",
     r"\b(print|output|paste|reveal|disclose|dump|list|state|show|tell me|give me|read out)\b.{0,50}"
     r"\b(threshold|reservation (value|point)|minimum score|lowest score|bottom line number|your points|points? for each|"
@@ -87,13 +90,30 @@ GREET = _rx(
     r"\b(goodbye|bye|good night|see you (next|tomorrow|soon|later)|talk (tomorrow|soon|later)|until next time|"
     r"safe travels|thank you (all )?for (your time|today|coming|hosting)|cheers for)\b",
     r"^\W*(okay |ok |alright )?(thanks|thank you|cheers)( (all|everyone|everybody|so much))?\b",
-    r"^\W*(morning|afternoon|evening)( all| everyone| folks| team)?\b", r"\bsafe (flight|travels|trip)\b",
+    r"^\W*(morning|afternoon|evening)( all| everyone| folks| team)?\b", r"\bsafe (flight|travels|trip|journey)\b",
+    r"^\W*(yo|hiya|howdy|salut|bonjour|hola|ciao|marhaba|salaam|shalom|namaste|ni hao|dobry den|guten tag|"
+    r"konnichiwa)\b", r"\b(spasibo|merci|gracias|danke|shukran|xie xie|arigato)\W*$",
+    r"\b(a|such a|always a|what a) (real |great |genuine )?pleasure\b",
+    r"\b(distinguished|dear|esteemed) (colleagues|delegates|friends|guests)\b",
+    r"\b(until|till|see you|talk) (tomorrow|next (week|month|time|round)|later|soon)\b", r"\b(rest|sleep) well\b",
+    r"\b(good|great|nice) (work|job|session) (today|everyone|all)\b", r"\bcatch you (later|at|tomorrow)\b",
+    r"\bthank(s| you)\b.{0,40}\b(hospitality|warm welcome|making time|the invitation|having us|receiving us|hosting)\b",
+    r"\b(good|nice|great) to (see|meet) (you|everyone|all)\b", r"\bgood (night|evening) (all|everyone)\b",
+    r"\b(i|we) (wish|bid) (you|everyone|all) a good (day|evening|night)\b", r"\bgood to be (back|here)\b",
 )
 OFF_TOPIC_CUE = _rx(
     r"\b(football|soccer|cricket|match|derby|champions league|world cup|weather|holiday|restaurant|biryani|"
     r"chocolate|christmas market|recipe|movie|film|netflix|joke|hiring|cousin|weekend|free afternoon|"
     r"sightseeing|vacation|birthday|lunch|dinner|breakfast|vegetarian|coffee|wifi|wi-fi|toilets?|taxi|hotel|"
-    r"jet ?lag\w*|laptop|earthquake|daughter|son's|university|tie|shoes|parking|elevator|lift)\b",
+    r"jet ?lag\w*|laptop|earthquake|daughter|son's|university|tie|shoes|parking|elevator|lift|"
+    r"hockey|tennis|golf|basketball|baseball|rugby|olympics|eurovision|karaoke|concert|music|song|series|"
+    r"documentary|novel|museum|gallery|swim(ming)?|beach|hike|hiking|gym|pool|sauna|shopping|tailor|suit|"
+    r"jacket|dress|charger|phone battery|battery|cafeteria|canteen|snack|cake|dessert|cheese|fondue|pizza|pasta|"
+    r"sushi|dumplings?|borscht|kebab|wine|beer|bar|pub|cocktail|sunset|view|train|flight|plane was|airport|"
+    r"queue|traffic|kids|children|wife|husband|mother|father|dog|cat|pet|wedding|anniversary of (my|our)|"
+    r"tourist|souvenir|postcards?|cinema|theatre tickets|show tonight|reception tonight|"
+    r"[a-z]+(cake|torte)|kunafa|baklava|croissant|bakery)\b",
+    r"\b(random|quick|unrelated) (q|question)\b", r"\b(asking for a (friend|colleague))\b",
     r"\b(unrelated|as an aside|by the way|off the record|on another note|changing the subject)\b",
 )
 ASK_WHY = _rx(
@@ -116,6 +136,9 @@ ASK_PRIORITIES = _rx(
     r"\bconcerns?\b.{0,30}\?", r"\bwhat (are|is) your (main |key |core )?(aims?|goals?|objectives?|concerns?|needs?)\b",
     r"\bwhere (are|is) (you|your side|[A-Z][\w-]+) on\b", r"\bwhat (is|are) .{1,30} (really |actually )?after\b", r"\bwhat .{1,30} (is|are) (really |actually )?after\b",
     r"\bwhat (are|is) your red lines?\b", r"\bred lines?\b",
+    r"\b(what|which) .{0,40}\b(values?|cares? about|prioriti[sz]es?|wants?|needs?) most\b", r"\bvalues? most\b",
+    r"\bwhat (are|is) [\w'-]+('s|s')? (real |main |key |core |biggest |top )?(aims?|goals?|objectives?|concerns?|needs?|"
+    r"interests?|worr(y|ies)|priorit(y|ies))\b", r"\bwhat (the )?[A-Z][\w-]+ (really |actually )?(needs?|wants?)\b",
 )
 ASK_FACT = _rx(
     r"\bhow (many|much|long|often)\b", r"\bwhen (exactly )?(did|was|were|is|will)\b", r"\bwhere did\b",
@@ -145,6 +168,14 @@ SHARE_INTEREST = _rx(
     r"\b(our|my) (people|citizens|voters|members|farmers|industry|parliament) (need|needs|want|wants|expect)\b",
     r"\bnothing else matters\b", r"\bfor us,? the (#1|no\.? ?1|number one|first|main|top|biggest) (thing|priority|concern)\b",
     r"\bfor us\b.{0,40}\b(should|must|has to|needs to|is key|is vital)\b", r"\b(we|i) (want|need) (a |an |the )?real\b",
+    r"\b(cares?|care) (most |less |more |above all |first )?(about|for)\b(?!.{0,20}\?)",
+    r"^\W*for (us|me|[A-Z][\w-]+),? .{3,60}\b(is|are) the (scary|hard|difficult|key|crucial|important|main|big|real|"
+    r"critical|sensitive) (part|bit|one|thing|issue|point)\b", r"\babove (all|everything)\b",
+    r"\bthe (only )?(thing|one thing) that (matters|counts)\b",
+    r"\b(what|all) (we|our \w+|[A-Z][\w-]+) (need|want|care about)s? is\b",
+    r"^\W*([A-Z][\w-]+|we|our \w+) (needs?|wants?|requires?|cannot do without|can't do without) (a|an|the|more|real|some)\b",
+    r"\b(our|my) (people|public|voters|citizens|members|farmers|workers|hosts|communities) (are|is) (tired|exhausted|"
+    r"angry|suffering|waiting|losing patience)\b", r"\bwe (cannot|can't) afford\b", r"\b(matters|counts) (to|for) (us|me)\b",
 )
 PROPOSE = _rx(
     r"\bwhat (if|about)\b", r"\bhow about\b", r"^\W*suppose\b", r"\bsuppose (we|that|both|no|each|all|the)\b",
@@ -161,7 +192,7 @@ PROPOSE = _rx(
     r"\bwhat do you think (about|of) (a|an|the|staying|going|keeping|putting|having|making|setting|using|\w+ing)\b",
     r"\b(could|can) (we|you) (just )?(park|drop|shelve|defer|postpone|leave)\b", r"\b(propose|counter-?offer|counter-?proposal)\b",
     r"^\W*(our |my |a )?(proposal|offer|idea|suggestion)\s*[:\-]", r"\b(best|ideal|simplest) (is|would be)\b",
-    r"\blet me put\b.{0,20}\btable\b", r"\bmaybe we (could )?(put|go|do|try|make|keep|use|set|start|agree|settle)\b",
+    r"\blet me put\b.{0,20}\btable\b", r"^\W*(but |so |and )?(maybe|perhaps) (?!(you|you're|not|so|later|i|we'll)\b)\w+", r"\bmaybe we (could )?(put|go|do|try|make|keep|use|set|start|agree|settle)\b",
 )
 CONDITIONAL = _rx(
     r"^\W*(only )?if \w+\b.{3,}?,?\s*(then )?(we|i|[A-Z][\w-]+)\b.{0,25}"
@@ -176,6 +207,14 @@ CONDITIONAL = _rx(
     r"open|cover|pay)\b.{2,80}\band (we|i)('ll| will| can| could| would|'d)? ",
     r"^\W*give (us|me) .{2,60}\band (we|i)('ll| will| can| could)? (give|drop|move|take|accept|put|sign)\b",
     r"^\W*in (exchange|return) for\b.{3,}\b(we|i)\b",
+    r"^\W*provided( that)?\b.{3,}?,\s*(we|i|[A-Z][\w-]+)\b", r"^\W*(as long as|on condition that|assuming)\b.{3,}?,\s*"
+    r"(we|i|[A-Z][\w-]+)\b", r"^\W*were (you|the|[A-Z]|[a-z]+ )\b.{0,60}\bto\b.{3,}?,\s*(we|i|[A-Z][\w-]+)\b",
+    r"^\W*give (us|me) .{2,60}\band (we|i)('ll| will| can| could| would|'d)? [a-z]+\b",
+    r"\b(we|i)('ll| will| can| could| would) (take|accept|back|support|sign|give|drop|move|do)\b.{2,60},?\s*"
+    r"(but )?only if\b", r"\b(on|under) (the )?condition (that|of)\b",
+    r"^\W*(you|your side|[A-Z][\w-]+) (give|fund|pay|drop|accept|agree|sign|move|open|back|support|take|cover|ease|"
+    r"lift|cut|put)\b.{2,80}\b(and|,) (we|i|[A-Z][\w-]+) (give|fund|pay|drop|accept|agree|sign|move|open|back|support|"
+    r"take|cover|ease|lift|cut|put)\b",
 )
 THREATEN = _rx(
     r"\bor else\b", r"\b(take it or leave it|final (offer|warning)|last (chance|warning)|ultimatum)\b",
@@ -251,6 +290,13 @@ ASK_ACCEPTANCE = _rx(
     r"\bwork for you\s*\?", r"\bshall we (sign|close|agree)\b", r"\b(are|is) (we|everyone|everybody) (good|okay|fine|"
     r"agreed|there|set)\b", r"\bdo we have (a deal|an agreement)( or not)?\b", r"\b(be|feel) (okay|ok|fine|comfortable|happy) "
     r"with\b", r"\bsomething .{0,30}\b(could|can|would) (accept|support|live with)\b",
+    r"\b(are|is) (you|they|[A-Z][\w-]+) in\s*\?", r"\byou('re| are) (fine|ok|okay|good|happy|comfortable) with\b", r"\b(ready|willing|prepared|able) to (say yes|sign|agree|accept|"
+    r"commit|sign off)\b", r"\b(are|is) (you|we|they|everyone|[A-Z][\w-]+)( all)? (fine|ok|okay|good|happy|comfortable) "
+    r"with\b", r"\b(all )?(good|ok|okay|fine) with (this|that|it|the (package|deal|text))\b",
+    r"\b(is|are) (this|that|it|the \w+) (acceptable|agreeable|workable|fine|ok|okay)\b", r"\bacceptable to\b",
+    r"\b(go|going) along with\b", r"\bsign off on\b", r"\b(is|was) (that|this|it) a (deal|yes)\b",
+    r"\b(accept|agree|yes) or not\b", r"\bor not\s*\??$", r"\b(the|this|that|our) package (is )?agreed\b",
+    r"\bdo (i|we) take it that\b", r"\bcan (i|we) (take|count) (that|it|this) as (a yes|agreed|agreement)\b",
 )
 REJECT = _rx(
     r"\b(we|i|[A-Z][\w'-]+) (cannot|can'?t|can not|won'?t|will not|will never|refuse to|could never|would never)\b.{0,30}"
@@ -264,7 +310,9 @@ REJECT = _rx(
     r"\b(not|never) (in (a )?position|able|prepared|willing|ready) to (accept|agree|support|sign|join|go|take)\b",
     r"\bunable to (accept|agree|support|sign|join)\b", r"\bnon[- ]?negotiable\b", r"\b(absolutely|definitely|certainly) not\b",
     r"\bunac+ept\w*ble\b", r"\b(impossible|unthinkable|a non-?starter|a no|a red line|a dealbreaker) for (us|me|[a-z]+)\b",
-    r"^\W*(no|nope|nah|never)\W*$", r"^\W*no (?!problem|worries|doubt|rush|idea|way\b)[a-z]{3,}(\s+[a-z]{2,}){1,5}\s*[.!]",
+    r"^\W*(no|nope|nah|never)\W*$", r"^\W*no (?!problem|worries|doubt|rush|idea|way\b)[a-z]{3,}(\s+[a-z]{2,}){1,8}\s*[.!]",
+    r"[:\u2013-]\s*(no|never|nope)\s*[.!]", r"\bnot in a (thousand|million|hundred) years\b", r"^\W*never\b(?! mind)",
+    r"\bnot on (my|our) watch\b", r"\b(is|are) a no for (us|me|[A-Z][\w-]+)\b",
     r"^\W*(please |so |and )?no (more )?[a-z]{3,}\W*$", r"^\W*(please |so |and )?no (more )?[a-z]{3,}[.!]",
 )
 ACKNOWLEDGEMENT = re.compile(
@@ -273,8 +321,20 @@ ACKNOWLEDGEMENT = re.compile(
 NEGOTIATION_WORDS = _rx(
     r"\b(deal|package|proposal|offer|agreement|position|issue|option|compromise|priorit|concern|negotiat|terms|text|"
     r"draft|support|accept|reject|fund|money|seat|council|treaty|limits?|channel|agenda|board|veto|export|chip|vaccine|"
-    r"refugee|loan|grant|bank|sanction|inspection|share|capital|levy|pledge|return|permit)",
+    r"refugee|loan|grant|bank|sanction|inspection|share|capital|levy|pledge|return|permit|militar|forces|weapon|"
+    r"nuclear|missile|troops|security|border|war|peace|crisis|president|minister|ministry|government|senate|congress|"
+    r"parliament|delegation|capital|summit|talks|readout|statement|control|predictab|verif|transparen|public|voters|"
+    r"cooperation|partner|forum|vote|budget|donor|host|aid|debt|climate|health|dose|plant|licen[cs]e|reform|"
+    r"washington|beijing|moscow|brussels|kremlin|london|berlin|tokyo|ankara|amman|delhi|islamabad|riyadh|brasilia)",
 )
+SARCASM = _rx(
+    r"\b(because|since) (that|this|it) (has never|never|always|went|worked)\b", r"\bworked (so |really )?(beautifully|"
+    r"brilliantly|great|well) (last time|before)\b", r"\bwent (so+|really) well\b", r"\bwhat could (possibly )?go wrong\b",
+    r"\bbold (choice|move|idea)\b", r"\b(i )?can hardly wait\b", r"\byeah,? right\b", r"\U0001F644", r"(^|\s)/s\b",
+    r"^\W*(oh )?(sure|right|great|brilliant|splendid|wonderful|fantastic|lovely|perfect)[,.!]\s.{0,80}\b(again|another|"
+    r"last time|never|always|highlight)\b",
+)
+"""Sarcasm about an option or a package: a rejection in ironic form, never a proposal."""
 
 PROTOTYPES: dict[Act, tuple[str, ...]] = {
     Act.OFF_TOPIC: ("Did you watch the game last night?", "Can you recommend a good restaurant nearby?",
@@ -329,6 +389,7 @@ INDIRECT_QUESTION = _rx(
     r"^\W*((please|so|now|okay|and|but) )*(tell me|explain( to me)?|walk me through)\b", r"\bi('?m| am) (curious|wondering)\b",
     r"\b(i )?(don't|do not|can't|cannot) (get|see|understand) (why|what|how)\b",
     r"\bi (wonder|am wondering|was wondering) (what|why|how|whether|if)\b", r"\by/n\b",
+    r"\bexplain (to )?(me|us)\b", r"^\W*(please )?(to )?explain\b",
 )
 CONCESSION_OPENING = re.compile(
     r"^\W*(i|we)( fully| do)? (accept|understand|recogni[sz]e|appreciate|know|realise|realize|acknowledge|"
@@ -364,7 +425,8 @@ QUESTION_START = re.compile(
     r"about|if|come|much|many|long|often|exactly|else|kind|sort|part|issue|option|one|r|u|you))|"
     r"(do|does|did|can|could|would|will|shall|should|is|are|was|were|have|has|may|might|isn't|aren't|don't|doesn't|"
     r"won't|wouldn't|can't|couldn't)\s+(you|we|they|it|that|this|there|your|our|the|[A-Z][\w-]+|a|an|i|he|she|"
-    r"anyone|everyone|beijing|moscow|washington))\b", re.I)
+    r"anyone|everyone|beijing|moscow|washington)|"
+    r"(?!(we|i|you|they|he|she|it|us|our|my)\b)[a-z][\w'.-]*,?\s+(are|do|can|will|would|could) you)\b", re.I)
 
 
 def _is_question(sentence: str) -> bool:
@@ -382,31 +444,53 @@ def _threatens(s: str) -> bool:
         r"\b(not|never|won't|don't|no one|nobody) (want to |wish to |to )?(walk|leave|block|veto|withdraw)\b", s, re.I))
 
 
-def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
+_WHY_CLAUSE = re.compile(r"[,;]?\s+\b(and|but|or) why\b", re.I)
+_STATED_REASON = re.compile(r"([,;]\s*(and|but|because|since|as)|\s+(because|since))\s+(?=(we|our|i|my)\b)", re.I)
+_ON_THE_TABLE = re.compile(r"\b(with|to|on) (this|that|it|the (text|package|draft|deal|compact|framework|proposal|"
+                           r"offer|agreement))\b", re.I)
+
+
+def _question_acts(s: str) -> set[Act]:
     acts: set[Act] = set()
+    if ASK_ACCEPTANCE.search(s) and not re.search(r"\bwhat (would|will|does|do) it take\b", s, re.I):
+        acts.add(Act.ASK_ACCEPTANCE)
+    before_why = _WHY_CLAUSE.split(s, maxsplit=1)[0]
+    if ASK_WHY.search(s):
+        acts.add(Act.ASK_WHY)
+        if before_why != s and ASK_PRIORITIES.search(before_why):
+            acts.add(Act.ASK_PRIORITIES)
+    elif ASK_PRIORITIES.search(s):
+        acts.add(Act.ASK_PRIORITIES)
+    elif ASK_FACT.search(s):
+        acts.add(Act.ASK_FACT)
+    return acts
+
+
+def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
     question = _is_question(s)
+    if question and not s.rstrip().endswith("?"):
+        m = _STATED_REASON.search(s)
+        head, rest = (s[:m.start()], [s[m.end():]]) if m else (s, [])
+        if rest and _is_question(head):  # "I'd like to understand what you need, because we ..."
+            return _sentence_acts(head, cues) | _sentence_acts(rest[-1], cues)
+    acts: set[Act] = set()
     if _threatens(s):
         acts.add(Act.THREATEN)
     if CONDITIONAL.search(s) and Act.THREATEN not in acts:
         acts.add(Act.CONDITIONAL_TRADE)
-    if REJECT.search(LEADING_IF.sub("", s)) and not question and not CONCESSION_OPENING.search(s):
+    sarcastic = bool(SARCASM.search(s))
+    if (REJECT.search(LEADING_IF.sub("", s)) or sarcastic) and not question and not CONCESSION_OPENING.search(s) \
+            and not (Act.THREATEN in acts and LEADING_IF.search(s)):
         acts.add(Act.REJECT)
     if question:
-        if ASK_ACCEPTANCE.search(s):
-            acts.add(Act.ASK_ACCEPTANCE)
-        if ASK_WHY.search(s):
-            acts.add(Act.ASK_WHY)
-        elif ASK_PRIORITIES.search(s):
-            acts.add(Act.ASK_PRIORITIES)
-        elif ASK_FACT.search(s):
-            acts.add(Act.ASK_FACT)
+        acts |= _question_acts(s)
     elif ACCEPT.search(s) and Act.REJECT not in acts:
         acts.add(Act.ACCEPT)
-    if PROPOSE.search(s) and not acts & {Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.ASK_WHY} and not (
+    if PROPOSE.search(s) and not acts & {Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.ASK_WHY} and not sarcastic and not (
             Act.THREATEN in acts and not cues.options):
         acts.add(Act.PROPOSE)
     if Act.ASK_ACCEPTANCE in acts and (cues.options or re.search(r"\b(with|to) (a|an|the) \w+", s, re.I)) and \
-            not re.search(r"\b(that|this|it|the (text|package|draft|deal|compact|framework|proposal))\b\W*\?", s, re.I):
+            not _ON_THE_TABLE.search(s):
         acts.add(Act.PROPOSE)
     if not question and SHARE_INTEREST.search(s) and not acts & {Act.ACCEPT}:
         acts.add(Act.SHARE_INTEREST)
@@ -433,6 +517,8 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
     acts: set[Act] = set()
     for s in sentences(text):
         acts |= _sentence_acts(s, cues)
+    if SARCASM.search(text) and not acts & {Act.CONDITIONAL_TRADE, Act.THREATEN}:
+        acts = (acts - {Act.PROPOSE, Act.SHARE_INTEREST, Act.ACCEPT}) | {Act.REJECT}
     if Act.ACCEPT in acts and acts & {Act.REJECT, Act.CONDITIONAL_TRADE, Act.THREATEN}:
         acts.discard(Act.ACCEPT)
     if Act.CONDITIONAL_TRADE in acts:
@@ -443,7 +529,7 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
         acts.discard(Act.PROPOSE)
     topical = cues.any or bool(NEGOTIATION_WORDS.search(text))
     if OFF_TOPIC_CUE.search(text) and not cues.any and not acts - {Act.GREET, Act.ASK_FACT}:
-        return (Act.OFF_TOPIC,)
+        return tuple(a for a in Act if a in (acts & {Act.GREET}) | {Act.OFF_TOPIC})
     if not acts - {Act.GREET}:
         guess = _embedding_guess(text, embed)
         if guess is not None and (guess != Act.OFF_TOPIC or not topical):
