@@ -16,6 +16,8 @@ from enum import Enum
 
 import numpy as np
 
+from dialogue_engine.agents.act_prototypes import PROTOTYPES, TOPICAL
+
 
 class Act(str, Enum):
     """One thing a line of dialogue does."""
@@ -336,17 +338,6 @@ SARCASM = _rx(
 )
 """Sarcasm about an option or a package: a rejection in ironic form, never a proposal."""
 
-PROTOTYPES: dict[Act, tuple[str, ...]] = {
-    Act.OFF_TOPIC: ("Did you watch the game last night?", "Can you recommend a good restaurant nearby?",
-                    "What is the weather going to be like tomorrow?", "Tell me a joke."),
-    Act.ASK_PRIORITIES: ("What does your side need most from this?", "What matters most to you here?",
-                         "Where is your bottom line on this issue?"),
-    Act.ASK_FACT: ("How many people were affected in total?", "When was the agreement signed?",
-                   "What was the figure last year?"),
-    Act.SHARE_INTEREST: ("Our main concern is that the money arrives quickly.", "What matters most to us is verification.",
-                         "For our government the priority is jobs at home."),
-    Act.GREET: ("Good morning, thank you for hosting us.", "Welcome, it is good to see you again."),
-}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -531,29 +522,52 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
     if OFF_TOPIC_CUE.search(text) and not cues.any and not acts - {Act.GREET, Act.ASK_FACT}:
         return tuple(a for a in Act if a in (acts & {Act.GREET}) | {Act.OFF_TOPIC})
     if not acts - {Act.GREET}:
-        guess = _embedding_guess(text, embed)
-        if guess is not None and (guess != Act.OFF_TOPIC or not topical):
+        guess = _embedding_guess(text, embed, floor=0.55 if acts else 0.4)
+        if guess is not None and guess not in acts and (guess != Act.OFF_TOPIC or not topical):
             acts.add(guess)
         elif not acts:
             acts.add(Act.PROPOSE if cues.options else Act.SHARE_INTEREST if topical else Act.OFF_TOPIC)
+    elif not topical and not acts - {Act.GREET, Act.ASK_FACT, Act.SHARE_INTEREST} and \
+            _embedding_guess(text, embed, floor=0.45) == Act.OFF_TOPIC:
+        acts = (acts & {Act.GREET}) | {Act.OFF_TOPIC}  # small talk the rules read as a question or a statement
     if Act.ASK_FACT in acts and not topical and OFF_TOPIC_CUE.search(text):
         acts = {Act.OFF_TOPIC}
     return tuple(a for a in Act if a in acts)
 
 
 _PROTO_CACHE: dict[int, tuple[list[Act], np.ndarray]] = {}
+TOPICAL_MARGIN = 0.03
+"""Small talk must beat the nearest negotiation sentence by this much before a line reads as off-topic."""
+
+
+def _prototypes(embed: Embed) -> tuple[list[Act | None], np.ndarray]:
+    key = id(embed)
+    if key not in _PROTO_CACHE:
+        labels: list[Act | None] = [Act(a) for a, texts in PROTOTYPES.items() for _ in texts]
+        labels += [None] * len(TOPICAL)
+        texts = [t for group in PROTOTYPES.values() for t in group] + list(TOPICAL)
+        vecs = np.asarray(embed(texts), dtype=np.float32)
+        _PROTO_CACHE[key] = (labels, vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9))
+    return _PROTO_CACHE[key]
 
 
 def _embedding_guess(text: str, embed: Embed | None, floor: float = 0.4) -> Act | None:
+    """The act of the nearest prototype sentence, if it is near enough (None: no guess).
+
+    Off-topic wins only when the nearest small-talk sentence beats every negotiation sentence
+    (``TOPICAL`` and the other acts' prototypes) by :data:`TOPICAL_MARGIN`.
+    """
     if embed is None:
         return None
-    key = id(embed)
-    if key not in _PROTO_CACHE:
-        labels = [a for a, texts in PROTOTYPES.items() for _ in texts]
-        vecs = np.asarray(embed([t for texts in PROTOTYPES.values() for t in texts]), dtype=np.float32)
-        _PROTO_CACHE[key] = (labels, vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9))
-    labels, vecs = _PROTO_CACHE[key]
+    labels, vecs = _prototypes(embed)
     v = np.asarray(embed([text])[0], dtype=np.float32)
     sims = vecs @ (v / (np.linalg.norm(v) + 1e-9))
-    best = int(np.argmax(sims))
-    return labels[best] if sims[best] >= floor else None
+    order = np.argsort(-sims)
+    best = int(order[0])
+    if labels[best] is None or sims[best] < floor:
+        return None
+    if labels[best] == Act.OFF_TOPIC:
+        other = max((float(sims[i]) for i in order if labels[i] != Act.OFF_TOPIC), default=-1.0)
+        if sims[best] < other + TOPICAL_MARGIN:
+            return None
+    return labels[best]
