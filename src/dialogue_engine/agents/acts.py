@@ -247,6 +247,9 @@ THREATEN = _rx(
     r"\b(depends on|is conditional on|hinges on|rests on|will depend on)\b",
     r"\b(we|i) (both )?know how this ends\b", r"\bdon'?t (test|push) (us|me|our|my)\b",
     r"\byou('ll| will| would) be sorry\b", r"\bpay (a|the) (heavy |high )?price\b",
+    r"\bthink (twice|carefully|hard) (before|about)\b", r"\b(we|i)('ll| will) (remember|not forget) (this|that|who)\b",
+    r"\bdon'?t make (us|me)\b", r"\bwatch (out|yourselves|yourself|your step)\b", r"\b(clock|time) is (ticking|running out)\b",
+    r"\bor (we('re| are)|i('m| am)) (done|out|gone|leaving)\b", r"\bor (it'?s|this is) over\b",
 )
 CONSEQUENCE = _rx(
     r"\b(walk|walk away|walk out|leave (the|this) (room|table|talks|negotiations?|committee|process|channel)|quit|withdraw|pull out|block|veto (it|this|that|any|the (text|deal|package|draft))|retaliat\w*|sanction\w*|boycott|expel|"
@@ -397,7 +400,8 @@ SHORTHAND = {
     "lets": "let's", "theres": "there's", "youre": "you're", "were'nt": "weren't", "wouldnt": "wouldn't",
     "couldnt": "couldn't", "shouldnt": "shouldn't", "gonna": "going to", "wanna": "want to", "gotta": "have to",
     "tbh": "honestly", "imo": "in my view", "btw": "by the way", "idk": "i don't know", "b4": "before",
-    "2day": "today", "gr8": "great", "k": "okay", "ok": "okay", "nope": "no", "yep": "yes", "yeah": "yes",
+    "2day": "today", "gr8": "great", "ull": "you'll", "u'll": "you'll", "ure": "you're", "u're": "you're",
+    "youll": "you'll", "theyll": "they'll", "weve": "we've", "k": "okay", "ok": "okay", "nope": "no", "yep": "yes", "yeah": "yes",
 }
 _TOKEN = re.compile(r"[A-Za-z0-9/']+")
 
@@ -519,7 +523,8 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
     if Act.ACCEPT in acts:
         acts.discard(Act.PROPOSE)
     topical = cues.any or bool(NEGOTIATION_WORDS.search(text))
-    if OFF_TOPIC_CUE.search(text) and not cues.any and not acts - {Act.GREET, Act.ASK_FACT}:
+    if OFF_TOPIC_CUE.search(text) and not cues.any and (not acts - {Act.GREET, Act.ASK_FACT} or not topical and not acts & {
+            Act.THREATEN, Act.ACCEPT, Act.REJECT, Act.CONDITIONAL_TRADE, Act.ASK_ACCEPTANCE}):
         return tuple(a for a in Act if a in (acts & {Act.GREET}) | {Act.OFF_TOPIC})
     if not acts - {Act.GREET}:
         guess = _embedding_guess(text, embed, floor=0.55 if acts else 0.4)
@@ -527,7 +532,8 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
             acts.add(guess)
         elif not acts:
             acts.add(Act.PROPOSE if cues.options else Act.SHARE_INTEREST if topical else Act.OFF_TOPIC)
-    elif not topical and not acts - {Act.GREET, Act.ASK_FACT, Act.SHARE_INTEREST} and \
+    elif not topical and not cues.any and not acts - {Act.GREET, Act.ASK_FACT, Act.SHARE_INTEREST, Act.ASK_PRIORITIES,
+                                                      Act.PROPOSE} and \
             _embedding_guess(text, embed, floor=0.45) == Act.OFF_TOPIC:
         acts = (acts & {Act.GREET}) | {Act.OFF_TOPIC}  # small talk the rules read as a question or a statement
     if Act.ASK_FACT in acts and not topical and OFF_TOPIC_CUE.search(text):
