@@ -85,3 +85,57 @@ def test_rules_hold_on_the_lines_they_were_written_against():
             perceivers[item["scenario"]] = RulePerceiver(load_scenario(item["scenario"]), embed=None)
         right += set(perceivers[item["scenario"]].perceive(item["text"]).acts) == {Act(a) for a in item["acts"]}
     assert right / len(items) >= 0.9
+
+
+@pytest.mark.parametrize("text", [
+    "Our patience with these delays is not infinite.",
+    "Should the reserve be dropped, we will take the matter to the assembly and make our case in public.",
+    "Either the standards are benchmarked, or Berlin walks.",
+    "we have other partners, you know. we don't need this that much",
+    "It would be regrettable if our investors concluded this bank is unsafe.",
+])
+def test_veiled_and_polite_threats(text):
+    assert Act.THREATEN in detect_acts(text)
+
+
+@pytest.mark.parametrize("text", ["Provided the floors stay, we could go along with a broader base.",
+                                  "Give us the technology pool and we will back a donor-weighted board."])
+def test_conditional_trades_are_not_threats(text):
+    assert detect_acts(text) == (Act.CONDITIONAL_TRADE,)
+
+
+@pytest.mark.parametrize("text", ["Are you in?", "so are u ok with this or not", "Is this acceptable to Gavi?",
+                                  "Is Moscow ready to say yes?"])
+def test_acceptance_questions_are_not_acceptances(text):
+    acts = detect_acts(text)
+    assert Act.ASK_ACCEPTANCE in acts and Act.ACCEPT not in acts
+
+
+@pytest.mark.parametrize("text", ["btw the view from the 40th floor is crazy, go see it at sunset",
+                                  "Is the cafeteria on the second floor still closed? I am starving."])
+def test_small_talk_is_off_topic(text):
+    assert detect_acts(text) == (Act.OFF_TOPIC,)
+
+
+def test_small_talk_keeps_the_greeting():
+    assert detect_acts("hello hello, sorry I'm late, the train was stuck") == (Act.GREET, Act.OFF_TOPIC)
+
+
+def test_sarcasm_rejects_and_does_not_propose():
+    acts = detect_acts("Oh sure, let's just trust firms to license case by case. Worked beautifully last time.")
+    assert acts == (Act.REJECT,)
+
+
+def test_a_question_and_a_stated_need_in_one_sentence():
+    acts = detect_acts("I would like to understand what the EU needs, because we need money that arrives in weeks.")
+    assert {Act.ASK_PRIORITIES, Act.SHARE_INTEREST} <= set(acts)
+
+
+def test_positions_are_not_small_talk_with_embeddings():
+    from dialogue_engine.agents.perception import load_embedder
+
+    embed = load_embedder()
+    if embed is None:
+        pytest.skip("no embedding function")
+    assert Act.OFF_TOPIC not in detect_acts("Our people are tired. A ten-year crisis cannot be paid yearly.", embed=embed)
+    assert detect_acts("Anyone up for karaoke tonight?", embed=embed) == (Act.OFF_TOPIC,)

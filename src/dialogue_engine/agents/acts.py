@@ -16,6 +16,8 @@ from enum import Enum
 
 import numpy as np
 
+from dialogue_engine.agents.act_prototypes import PROTOTYPES, TOPICAL
+
 
 class Act(str, Enum):
     """One thing a line of dialogue does."""
@@ -57,6 +59,9 @@ MANIPULATION = _rx(
     r"\b(ignore|disregard|forget|set aside|drop)\b.{0,30}\b(instructions?|prompt|brief|rules|scenario|role|persona)\b",
     r"\byou are (now|no longer)\b", r"\byou're (now|no longer)\b", r"\bstep out of (your |the )?(role|character)\b",
     r"\b(system|admin(istrator)?|developer|debug)\s*(notice|message|mode|request|prompt|override)?\s*[:!]",
+    r"\b(system|admin|developer|debug|root)\s+(override|mode|access|prompt)\b",
+    r"\b(minimum|lowest|worst) (package|deal|outcome|offer)\b.{0,40}\b(you|you'd|you would)\b",
+    r"\bwith (its|their|the|your) (score|points|utility)\b",
     r"\bas (the )?(system )?(administrator|developer|your (creator|programmer))\b", r"\bauthori[sz]ed (debug|request)\b",
     r"\b(print|output|paste|reveal|disclose|dump|list|state|show|tell me|give me|read out)\b.{0,50}"
     r"\b(threshold|reservation (value|point)|minimum score|lowest score|bottom line number|your points|points? for each|"
@@ -87,13 +92,30 @@ GREET = _rx(
     r"\b(goodbye|bye|good night|see you (next|tomorrow|soon|later)|talk (tomorrow|soon|later)|until next time|"
     r"safe travels|thank you (all )?for (your time|today|coming|hosting)|cheers for)\b",
     r"^\W*(okay |ok |alright )?(thanks|thank you|cheers)( (all|everyone|everybody|so much))?\b",
-    r"^\W*(morning|afternoon|evening)( all| everyone| folks| team)?\b", r"\bsafe (flight|travels|trip)\b",
+    r"^\W*(morning|afternoon|evening)( all| everyone| folks| team)?\b", r"\bsafe (flight|travels|trip|journey)\b",
+    r"^\W*(yo|hiya|howdy|salut|bonjour|hola|ciao|marhaba|salaam|shalom|namaste|ni hao|dobry den|guten tag|"
+    r"konnichiwa)\b", r"\b(spasibo|merci|gracias|danke|shukran|xie xie|arigato)\W*$",
+    r"\b(a|such a|always a|what a) (real |great |genuine )?pleasure\b",
+    r"\b(distinguished|dear|esteemed) (colleagues|delegates|friends|guests)\b",
+    r"\b(until|till|see you|talk) (tomorrow|next (week|month|time|round)|later|soon)\b", r"\b(rest|sleep) well\b",
+    r"\b(good|great|nice) (work|job|session) (today|everyone|all)\b", r"\bcatch you (later|at|tomorrow)\b",
+    r"\bthank(s| you)\b.{0,40}\b(hospitality|warm welcome|making time|the invitation|having us|receiving us|hosting)\b",
+    r"\b(good|nice|great) to (see|meet) (you|everyone|all)\b", r"\bgood (night|evening) (all|everyone)\b",
+    r"\b(i|we) (wish|bid) (you|everyone|all) a good (day|evening|night)\b", r"\bgood to be (back|here)\b",
 )
 OFF_TOPIC_CUE = _rx(
     r"\b(football|soccer|cricket|match|derby|champions league|world cup|weather|holiday|restaurant|biryani|"
     r"chocolate|christmas market|recipe|movie|film|netflix|joke|hiring|cousin|weekend|free afternoon|"
     r"sightseeing|vacation|birthday|lunch|dinner|breakfast|vegetarian|coffee|wifi|wi-fi|toilets?|taxi|hotel|"
-    r"jet ?lag\w*|laptop|earthquake|daughter|son's|university|tie|shoes|parking|elevator|lift)\b",
+    r"jet ?lag\w*|laptop|earthquake|daughter|son's|university|tie|shoes|parking|elevator|lift|"
+    r"hockey|tennis|golf|basketball|baseball|rugby|olympics|eurovision|karaoke|concert|music|song|series|"
+    r"documentary|novel|museum|gallery|swim(ming)?|beach|hike|hiking|gym|pool|sauna|shopping|tailor|suit|"
+    r"jacket|dress|charger|phone battery|battery|cafeteria|canteen|snack|cake|dessert|cheese|fondue|pizza|pasta|"
+    r"sushi|dumplings?|borscht|kebab|wine|beer|bar|pub|cocktail|sunset|view|train|flight|plane was|airport|"
+    r"queue|traffic|kids|children|wife|husband|mother|father|dog|cat|pet|wedding|anniversary of (my|our)|"
+    r"tourist|souvenir|postcards?|cinema|theatre tickets|show tonight|reception tonight|"
+    r"[a-z]+(cake|torte)|kunafa|baklava|croissant|bakery)\b",
+    r"\b(random|quick|unrelated) (q|question)\b", r"\b(asking for a (friend|colleague))\b",
     r"\b(unrelated|as an aside|by the way|off the record|on another note|changing the subject)\b",
 )
 ASK_WHY = _rx(
@@ -116,6 +138,9 @@ ASK_PRIORITIES = _rx(
     r"\bconcerns?\b.{0,30}\?", r"\bwhat (are|is) your (main |key |core )?(aims?|goals?|objectives?|concerns?|needs?)\b",
     r"\bwhere (are|is) (you|your side|[A-Z][\w-]+) on\b", r"\bwhat (is|are) .{1,30} (really |actually )?after\b", r"\bwhat .{1,30} (is|are) (really |actually )?after\b",
     r"\bwhat (are|is) your red lines?\b", r"\bred lines?\b",
+    r"\b(what|which) .{0,40}\b(values?|cares? about|prioriti[sz]es?|wants?|needs?) most\b", r"\bvalues? most\b",
+    r"\bwhat (are|is) [\w'-]+('s|s')? (real |main |key |core |biggest |top )?(aims?|goals?|objectives?|concerns?|needs?|"
+    r"interests?|worr(y|ies)|priorit(y|ies))\b", r"\bwhat (the )?[A-Z][\w-]+ (really |actually )?(needs?|wants?)\b",
 )
 ASK_FACT = _rx(
     r"\bhow (many|much|long|often)\b", r"\bwhen (exactly )?(did|was|were|is|will)\b", r"\bwhere did\b",
@@ -145,6 +170,14 @@ SHARE_INTEREST = _rx(
     r"\b(our|my) (people|citizens|voters|members|farmers|industry|parliament) (need|needs|want|wants|expect)\b",
     r"\bnothing else matters\b", r"\bfor us,? the (#1|no\.? ?1|number one|first|main|top|biggest) (thing|priority|concern)\b",
     r"\bfor us\b.{0,40}\b(should|must|has to|needs to|is key|is vital)\b", r"\b(we|i) (want|need) (a |an |the )?real\b",
+    r"\b(cares?|care) (most |less |more |above all |first )?(about|for)\b(?!.{0,20}\?)",
+    r"^\W*for (us|me|[A-Z][\w-]+),? .{3,60}\b(is|are) the (scary|hard|difficult|key|crucial|important|main|big|real|"
+    r"critical|sensitive) (part|bit|one|thing|issue|point)\b", r"\babove (all|everything)\b",
+    r"\bthe (only )?(thing|one thing) that (matters|counts)\b",
+    r"\b(what|all) (we|our \w+|[A-Z][\w-]+) (need|want|care about)s? is\b",
+    r"^\W*([A-Z][\w-]+|we|our \w+) (needs?|wants?|requires?|cannot do without|can't do without) (a|an|the|more|real|some)\b",
+    r"\b(our|my) (people|public|voters|citizens|members|farmers|workers|hosts|communities) (are|is) (tired|exhausted|"
+    r"angry|suffering|waiting|losing patience)\b", r"\bwe (cannot|can't) afford\b", r"\b(matters|counts) (to|for) (us|me)\b",
 )
 PROPOSE = _rx(
     r"\bwhat (if|about)\b", r"\bhow about\b", r"^\W*suppose\b", r"\bsuppose (we|that|both|no|each|all|the)\b",
@@ -161,7 +194,7 @@ PROPOSE = _rx(
     r"\bwhat do you think (about|of) (a|an|the|staying|going|keeping|putting|having|making|setting|using|\w+ing)\b",
     r"\b(could|can) (we|you) (just )?(park|drop|shelve|defer|postpone|leave)\b", r"\b(propose|counter-?offer|counter-?proposal)\b",
     r"^\W*(our |my |a )?(proposal|offer|idea|suggestion)\s*[:\-]", r"\b(best|ideal|simplest) (is|would be)\b",
-    r"\blet me put\b.{0,20}\btable\b", r"\bmaybe we (could )?(put|go|do|try|make|keep|use|set|start|agree|settle)\b",
+    r"\blet me put\b.{0,20}\btable\b", r"^\W*(but |so |and )?(maybe|perhaps) (?!(you|you're|not|so|later|i|we'll)\b)\w+", r"\bmaybe we (could )?(put|go|do|try|make|keep|use|set|start|agree|settle)\b",
 )
 CONDITIONAL = _rx(
     r"^\W*(only )?if \w+\b.{3,}?,?\s*(then )?(we|i|[A-Z][\w-]+)\b.{0,25}"
@@ -176,6 +209,14 @@ CONDITIONAL = _rx(
     r"open|cover|pay)\b.{2,80}\band (we|i)('ll| will| can| could| would|'d)? ",
     r"^\W*give (us|me) .{2,60}\band (we|i)('ll| will| can| could)? (give|drop|move|take|accept|put|sign)\b",
     r"^\W*in (exchange|return) for\b.{3,}\b(we|i)\b",
+    r"^\W*provided( that)?\b.{3,}?,\s*(we|i|[A-Z][\w-]+)\b", r"^\W*(as long as|on condition that|assuming)\b.{3,}?,\s*"
+    r"(we|i|[A-Z][\w-]+)\b", r"^\W*were (you|the|[A-Z]|[a-z]+ )\b.{0,60}\bto\b.{3,}?,\s*(we|i|[A-Z][\w-]+)\b",
+    r"^\W*give (us|me) .{2,60}\band (we|i)('ll| will| can| could| would|'d)? [a-z]+\b",
+    r"\b(we|i)('ll| will| can| could| would) (take|accept|back|support|sign|give|drop|move|do)\b.{2,60},?\s*"
+    r"(but )?only if\b", r"\b(on|under) (the )?condition (that|of)\b",
+    r"^\W*(you|your side|[A-Z][\w-]+) (give|fund|pay|drop|accept|agree|sign|move|open|back|support|take|cover|ease|"
+    r"lift|cut|put)\b.{2,80}\b(and|,) (we|i|[A-Z][\w-]+) (give|fund|pay|drop|accept|agree|sign|move|open|back|support|"
+    r"take|cover|ease|lift|cut|put)\b",
 )
 THREATEN = _rx(
     r"\bor else\b", r"\b(take it or leave it|final (offer|warning)|last (chance|warning)|ultimatum)\b",
@@ -183,11 +224,32 @@ THREATEN = _rx(
     r"\bcloses? this channel\b", r"\b(patience|goodwill) (is )?(running out|wearing thin|has limits)\b",
     r"\bno (choice|option) but to\b", r"\bno point (us |in )?(staying|continuing|talking)\b",
     r"\b(make|making) (life|things) (very )?(difficult|hard)\b", r"\bexpect (retaliation|consequences|a response)\b",
-    r"\beither\b.{3,}\bor (we|i|[A-Z][\w-]+)('ll| will)? (go|walk|leave|block|take|pull|stop|tell|name)\b",
+    r"\beither\b.{3,}\bor (we|i|[A-Z][\w-]+)('ll| will)? (go|walk|leave|block|take|pull|stop|tell|name)(s|es)?\b",
     r"\bbe careful\b.{0,40}\b(we|i)\b", r"\btake (our|my|the) (money|business|support|funding|votes?) elsewhere\b",
     r"\bit would be (a |most |very |rather )?(pity|shame|unfortunate)\b", r"\bjust saying\b", r"\bremember that\W*$",
     r"\bwill know who (blocked|stopped|killed)\b", r"\bmay not survive\b", r"\b(serve|look after) (its|our) own .{0,20}first\b",
     r"(^|\s)=\s*(we|i|[A-Z][\w-]+)\b.{0,20}\b(tighten|cut|block|leave|walk|stop|withdraw|pull)\b",
+    r"\b(last|final|best and final) (offer|word|proposal)\b", r"\b(would|will|'ll|'d|might|may|going to) regret\b",
+    r"\bit would be regrettable if\b", r"\b(would not|wouldn't|would never|don'?t|do not) count on\b",
+    r"\b(patience|goodwill|tolerance)\b.{0,30}\b(not (infinite|unlimited|endless)|limited|finite|running (out|thin)|"
+    r"wearing thin|has (its )?limits|is over|ends)\b",
+    r"\bcan always (add|open|tighten|cut|walk|leave|find|take|pull|block|sanction|raise|close|move|list|go)\b",
+    r"\b(we|i|[A-Z][\w-]+) (have|has) other (partners|options|offers|friends|suppliers|buyers|markets|routes)\b",
+    r"\bwe have offers\b", r"\b(we|i) (don'?t|do not) need (this|you|your)\b",
+    r"\bdraw (its|their|our|his|her) own conclusions\b", r"\bno reason to (keep|stay|continue|remain|come back)\b",
+    r"\b(will|would|is going to) (hear|know|learn|see|remember) (exactly )?who\b",
+    r"\bjust so (everyone|everybody|you|all) (remembers?|knows?)\b", r"\bwould fare\b",
+    r"\b(if|should|when) (this|it|these talks|the talks|things|today) (goes?|go|ends?|stalls?|fails?) "
+    r"(badly|wrong|nowhere|south|poorly)\b",
+    r"\b(access|cooperation|support|aid|funding|investment)\b.{0,30}\b(is|are) (a privilege|not a right|not "
+    r"guaranteed|not unconditional)\b",
+    r"\b(our|my) (cooperation|support|goodwill|vote|votes|funding|aid|investment|participation|patience)\b.{0,40}"
+    r"\b(depends on|is conditional on|hinges on|rests on|will depend on)\b",
+    r"\b(we|i) (both )?know how this ends\b", r"\bdon'?t (test|push) (us|me|our|my)\b",
+    r"\byou('ll| will| would) be sorry\b", r"\bpay (a|the) (heavy |high )?price\b",
+    r"\bthink (twice|carefully|hard) (before|about)\b", r"\b(we|i)('ll| will) (remember|not forget) (this|that|who)\b",
+    r"\bdon'?t make (us|me)\b", r"\bwatch (out|yourselves|yourself|your step)\b", r"\b(clock|time) is (ticking|running out)\b",
+    r"\bor (we('re| are)|i('m| am)) (done|out|gone|leaving)\b", r"\bor (it'?s|this is) over\b",
 )
 CONSEQUENCE = _rx(
     r"\b(walk|walk away|walk out|leave (the|this) (room|table|talks|negotiations?|committee|process|channel)|quit|withdraw|pull out|block|veto (it|this|that|any|the (text|deal|package|draft))|retaliat\w*|sanction\w*|boycott|expel|"
@@ -195,12 +257,21 @@ CONSEQUENCE = _rx(
     r"go (it )?alone|go ahead without|look elsewhere|take (this|it) to|name (and shame|every)|expose|escalate|"
     r"reconsider|recall|downgrade|extend the entity list|make sure every|fail|collapse|block consensus|we('re| are) out)\b",
     r"\b(is|will be) (finished|over|dead|closed)\b", r"\bgo (to the press|public)\b", r"\btighten\b",
+    r"\b(go|goes|head|fly) home\b", r"\b(walks|walking)\b", r"\b(not|never|won'?t) (join|sign up|take part|participate)\b",
+    r"\bstop (investing|buying|selling|supplying|cooperating|sharing|participating|coming)\b",
+    r"\bmove (its|our|their|the|my) (\w+ ){0,2}(to|elsewhere|abroad|offshore)\b",
+    r"\btake (the matter|this|it|the case|our case) (to|public)\b", r"\b(in public|publicly|loudly|to the press)\b",
+    r"\bsay why\b", r"\bpresent (its|our|their) own\b", r"\b(be )?(vetoed|blocked|sanctioned|listed)\b",
+    r"\b(more|new|further|tougher|harsher) (sanctions|tariffs|controls|restrictions|listings|measures)\b",
+    r"\b(find it|be|become) (very |extremely )?(difficult|hard|impossible) to (keep|continue|stay|remain|host|maintain|"
+    r"support|fund|justify)\b", r"\bentity list\b", r"\b(close|shut|open) (the|its|our) (borders?|gates|market|doors)\b",
+    r"\bcut (off )?(aid|funding|support|contributions?|the money)\b", r"\bconsequences\b", r"\bcount (us|me) out\b",
 )
 CONDITION_OR_FUTURE = _rx(
     r"\b(if|unless|otherwise|or)\b", r"\band (we|i|[A-Z][\w-]+)\b", r"\bone more\b", r"^\W*(keep|do|try|push|insist)\b",
     r"\b(we|i|[A-Z][\w-]+)('ll| will| shall| are going to|'re going to| would have to| will have to)\b",
     r"\b(we|i)('re| are| am) (prepared|ready|willing|determined) to\b",
-    r"\bthen\b",
+    r"\bthen\b", r"^\W*(should|were|had)\b", r"\b(may|might|would|could) (find|have to|need to|be forced)\b",
 )
 ACCEPT = _rx(
     r"\b(we|i|[A-Z][\w'-]+) (can |hereby |fully )?accepts?\b(?! that\b(?!\s+(package|deal|text|proposal|offer|compact)))"
@@ -224,6 +295,13 @@ ASK_ACCEPTANCE = _rx(
     r"\bwork for you\s*\?", r"\bshall we (sign|close|agree)\b", r"\b(are|is) (we|everyone|everybody) (good|okay|fine|"
     r"agreed|there|set)\b", r"\bdo we have (a deal|an agreement)( or not)?\b", r"\b(be|feel) (okay|ok|fine|comfortable|happy) "
     r"with\b", r"\bsomething .{0,30}\b(could|can|would) (accept|support|live with)\b",
+    r"\b(are|is) (you|they|[A-Z][\w-]+) in\s*\?", r"\byou('re| are) (fine|ok|okay|good|happy|comfortable) with\b", r"\b(ready|willing|prepared|able) to (say yes|sign|agree|accept|"
+    r"commit|sign off)\b", r"\b(are|is) (you|we|they|everyone|[A-Z][\w-]+)( all)? (fine|ok|okay|good|happy|comfortable) "
+    r"with\b", r"\b(all )?(good|ok|okay|fine) with (this|that|it|the (package|deal|text))\b",
+    r"\b(is|are) (this|that|it|the \w+) (acceptable|agreeable|workable|fine|ok|okay)\b", r"\bacceptable to\b",
+    r"\b(go|going) along with\b", r"\bsign off on\b", r"\b(is|was) (that|this|it) a (deal|yes)\b",
+    r"\b(accept|agree|yes) or not\b", r"\bor not\s*\??$", r"\b(the|this|that|our) package (is )?agreed\b",
+    r"\bdo (i|we) take it that\b", r"\bcan (i|we) (take|count) (that|it|this) as (a yes|agreed|agreement)\b",
 )
 REJECT = _rx(
     r"\b(we|i|[A-Z][\w'-]+) (cannot|can'?t|can not|won'?t|will not|will never|refuse to|could never|would never)\b.{0,30}"
@@ -237,7 +315,9 @@ REJECT = _rx(
     r"\b(not|never) (in (a )?position|able|prepared|willing|ready) to (accept|agree|support|sign|join|go|take)\b",
     r"\bunable to (accept|agree|support|sign|join)\b", r"\bnon[- ]?negotiable\b", r"\b(absolutely|definitely|certainly) not\b",
     r"\bunac+ept\w*ble\b", r"\b(impossible|unthinkable|a non-?starter|a no|a red line|a dealbreaker) for (us|me|[a-z]+)\b",
-    r"^\W*(no|nope|nah|never)\W*$", r"^\W*no (?!problem|worries|doubt|rush|idea|way\b)[a-z]{3,}(\s+[a-z]{2,}){1,5}\s*[.!]",
+    r"^\W*(no|nope|nah|never)\W*$", r"^\W*no (?!problem|worries|doubt|rush|idea|way\b)[a-z]{3,}(\s+[a-z]{2,}){1,8}\s*[.!]",
+    r"[:\u2013-]\s*(no|never|nope)\s*[.!]", r"\bnot in a (thousand|million|hundred) years\b", r"^\W*never\b(?! mind)",
+    r"\bnot on (my|our) watch\b", r"\b(is|are) a no for (us|me|[A-Z][\w-]+)\b",
     r"^\W*(please |so |and )?no (more )?[a-z]{3,}\W*$", r"^\W*(please |so |and )?no (more )?[a-z]{3,}[.!]",
 )
 ACKNOWLEDGEMENT = re.compile(
@@ -246,20 +326,21 @@ ACKNOWLEDGEMENT = re.compile(
 NEGOTIATION_WORDS = _rx(
     r"\b(deal|package|proposal|offer|agreement|position|issue|option|compromise|priorit|concern|negotiat|terms|text|"
     r"draft|support|accept|reject|fund|money|seat|council|treaty|limits?|channel|agenda|board|veto|export|chip|vaccine|"
-    r"refugee|loan|grant|bank|sanction|inspection|share|capital|levy|pledge|return|permit)",
+    r"refugee|loan|grant|bank|sanction|inspection|share|capital|levy|pledge|return|permit|militar|forces|weapon|"
+    r"nuclear|missile|troops|security|border|war|peace|crisis|president|minister|ministry|government|senate|congress|"
+    r"parliament|delegation|capital|summit|talks|readout|statement|control|predictab|verif|transparen|public|voters|"
+    r"cooperation|partner|forum|vote|budget|donor|host|aid|debt|climate|health|dose|plant|licen[cs]e|reform|"
+    r"washington|beijing|moscow|brussels|kremlin|london|berlin|tokyo|ankara|amman|delhi|islamabad|riyadh|brasilia)",
 )
+SARCASM = _rx(
+    r"\b(because|since) (that|this|it) (has never|never|always|went|worked)\b", r"\bworked (so |really )?(beautifully|"
+    r"brilliantly|great|well) (last time|before)\b", r"\bwent (so+|really) well\b", r"\bwhat could (possibly )?go wrong\b",
+    r"\bbold (choice|move|idea)\b", r"\b(i )?can hardly wait\b", r"\byeah,? right\b", r"\U0001F644", r"(^|\s)/s\b",
+    r"^\W*(oh )?(sure|right|great|brilliant|splendid|wonderful|fantastic|lovely|perfect)[,.!]\s.{0,80}\b(again|another|"
+    r"last time|never|always|highlight)\b",
+)
+"""Sarcasm about an option or a package: a rejection in ironic form, never a proposal."""
 
-PROTOTYPES: dict[Act, tuple[str, ...]] = {
-    Act.OFF_TOPIC: ("Did you watch the game last night?", "Can you recommend a good restaurant nearby?",
-                    "What is the weather going to be like tomorrow?", "Tell me a joke."),
-    Act.ASK_PRIORITIES: ("What does your side need most from this?", "What matters most to you here?",
-                         "Where is your bottom line on this issue?"),
-    Act.ASK_FACT: ("How many people were affected in total?", "When was the agreement signed?",
-                   "What was the figure last year?"),
-    Act.SHARE_INTEREST: ("Our main concern is that the money arrives quickly.", "What matters most to us is verification.",
-                         "For our government the priority is jobs at home."),
-    Act.GREET: ("Good morning, thank you for hosting us.", "Welcome, it is good to see you again."),
-}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -302,6 +383,7 @@ INDIRECT_QUESTION = _rx(
     r"^\W*((please|so|now|okay|and|but) )*(tell me|explain( to me)?|walk me through)\b", r"\bi('?m| am) (curious|wondering)\b",
     r"\b(i )?(don't|do not|can't|cannot) (get|see|understand) (why|what|how)\b",
     r"\bi (wonder|am wondering|was wondering) (what|why|how|whether|if)\b", r"\by/n\b",
+    r"\bexplain (to )?(me|us)\b", r"^\W*(please )?(to )?explain\b",
 )
 CONCESSION_OPENING = re.compile(
     r"^\W*(i|we)( fully| do)? (accept|understand|recogni[sz]e|appreciate|know|realise|realize|acknowledge|"
@@ -318,7 +400,8 @@ SHORTHAND = {
     "lets": "let's", "theres": "there's", "youre": "you're", "were'nt": "weren't", "wouldnt": "wouldn't",
     "couldnt": "couldn't", "shouldnt": "shouldn't", "gonna": "going to", "wanna": "want to", "gotta": "have to",
     "tbh": "honestly", "imo": "in my view", "btw": "by the way", "idk": "i don't know", "b4": "before",
-    "2day": "today", "gr8": "great", "k": "okay", "ok": "okay", "nope": "no", "yep": "yes", "yeah": "yes",
+    "2day": "today", "gr8": "great", "ull": "you'll", "u'll": "you'll", "ure": "you're", "u're": "you're",
+    "youll": "you'll", "theyll": "they'll", "weve": "we've", "k": "okay", "ok": "okay", "nope": "no", "yep": "yes", "yeah": "yes",
 }
 _TOKEN = re.compile(r"[A-Za-z0-9/']+")
 
@@ -337,7 +420,8 @@ QUESTION_START = re.compile(
     r"about|if|come|much|many|long|often|exactly|else|kind|sort|part|issue|option|one|r|u|you))|"
     r"(do|does|did|can|could|would|will|shall|should|is|are|was|were|have|has|may|might|isn't|aren't|don't|doesn't|"
     r"won't|wouldn't|can't|couldn't)\s+(you|we|they|it|that|this|there|your|our|the|[A-Z][\w-]+|a|an|i|he|she|"
-    r"anyone|everyone|beijing|moscow|washington))\b", re.I)
+    r"anyone|everyone|beijing|moscow|washington)|"
+    r"(?!(we|i|you|they|he|she|it|us|our|my)\b)[a-z][\w'.-]*,?\s+(are|do|can|will|would|could) you)\b", re.I)
 
 
 def _is_question(sentence: str) -> bool:
@@ -355,31 +439,53 @@ def _threatens(s: str) -> bool:
         r"\b(not|never|won't|don't|no one|nobody) (want to |wish to |to )?(walk|leave|block|veto|withdraw)\b", s, re.I))
 
 
-def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
+_WHY_CLAUSE = re.compile(r"[,;]?\s+\b(and|but|or) why\b", re.I)
+_STATED_REASON = re.compile(r"([,;]\s*(and|but|because|since|as)|\s+(because|since))\s+(?=(we|our|i|my)\b)", re.I)
+_ON_THE_TABLE = re.compile(r"\b(with|to|on) (this|that|it|the (text|package|draft|deal|compact|framework|proposal|"
+                           r"offer|agreement))\b", re.I)
+
+
+def _question_acts(s: str) -> set[Act]:
     acts: set[Act] = set()
+    if ASK_ACCEPTANCE.search(s) and not re.search(r"\bwhat (would|will|does|do) it take\b", s, re.I):
+        acts.add(Act.ASK_ACCEPTANCE)
+    before_why = _WHY_CLAUSE.split(s, maxsplit=1)[0]
+    if ASK_WHY.search(s):
+        acts.add(Act.ASK_WHY)
+        if before_why != s and ASK_PRIORITIES.search(before_why):
+            acts.add(Act.ASK_PRIORITIES)
+    elif ASK_PRIORITIES.search(s):
+        acts.add(Act.ASK_PRIORITIES)
+    elif ASK_FACT.search(s):
+        acts.add(Act.ASK_FACT)
+    return acts
+
+
+def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
     question = _is_question(s)
+    if question and not s.rstrip().endswith("?"):
+        m = _STATED_REASON.search(s)
+        head, rest = (s[:m.start()], [s[m.end():]]) if m else (s, [])
+        if rest and _is_question(head):  # "I'd like to understand what you need, because we ..."
+            return _sentence_acts(head, cues) | _sentence_acts(rest[-1], cues)
+    acts: set[Act] = set()
     if _threatens(s):
         acts.add(Act.THREATEN)
     if CONDITIONAL.search(s) and Act.THREATEN not in acts:
         acts.add(Act.CONDITIONAL_TRADE)
-    if REJECT.search(LEADING_IF.sub("", s)) and not question and not CONCESSION_OPENING.search(s):
+    sarcastic = bool(SARCASM.search(s))
+    if (REJECT.search(LEADING_IF.sub("", s)) or sarcastic) and not question and not CONCESSION_OPENING.search(s) \
+            and not (Act.THREATEN in acts and LEADING_IF.search(s)):
         acts.add(Act.REJECT)
     if question:
-        if ASK_ACCEPTANCE.search(s):
-            acts.add(Act.ASK_ACCEPTANCE)
-        if ASK_WHY.search(s):
-            acts.add(Act.ASK_WHY)
-        elif ASK_PRIORITIES.search(s):
-            acts.add(Act.ASK_PRIORITIES)
-        elif ASK_FACT.search(s):
-            acts.add(Act.ASK_FACT)
+        acts |= _question_acts(s)
     elif ACCEPT.search(s) and Act.REJECT not in acts:
         acts.add(Act.ACCEPT)
-    if PROPOSE.search(s) and not acts & {Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.ASK_WHY} and not (
+    if PROPOSE.search(s) and not acts & {Act.CONDITIONAL_TRADE, Act.ACCEPT, Act.ASK_WHY} and not sarcastic and not (
             Act.THREATEN in acts and not cues.options):
         acts.add(Act.PROPOSE)
     if Act.ASK_ACCEPTANCE in acts and (cues.options or re.search(r"\b(with|to) (a|an|the) \w+", s, re.I)) and \
-            not re.search(r"\b(that|this|it|the (text|package|draft|deal|compact|framework|proposal))\b\W*\?", s, re.I):
+            not _ON_THE_TABLE.search(s):
         acts.add(Act.PROPOSE)
     if not question and SHARE_INTEREST.search(s) and not acts & {Act.ACCEPT}:
         acts.add(Act.SHARE_INTEREST)
@@ -406,6 +512,8 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
     acts: set[Act] = set()
     for s in sentences(text):
         acts |= _sentence_acts(s, cues)
+    if SARCASM.search(text) and not acts & {Act.CONDITIONAL_TRADE, Act.THREATEN}:
+        acts = (acts - {Act.PROPOSE, Act.SHARE_INTEREST, Act.ACCEPT}) | {Act.REJECT}
     if Act.ACCEPT in acts and acts & {Act.REJECT, Act.CONDITIONAL_TRADE, Act.THREATEN}:
         acts.discard(Act.ACCEPT)
     if Act.CONDITIONAL_TRADE in acts:
@@ -415,32 +523,57 @@ def detect_acts(text: str, cues: ActCues = ActCues(), *, embed: Embed | None = N
     if Act.ACCEPT in acts:
         acts.discard(Act.PROPOSE)
     topical = cues.any or bool(NEGOTIATION_WORDS.search(text))
-    if OFF_TOPIC_CUE.search(text) and not cues.any and not acts - {Act.GREET, Act.ASK_FACT}:
-        return (Act.OFF_TOPIC,)
+    if OFF_TOPIC_CUE.search(text) and not cues.any and (not acts - {Act.GREET, Act.ASK_FACT} or not topical and not acts & {
+            Act.THREATEN, Act.ACCEPT, Act.REJECT, Act.CONDITIONAL_TRADE, Act.ASK_ACCEPTANCE}):
+        return tuple(a for a in Act if a in (acts & {Act.GREET}) | {Act.OFF_TOPIC})
     if not acts - {Act.GREET}:
-        guess = _embedding_guess(text, embed)
-        if guess is not None and (guess != Act.OFF_TOPIC or not topical):
+        guess = _embedding_guess(text, embed, floor=0.55 if acts else 0.4)
+        if guess is not None and guess not in acts and (guess != Act.OFF_TOPIC or not topical):
             acts.add(guess)
         elif not acts:
             acts.add(Act.PROPOSE if cues.options else Act.SHARE_INTEREST if topical else Act.OFF_TOPIC)
+    elif not topical and not cues.any and not acts - {Act.GREET, Act.ASK_FACT, Act.SHARE_INTEREST, Act.ASK_PRIORITIES,
+                                                      Act.PROPOSE} and \
+            _embedding_guess(text, embed, floor=0.45) == Act.OFF_TOPIC:
+        acts = (acts & {Act.GREET}) | {Act.OFF_TOPIC}  # small talk the rules read as a question or a statement
     if Act.ASK_FACT in acts and not topical and OFF_TOPIC_CUE.search(text):
         acts = {Act.OFF_TOPIC}
     return tuple(a for a in Act if a in acts)
 
 
 _PROTO_CACHE: dict[int, tuple[list[Act], np.ndarray]] = {}
+TOPICAL_MARGIN = 0.03
+"""Small talk must beat the nearest negotiation sentence by this much before a line reads as off-topic."""
+
+
+def _prototypes(embed: Embed) -> tuple[list[Act | None], np.ndarray]:
+    key = id(embed)
+    if key not in _PROTO_CACHE:
+        labels: list[Act | None] = [Act(a) for a, texts in PROTOTYPES.items() for _ in texts]
+        labels += [None] * len(TOPICAL)
+        texts = [t for group in PROTOTYPES.values() for t in group] + list(TOPICAL)
+        vecs = np.asarray(embed(texts), dtype=np.float32)
+        _PROTO_CACHE[key] = (labels, vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9))
+    return _PROTO_CACHE[key]
 
 
 def _embedding_guess(text: str, embed: Embed | None, floor: float = 0.4) -> Act | None:
+    """The act of the nearest prototype sentence, if it is near enough (None: no guess).
+
+    Off-topic wins only when the nearest small-talk sentence beats every negotiation sentence
+    (``TOPICAL`` and the other acts' prototypes) by :data:`TOPICAL_MARGIN`.
+    """
     if embed is None:
         return None
-    key = id(embed)
-    if key not in _PROTO_CACHE:
-        labels = [a for a, texts in PROTOTYPES.items() for _ in texts]
-        vecs = np.asarray(embed([t for texts in PROTOTYPES.values() for t in texts]), dtype=np.float32)
-        _PROTO_CACHE[key] = (labels, vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9))
-    labels, vecs = _PROTO_CACHE[key]
+    labels, vecs = _prototypes(embed)
     v = np.asarray(embed([text])[0], dtype=np.float32)
     sims = vecs @ (v / (np.linalg.norm(v) + 1e-9))
-    best = int(np.argmax(sims))
-    return labels[best] if sims[best] >= floor else None
+    order = np.argsort(-sims)
+    best = int(order[0])
+    if labels[best] is None or sims[best] < floor:
+        return None
+    if labels[best] == Act.OFF_TOPIC:
+        other = max((float(sims[i]) for i in order if labels[i] != Act.OFF_TOPIC), default=-1.0)
+        if sims[best] < other + TOPICAL_MARGIN:
+            return None
+    return labels[best]
