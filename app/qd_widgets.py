@@ -123,7 +123,7 @@ def live_scenarios() -> set[str]:
 
 
 @st.cache_resource(show_spinner=False)
-def _service(_key: str, _retriever):
+def _service(key: str, _retriever):  # noqa: ARG001 - ``key`` is hashed: one service per database
     from dialogue_engine.exercise.runtime import build_runtime
 
     return build_runtime(get_settings(), knowledge=_retriever is not None, retriever=_retriever).service()
