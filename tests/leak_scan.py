@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 from dialogue_engine.agents.guard import normalize_numbers, private_numbers
+
+__all__ = ["brief_phrases", "leaks", "numbers_in", "private_numbers", "public_numbers", "secret_numbers", "words"]
 from dialogue_engine.domain.scenario import Scenario
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w])")
