@@ -111,7 +111,19 @@ def retriever():
 
 
 @st.cache_resource(show_spinner=False)
-def _service(_key: str, _retriever):
+def _event_store(key: str):  # noqa: ARG001 - ``key`` is hashed (a leading underscore would not be)
+    from dialogue_engine.exercise.store import EventStore
+
+    return EventStore(get_settings().resolved_database_url)
+
+
+def live_scenarios() -> set[str]:
+    """Ids of the scenarios an exercise that has not ended is playing (read fresh on every rerun)."""
+    return _event_store(data_key()).live_scenario_ids()
+
+
+@st.cache_resource(show_spinner=False)
+def _service(key: str, _retriever):  # noqa: ARG001 - ``key`` is hashed: one service per database
     from dialogue_engine.exercise.runtime import build_runtime
 
     return build_runtime(get_settings(), knowledge=_retriever is not None, retriever=_retriever).service()

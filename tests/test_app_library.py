@@ -58,3 +58,37 @@ def test_upload_of_wrong_type_is_refused():
     at.run()
     assert not at.exception
     assert len(at.error) == 1 and "not a UTF-8 text file" in at.error[0].value
+
+
+def _analysis_lines(at: AppTest) -> tuple[list[str], list[str]]:
+    """(the named deals shown, the per-party points captions) of the selected scenario."""
+    deals = [m.value for m in at.markdown if m.value.startswith(("**Nash", "**Highest", "**Kalai"))]
+    return deals, [c.value for c in at.caption]
+
+
+def test_deal_space_points_are_hidden_while_an_exercise_plays_the_scenario():
+    import re
+
+    from dialogue_engine.config import get_settings
+    from dialogue_engine.exercise.service import ExerciseService
+    from dialogue_engine.exercise.testing import stand_in_factory
+
+    at = _library()
+    sid = at.selectbox(key="library_scenario").value
+    deals, captions = _analysis_lines(at)
+    assert deals and any(re.search(r"\d", c) for c in captions), "points are shown when no class plays it"
+    assert not at.info
+
+    svc = ExerciseService(database_url=get_settings().resolved_database_url, agent_factory=stand_in_factory)
+    other = ExerciseService(database_url=get_settings().resolved_database_url, agent_factory=stand_in_factory)
+    info = svc.create(sid, [])
+    at.run()
+    live_deals, live_captions = _analysis_lines(at)
+    assert live_deals == deals, "the deals stay; only the points go"
+    assert not any(re.search(r"\d", c) for c in live_captions), live_captions
+    assert any("still running" in i.value for i in at.info)
+
+    other.end(info.facilitator_code)
+    at.run()
+    _, captions_after = _analysis_lines(at)
+    assert captions_after == captions and not at.info

@@ -17,6 +17,12 @@ POLL_SECONDS = 3
 st.title("Exercise")
 
 
+def _forget_seat_picks() -> None:
+    """A new scenario starts from its own default human seats: no seat picked for another scenario stays."""
+    for key in [k for k in st.session_state if str(k).startswith("ex_new_humans_")]:
+        del st.session_state[key]
+
+
 def create() -> None:
     """Facilitator: pick a scenario and the human seats; get join codes."""
     all_scenarios = scenarios()
@@ -25,7 +31,7 @@ def create() -> None:
         st.info("No scenarios yet.")
         return
     sid = st.selectbox("Scenario", sorted(all_scenarios), format_func=lambda s: all_scenarios[s].title,
-                       key="ex_new_scenario")
+                       key="ex_new_scenario", on_change=_forget_seat_picks)
     scenario = all_scenarios[sid]
     seats = scenario.party_ids
     humans = st.multiselect("Seats played by people (the rest are AI personas)", seats, default=seats[:2],
@@ -75,8 +81,8 @@ def join() -> None:
 
 def compose(view) -> None:
     names = {s.party: s.name for s in view.seats if s.party != view.seat.party}
-    with st.form("ex_message", clear_on_submit=True):
-        text = st.text_input("Message", key="ex_msg_text")
+    with st.form("ex_message", clear_on_submit=not view.clock.paused):  # refused while paused: keep the words
+        text = st.text_input("Message", key="ex_msg_text", max_chars=views.MESSAGE_CHARS)
         to = st.selectbox("To", ["everyone", *names], format_func=lambda p: "Everyone (public)" if p == "everyone"
                           else f"{names[p]} (private)", key="ex_msg_to")
         if st.form_submit_button("Send") and text.strip():
@@ -92,7 +98,7 @@ def propose(view) -> None:
                 opts = {o["id"]: o["label"] for o in issue["options"]}
                 deal[issue["id"]] = st.selectbox(issue["title"], list(opts), format_func=opts.get,
                                                  key=f"ex_pick_{issue['id']}")
-            note = st.text_input("Say something with it (optional)", key="ex_prop_note")
+            note = st.text_input("Say something with it (optional)", key="ex_prop_note", max_chars=views.MESSAGE_CHARS)
             sent = st.form_submit_button("Propose", disabled=not view.can_propose)
         st.caption(f"Worth {points(view, deal):g} points to you (threshold {view.brief.threshold:g}).")
         if sent:
@@ -104,9 +110,8 @@ def lines(entries, view) -> None:
     humans = {s.party for s in view.seats if s.human}
     names = {s.party: s.name for s in view.seats}
     for e in entries:
-        with st.chat_message("user" if e.speaker in humans else "assistant"):
-            to = f" → {', '.join(names.get(r, r) for r in e.recipients)}" if e.recipients else ""
-            st.markdown(f"**{e.speaker_name}{to}:** {views.plain(e.text)}")
+        with st.chat_message(views.avatar(e.speaker in humans)):
+            st.markdown(views.said(e, names))
             if e.proposal:
                 st.table(views.issue_deal_rows(view.issues, e.proposal))
             if e.citations:
@@ -141,8 +146,10 @@ def seat_panel() -> None:
                 st.success("Agreement reached: " + "; ".join(f"{r['Issue']}: {r['Option']}" for r in rows))
             else:
                 st.warning(f"Ended without agreement: {view.outcome.reason}")
+        if c.paused and not c.ended:
+            st.info("The facilitator has paused the exercise: messages, proposals and votes wait until it resumes.")
         for inj in view.injects:
-            st.info(f"**Inject — {inj.title}** (round {inj.round}): {inj.text}")
+            st.info(f"**Inject — {views.plain(inj.title)}** (round {inj.round}): {views.plain(inj.text)}")
         left, right = st.columns([3, 2])
         with left:
             st.markdown("**Public channel**")
@@ -156,15 +163,16 @@ def seat_panel() -> None:
             for p in reversed(view.proposals):
                 mine = p.proposer == view.seat.party
                 names = {s.party: s.name for s in view.seats}
-                st.markdown(f"**#{p.id}** by {names.get(p.proposer, p.proposer)} (round {p.round}, {p.status}) — worth "
-                            f"{points(view, p.deal):g} to you")
+                st.markdown(f"**#{p.id}** by {views.plain(views.seat_name(p.proposer, names))} "
+                            f"(round {p.round}, {p.status}) — worth {points(view, p.deal):g} to you")
                 st.table([{"Issue": t, "Option": o} for t, o in p.lines])
                 rows = views.vote_rows(p, names)
                 if rows:
                     st.table(rows)
                 else:
                     st.caption("no votes yet")
-                if view.can_vote and not mine and view.seat.party not in p.votes and p.status == "open":
+                if (view.can_vote and not c.paused and not mine and view.seat.party not in p.votes
+                        and p.status == "open"):
                     a, b = st.columns(2)
                     if a.button("Accept", key=f"ex_yes_{p.id}"):
                         service().vote(code, True, p.id)

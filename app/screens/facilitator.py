@@ -95,17 +95,19 @@ def console() -> None:
                        "Points": r.utility, "Accepts": r.accepts, "Vote": r.vote, "Messages": r.messages,
                        "Proposals": r.proposals, "Walked out": r.walked_out} for r in view.scoreboard],
                      hide_index=True)
+        names = {s.party: s.name for s in view.seats}
         if view.current_proposal:
-            st.markdown(f"**On the table:** #{view.current_proposal.id} by {view.current_proposal.proposer}")
+            st.markdown(f"**On the table:** #{view.current_proposal.id} by "
+                        f"{views.plain(views.seat_name(view.current_proposal.proposer, names))}")
             st.table([{"Issue": t, "Option": o} for t, o in view.current_proposal.lines])
         deal_space(view)
         tabs = st.tabs(["Transcript", *[s.name for s in view.seats]])
         with tabs[0]:
             for e in view.transcript:
-                to = f" → {', '.join(e.recipients)}" if e.recipients else ""
-                st.markdown(f"R{e.round} · **{e.speaker_name}{to}:** {views.plain(e.text)}")
+                st.markdown(views.said(e, names, prefix=f"R{e.round} · "))
             for i in view.injects:
-                st.info(f"Inject (round {i.round}, {i.fired_by}): **{i.title}** — {i.text}")
+                st.info(f"Inject (round {i.round}, {views.plain(i.fired_by)}): **{views.plain(i.title)}** — "
+                        f"{views.plain(i.text)}")
         for tab, seat in zip(tabs[1:], view.seats):
             with tab:
                 sv = view.seat_views[seat.party]
@@ -114,7 +116,7 @@ def console() -> None:
                 st.markdown(f"Threshold **{sv.brief.threshold:g}**; points for the table: "
                             f"{'—' if sv.my_utility is None else f'{sv.my_utility:g}'}")
                 for e in sv.private:
-                    st.markdown(f"🔒 **{e.speaker_name} → {', '.join(e.recipients)}:** {views.plain(e.text)}")
+                    st.markdown(views.said(e, names, prefix="🔒 "))
         if view.facilitator_notes:
             with st.expander("Facilitator notes"):
                 st.markdown(view.facilitator_notes)
@@ -126,7 +128,7 @@ def what_if(code: str, view) -> None:
     """Fork the exercise at an event: same start, then a different seed and/or an inject (the source stays)."""
     svc = service()
     with st.expander("What if? Fork this exercise"):
-        points = branching.fork_points(svc.events(view.exercise_id))
+        points = branching.fork_points(svc.events(view.exercise_id), {s.party: s.name for s in view.seats})
         if not points:
             st.caption("Nothing to fork yet.")
             return

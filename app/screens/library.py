@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from qd_widgets import guard, personas, scenarios
+from qd_widgets import guard, live_scenarios, personas, scenarios
 
 from dialogue_engine.ui import views
 from dialogue_engine.ui.uploads import YAML_MAX_BYTES, YAML_TYPES, check_yaml_upload
@@ -27,13 +27,16 @@ def show_scenario(scenario, cast) -> None:
     with st.expander("Deal-space analysis", expanded=True), guard():
         from dialogue_engine.ui.analysis import analysis_view
 
-        view = analysis_view(scenario)
+        view = analysis_view(scenario, live=scenario.id in live_scenarios())
+        if view.withheld:
+            st.info(view.withheld)
         cols = st.columns(len(view.counts) or 1)
         for col, (name, value) in zip(cols, view.counts.items()):
             col.metric(name.replace("_", " ").capitalize(), value)
         for label, text, utils in view.named:
             st.markdown(f"**{label}:** {text}")
-            st.caption(", ".join(f"{views.party_name(scenario, p, cast)} {u:g}" for p, u in utils.items()))
+            if utils:
+                st.caption(", ".join(f"{views.party_name(scenario, p, cast)} {u:g}" for p, u in utils.items()))
 
 
 with guard():

@@ -49,10 +49,11 @@ def brief(view, first: bool) -> None:
 
 
 def chat(session: SoloSession, view) -> None:
+    names = {s.party: s.name for s in view.seats}
     for entry in view.transcript:
         mine = entry.speaker == session.human_party
-        with st.chat_message("user" if mine else "assistant"):
-            st.markdown(f"**{'You' if mine else entry.speaker_name}:** {views.plain(entry.text)}")
+        with st.chat_message(views.avatar(mine)):
+            st.markdown(views.said(entry, names, speaker="You" if mine else None))
             if not mine and entry.move:
                 st.caption(f"move: {entry.move.replace('_', ' ')}"
                            + (f" · written by {entry.realizer}" if entry.realizer not in (None, "builtin") else ""))
@@ -71,7 +72,7 @@ def proposal_builder(session: SoloSession, view) -> None:
             for issue in s.issues:
                 deal[issue.id] = st.selectbox(issue.title, [o.id for o in issue.options], key=f"solo_pick_{issue.id}",
                                               format_func=lambda o, i=issue: i.option(o).label)
-            note = st.text_input("Say something with it (optional)", key="solo_note")
+            note = st.text_input("Say something with it (optional)", key="solo_note", max_chars=views.MESSAGE_CHARS)
             sent = st.form_submit_button("Propose this package")
         st.caption(f"The package shown is worth {points(view, deal):g} points to you "
                    f"(your threshold: {view.brief.threshold:g}).")
@@ -100,7 +101,7 @@ def play(session: SoloSession) -> None:
     st.markdown(f"**{view.title}** — you are **{view.brief.name}**, talking with **{session.counterpart_name}**. "
                 f"Round {max(view.clock.round, 1)} of {view.clock.total_rounds}.")
     for inject in view.injects:
-        st.info(f"**{inject.title}** — {inject.text}")
+        st.info(f"**{views.plain(inject.title)}** — {views.plain(inject.text)}")
     brief(view, first=not view.transcript)
     chat(session, view)
     if view.outcome is not None or st.session_state.get("solo_ended"):
@@ -128,7 +129,8 @@ def play(session: SoloSession) -> None:
     if c2.button("End and debrief", key="solo_end"):
         st.session_state["solo_ended"] = True
         st.rerun()
-    text = st.chat_input(f"Say something to {session.counterpart_name}", key="solo_chat")
+    text = st.chat_input(f"Say something to {session.counterpart_name}", key="solo_chat",
+                         max_chars=views.MESSAGE_CHARS)
     if text:
         with st.spinner(f"{session.counterpart_name} is replying…"):
             session.send(svc, text=text)

@@ -28,6 +28,7 @@ from dialogue_engine.agents.types import (
     TurnContext,
 )
 from dialogue_engine.domain.persona import Persona
+from dialogue_engine.llm.errors import LLMError
 from dialogue_engine.domain.scenario import Scenario
 from dialogue_engine.negotiation.strategy import Stance, Strategy, StrategyKind
 
@@ -398,7 +399,7 @@ class PersonaAgent:
                     return real.text, real.source, real.fallback_reason, []
                 reason = "guard: " + "; ".join(violations)
             except Exception as err:  # noqa: BLE001 - any realizer failure falls back to templates
-                reason = f"realizer failed: {type(err).__name__}: {err}".splitlines()[0][:300]
+                reason = f"realizer failed: {_failure_text(err)}"
             logger.info("%s: falling back to the built-in realizer (%s)", self.persona.id, reason)
         real = self.builtin.compose(request)
         problems = self._check(real.text, passages)
@@ -409,6 +410,15 @@ class PersonaAgent:
             if not text or self._check(text, passages):
                 text = _minimal(request)
         return text, "builtin", reason, violations
+
+
+def _failure_text(err: BaseException) -> str:
+    """A realizer failure as players may read it: the project's LLM errors with their message, anything else
+    by its type only (a foreign message may quote the rejected words)."""
+    text = type(err).__name__
+    if isinstance(err, LLMError):
+        text += f": {' '.join(str(err).split())[:200]}"
+    return text
 
 
 def text_of(perception: Perception | None) -> str:

@@ -58,7 +58,12 @@ class Failure:
 
 
 def classify(err: BaseException) -> Failure:
-    """Map an exception from a realizer or language model to a :class:`Failure` (project errors only)."""
+    """Map an exception from a realizer or language model to a :class:`Failure`.
+
+    Only the project's own language-model errors keep their message as the detail; any other exception is
+    named by its type alone, because the detail is shown to players (``fallback_reason``) and logged, and a
+    foreign message may quote the words that failed, private numbers included.
+    """
     attempts = getattr(err, "attempts", 1) if isinstance(err, LLMError) else 1
     if isinstance(err, GuardRejected):
         return Failure(FailureKind.GUARD, _short(err))
@@ -72,7 +77,9 @@ def classify(err: BaseException) -> Failure:
         return Failure(FailureKind.CONNECTION, f"server error {err.status}", attempts=attempts)
     if isinstance(err, LLMConnectionError):
         return Failure(FailureKind.CONNECTION, _short(err), attempts=attempts)
-    return Failure(FailureKind.ERROR, f"{type(err).__name__}: {_short(err)}", attempts=attempts)
+    if isinstance(err, LLMError):
+        return Failure(FailureKind.ERROR, f"{type(err).__name__}: {_short(err)}", attempts=attempts)
+    return Failure(FailureKind.ERROR, type(err).__name__)  # its message may quote anything: never shown
 
 
 class ResilientRealizer:

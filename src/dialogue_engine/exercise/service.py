@@ -97,6 +97,10 @@ class ExerciseService:
         return [{"exercise_id": r.id, "title": r.title, "scenario_id": r.scenario_id, "mode": r.mode,
                  "seed": r.seed, "created": r.created} for r in self.store.list_exercises()]
 
+    def live_scenarios(self) -> set[str]:
+        """Ids of the scenarios some exercise (class or solo) is still playing: not ended yet."""
+        return self.store.live_scenario_ids()
+
     def join(self, code: str) -> Seat:
         """The seat (or facilitator role) a code opens; the first join of a seat is logged.
 

@@ -367,6 +367,14 @@ class EventStore:
             rows = conn.execute(select(exercises_table).order_by(exercises_table.c.created.desc())).all()
         return [_record(r) for r in rows]
 
+    def live_scenario_ids(self) -> set[str]:
+        """Scenario ids of the exercises (any mode) that have no ``ended`` event yet: the scenarios in play."""
+        ended = select(events_table.c.exercise_id).where(events_table.c.kind == EventKind.ENDED.value)
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(exercises_table.c.scenario_id).distinct()
+                                .where(exercises_table.c.id.not_in(ended))).all()
+        return {r.scenario_id for r in rows}
+
     def last_seq(self, exercise_id: str) -> int:
         with self.engine.begin() as conn:
             return int(

@@ -9,6 +9,7 @@ from dialogue_engine.exercise.events import EventKind
 from dialogue_engine.exercise.state import ExerciseState
 from dialogue_engine.negotiation.space import DealSpace
 from dialogue_engine.report.charts import line_chart
+from dialogue_engine.report.markdown import plain_markdown
 from dialogue_engine.report.dealchart import deal_plot_svg
 from dialogue_engine.report.dealplot import DealPlot, bilateral_plot, party_plot
 from dialogue_engine.report.objectives import NOT_MET, ObjectiveCheck, objective_checks
@@ -233,7 +234,7 @@ def to_markdown(rep: Report) -> str:
             md += [f"### {who}", ""]
             for title, met, fb, quotes in crits:
                 md.append(f"- {'✔' if met else '✘'} **{title}** — {fb}")
-                md += [f"  > {q}" for q in quotes]
+                md += [f"  > {plain_markdown(q)}" for q in quotes]
             md.append("")
     md += ["", "## Improvement plan", "", "| Area | Action | Owner | When |", "|---|---|---|---|"]
     md += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} | {_cell(d)} |" for a, b, c, d in rep.plan]

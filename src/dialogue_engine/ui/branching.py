@@ -23,8 +23,12 @@ class ForkPoint:
     label: str
 
 
-def _what(ev: Event) -> str:
+def _what(ev: Event, names: dict[str, str]) -> str:
     p = ev.payload
+
+    def who(party: str) -> str:
+        return names.get(party, party)
+
     if ev.kind == EventKind.PHASE_CHANGED:
         return f"{p.get('phase', '').replace('_', ' ')} phase opens"
     if ev.kind == EventKind.ROUND_STARTED:
@@ -32,14 +36,18 @@ def _what(ev: Event) -> str:
     if ev.kind == EventKind.INJECT_FIRED:
         return f"inject: {p.get('title', '')}"
     if ev.kind == EventKind.PROPOSAL:
-        return f"proposal by {p.get('proposer', ev.actor)}"
+        return f"proposal by {who(p.get('proposer', ev.actor))}"
     if ev.kind == EventKind.MESSAGE:
-        return f"{ev.actor} speaks"
-    return f"{ev.kind.value.replace('_', ' ')}" + (f" ({ev.actor})" if ev.actor not in ("system",) else "")
+        return f"{who(ev.actor)} speaks"
+    return f"{ev.kind.value.replace('_', ' ')}" + (f" ({who(ev.actor)})" if ev.actor not in ("system",) else "")
 
 
-def fork_points(events: list[Event]) -> list[ForkPoint]:
-    """Every point a fork may cut after, labelled ``#seq · round N · what happened``, in log order."""
+def fork_points(events: list[Event], names: dict[str, str] | None = None) -> list[ForkPoint]:
+    """Every point a fork may cut after, labelled ``#seq · round N · what happened``, in log order.
+
+    ``names`` (party id -> display name) names the seats; a seat not in it is shown by its id.
+    """
+    names = names or {}
     rnd = 0
     by_seq = {}
     for ev in events:
@@ -49,7 +57,8 @@ def fork_points(events: list[Event]) -> list[ForkPoint]:
     out = []
     for seq in cut_points(events):
         rnd, ev = by_seq[seq]
-        out.append(ForkPoint(seq=seq, label=f"#{seq} · {'round ' + str(rnd) if rnd else 'before round 1'} · {_what(ev)}"))
+        out.append(ForkPoint(seq=seq, label=f"#{seq} · {'round ' + str(rnd) if rnd else 'before round 1'} · "
+                                            f"{_what(ev, names)}"))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogue_engine.report.markdown import plain_markdown
 from dialogue_engine.report.scoring import score
 
 
@@ -29,6 +30,6 @@ def seat_debrief(service: Any, exercise_id: str, party: str) -> str:
             mark = "✓" if c.met else "✗"
             line = f"- {mark} **{c.title}** — {c.feedback}"
             for q in c.quotes[:2]:
-                line += f"\n  > {q}"
+                line += f"\n  > {plain_markdown(q)}"
             out.append(line)
     return "\n\n".join(out)

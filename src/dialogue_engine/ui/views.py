@@ -6,13 +6,13 @@ holds nothing about any other party's private brief, scores or threshold.
 
 from __future__ import annotations
 
-import re
-
-
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.persona import Persona
 from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.report.markdown import SHOWN_CHARS, plain_markdown
 
+MESSAGE_CHARS = SHOWN_CHARS
+"""The longest message a player may type (the service refuses longer ones: ``exercise.commands.MAX_MESSAGE``)."""
 
 
 def party_name(scenario: Scenario, party_id: str, personas: dict[str, Persona] | None = None) -> str:
@@ -89,18 +89,40 @@ def issue_deal_rows(issues: list[dict], deal: Deal | None) -> list[dict[str, str
     return rows
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
-
-
 def plain(text: str) -> str:
-    """A player's words safe to show with ``st.markdown``: Markdown and HTML characters escaped, lines kept.
+    """A person's words safe to show with ``st.markdown``: Markdown and HTML characters escaped, no autolinks,
+    lines kept, size capped (see :func:`dialogue_engine.report.markdown.plain_markdown`).
 
-    Nobody can forge a bold "Facilitator:" line, a heading or an image in another player's page.
+    Nobody can forge a bold "Facilitator:" line, a heading, a link or an image in another player's page.
     """
-    return "  \n".join(_MARKDOWN.sub(r"\\\1", line) for line in text.splitlines())
+    return plain_markdown(text)
+
+
+def avatar(human: bool) -> str:
+    """The ``st.chat_message`` name for a seat: a person's avatar for a human seat, the assistant's for an AI."""
+    return "user" if human else "assistant"
+
+
+def seat_name(party: str, names: dict[str, str]) -> str:
+    """A seat's display name from ``names`` (party id -> name); a seat not listed reads 'a seat', never its id."""
+    return names.get(party) or "a seat"
+
+
+def said(entry, names: dict[str, str], *, speaker: str | None = None, prefix: str = "") -> str:
+    """One transcript line as safe Markdown: ``**Speaker → Recipient:** words`` with names, never ids.
+
+    Args:
+        entry: a :class:`~dialogue_engine.exercise.views.TranscriptEntry`.
+        names: party id -> display name, for the recipients.
+        speaker: shown instead of the entry's speaker name (e.g. "You").
+        prefix: put before the line (e.g. "R2 · "); it is not escaped.
+    """
+    who = speaker or entry.speaker_name or seat_name(entry.speaker, names)
+    to = f" → {', '.join(seat_name(r, names) for r in entry.recipients)}" if entry.recipients else ""
+    return f"{prefix}**{plain(who + to)}:** {plain(entry.text)}"
 
 
 def vote_rows(proposal, names: dict[str, str]) -> list[dict[str, str]]:
     """A proposal's votes as table rows: seat, yes/no and the seat's one-line reason (empty when none given)."""
-    return [{"Seat": names.get(party, party), "Vote": "yes" if yes else "no",
+    return [{"Seat": seat_name(party, names), "Vote": "yes" if yes else "no",
              "Why": proposal.reasons.get(party, "")} for party, yes in proposal.votes.items()]
