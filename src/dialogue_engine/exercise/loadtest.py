@@ -60,13 +60,18 @@ class LoadPlan:
 
 @dataclass(frozen=True, kw_only=True)
 class LoadReport:
-    """What happened: the actions sent, their outcomes, their latencies and what the log holds."""
+    """What happened: the actions sent, their outcomes, their latencies and what the log holds.
+
+    ``lost``: accepted actions not stored exactly once; ``miscounted``: seats whose stored messages, proposals
+    and votes differ in number from what their accepted actions wrote (a refused action that was stored
+    anyway shows here); ``duplicate_votes``: a seat with two votes on one proposal.
+    """
 
     plan: LoadPlan
     results: list[dict[str, Any]]
     events: int
     lost: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
+    miscounted: list[str] = field(default_factory=list)
     seq_gap_free: bool = True
     duplicate_votes: list[str] = field(default_factory=list)
     wave_seconds: list[float] = field(default_factory=list)
@@ -102,7 +107,7 @@ class LoadReport:
             "actions": len(self.results), "accepted": len(self.accepted),
             "refused_duplicate_votes": sum(n for e, n in self.refused.items() if DUPLICATE in e),
             "unexpected_refusals": len(self.unexpected_refusals), "events": self.events,
-            "lost_events": len(self.lost), "extra_events": len(self.extra), "duplicate_votes": len(self.duplicate_votes),
+            "lost_events": len(self.lost), "miscounted_seats": len(self.miscounted), "duplicate_votes": len(self.duplicate_votes),
             "seq_gap_free": self.seq_gap_free,
             "p50_ms": round(self.latency_ms(50), 1), "p95_ms": round(self.latency_ms(95), 1),
             "max_ms": round(self.latency_ms(100), 1),
@@ -222,10 +227,10 @@ def check_log(plan: LoadPlan, seats: list[dict[str, Any]], results: list[dict[st
     opening = {ex: min(e.seq for e in evs if e.kind == EventKind.PROPOSAL) for ex, evs in logs.items()}
     stored = Counter((ex, e.actor) for ex, evs in logs.items() for e in evs
                      if e.kind in (EventKind.MESSAGE, EventKind.PROPOSAL, EventKind.VOTE) and e.seq > opening[ex])
-    extra = [f"{ex} {who}: {n} events stored, {expected[(ex, who)]} accepted" for (ex, who), n in stored.items()
-             if n != expected[(ex, who)]]
+    miscounted = [f"{ex} {who}: {stored[key]} events stored, {expected[key]} from accepted actions"
+                  for key in sorted(set(stored) | set(expected)) for ex, who in [key] if stored[key] != expected[key]]
     dups = [f"{ex} {who} on #{p}: {n} votes" for (ex, who, p), n in votes.items() if n > 1]
-    return LoadReport(plan=plan, results=results, events=sum(len(v) for v in logs.values()), lost=lost, extra=extra,
+    return LoadReport(plan=plan, results=results, events=sum(len(v) for v in logs.values()), lost=lost, miscounted=miscounted,
                       seq_gap_free=gap_free, duplicate_votes=dups, wave_seconds=walls)
 
 
