@@ -63,7 +63,7 @@ def main() -> int:
             out.append({"config": name, **s})
             rows.append([name, s["accepted"], s["refused_duplicate_votes"], s["unexpected_refusals"], s["lost_events"],
                          s["miscounted_seats"], s["duplicate_votes"], "yes" if s["seq_gap_free"] else "NO",
-                         s["p50_ms"], s["p95_ms"], s["max_ms"]])
+                         s["p50_ms"], s["p95_ms"], s["max_ms"], s["worker_cpu_s"]])
     if args.json:
         print(json.dumps(out))
     else:
@@ -71,7 +71,7 @@ def main() -> int:
             print("PostgreSQL rows skipped: no --db and no QD_TEST_POSTGRES_URL")
         print(f"{args.waves} waves; each seat acts once per wave, all seats released together ({machine_note()})")
         print(table(["configuration", "accepted", "dup. votes refused", "other refusals", "lost events",
-                     "miscounted seats", "dup. votes stored", "seq gap-free", "p50 ms", "p95 ms", "max ms"], rows))
+                     "miscounted seats", "dup. votes stored", "seq gap-free", "p50 ms", "p95 ms", "max ms", "worker CPU s"], rows))
     bad = [o for o in out if o["lost_events"] or o["miscounted_seats"] or o["duplicate_votes"]
            or o["unexpected_refusals"] or not o["seq_gap_free"]]
     print("FAIL" if bad else "PASS: 0 lost events", file=sys.stderr if args.json else sys.stdout)

@@ -12,7 +12,8 @@ Protocol (driver -> worker, worker -> driver):
   (a vote's target: the newest live proposal by another seat that this seat has not voted on), then waits
   -> ``{"op": "ready"}``.
 - ``{"op": "go"}``: every thread acts at once -> ``{"op": "done", "results": [...]}`` with each action's
-  outcome and latency (seconds from the go to the service's answer).
+  outcome and latency (seconds from the go to the service's answer), and ``cpu``: the CPU seconds the
+  process spent from the go to the last answer.
 - ``{"op": "quit"}``: the process exits.
 """
 
@@ -26,8 +27,8 @@ import time
 from typing import Any, Callable, TextIO
 
 from dialogue_engine.errors import QDError
+from dialogue_engine.exercise.loadtest import no_ai_seats
 from dialogue_engine.exercise.service import ExerciseService
-from dialogue_engine.exercise.testing import stand_in_factory
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class Worker:
     """The seats of one process and the service they act through."""
 
     def __init__(self, database_url: str, seats: list[dict[str, str]]):
-        self.svc = ExerciseService(database_url=database_url, agent_factory=stand_in_factory)
+        self.svc = ExerciseService(database_url=database_url, agent_factory=no_ai_seats)
         self.codes = {s["key"]: s["code"] for s in seats}
         self.seats = {key: self.svc.join(code) for key, code in self.codes.items()}
 
@@ -134,8 +135,10 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
                 return
             if msg.get("op") != "wave":
                 raise SystemExit(f"unexpected {msg.get('op')!r}")
-            results = worker.wave(msg["actions"], lambda: send({"op": "ready"}), lambda: expect("go"))
-            send({"op": "done", "results": results})
+            marks: list[float] = []
+            results = worker.wave(msg["actions"], lambda: send({"op": "ready"}),
+                                  lambda: (expect("go"), marks.append(time.process_time())))
+            send({"op": "done", "results": results, "cpu": time.process_time() - marks[0]})
     finally:
         worker.close()
 

@@ -27,8 +27,8 @@ from typing import Any
 from dialogue_engine.domain import Scenario
 from dialogue_engine.exercise.commands import MAX_PROPOSALS_PER_ROUND
 from dialogue_engine.exercise.events import EventKind
+from dialogue_engine.exercise.errors import ExerciseError
 from dialogue_engine.exercise.service import ExerciseService
-from dialogue_engine.exercise.testing import stand_in_factory
 
 KINDS = ("message", "propose", "vote")
 MAX_WAVES = 2 * MAX_PROPOSALS_PER_ROUND
@@ -75,6 +75,7 @@ class LoadReport:
     seq_gap_free: bool = True
     duplicate_votes: list[str] = field(default_factory=list)
     wave_seconds: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0
 
     @property
     def accepted(self) -> list[dict[str, Any]]:
@@ -111,8 +112,13 @@ class LoadReport:
             "seq_gap_free": self.seq_gap_free,
             "p50_ms": round(self.latency_ms(50), 1), "p95_ms": round(self.latency_ms(95), 1),
             "max_ms": round(self.latency_ms(100), 1),
-            "wave_s": [round(s, 3) for s in self.wave_seconds],
+            "wave_s": [round(s, 3) for s in self.wave_seconds], "worker_cpu_s": round(self.cpu_seconds, 2),
         }
+
+
+def no_ai_seats(*_args: Any, **_kwargs: Any) -> Any:
+    """The agent factory of the load test, whose seats are all held by people: building an agent is a bug."""
+    raise ExerciseError("the classroom load test has no AI seats")
 
 
 def classroom_scenario(parties: int, seed: int = 0) -> Scenario:
@@ -131,7 +137,7 @@ def classroom_scenario(parties: int, seed: int = 0) -> Scenario:
 
 def open_tables(plan: LoadPlan) -> list[dict[str, Any]]:
     """Create, start and open round 1 of each table; the first seat tables a proposal. Returns each seat."""
-    svc = ExerciseService(database_url=plan.database_url, agent_factory=stand_in_factory)
+    svc = ExerciseService(database_url=plan.database_url, agent_factory=no_ai_seats)
     seats: list[dict[str, Any]] = []
     try:
         per_table = _split(plan.seats, plan.tables)
@@ -159,6 +165,7 @@ def run_load(plan: LoadPlan) -> LoadReport:
     rng = random.Random(plan.seed)
     results: list[dict[str, Any]] = []
     walls: list[float] = []
+    cpu = 0.0
     workers: list[_Worker] = []
     try:
         workers = [_Worker() for _ in range(plan.processes)]
@@ -186,20 +193,22 @@ def run_load(plan: LoadPlan) -> LoadReport:
             for worker in workers:
                 worker.send({"op": "go"})
             for worker in workers:
-                results += worker.expect("done", plan.timeout)["results"]
+                done = worker.expect("done", plan.timeout)
+                results += done["results"]
+                cpu += done["cpu"]
             walls.append(time.perf_counter() - start)
         for worker in workers:
             worker.quit(plan.timeout)
     finally:
         for worker in workers:
             worker.stop()
-    return check_log(plan, seats, results, walls)
+    return check_log(plan, seats, results, walls, cpu)
 
 
 def check_log(plan: LoadPlan, seats: list[dict[str, Any]], results: list[dict[str, Any]],
-              walls: list[float]) -> LoadReport:
+              walls: list[float], cpu: float = 0.0) -> LoadReport:
     """Compare the accepted actions with what the log holds."""
-    svc = ExerciseService(database_url=plan.database_url, agent_factory=stand_in_factory)
+    svc = ExerciseService(database_url=plan.database_url, agent_factory=no_ai_seats)
     try:
         logs = {ex: svc.events(ex) for ex in {s["exercise_id"] for s in seats}}
     finally:
@@ -231,7 +240,7 @@ def check_log(plan: LoadPlan, seats: list[dict[str, Any]], results: list[dict[st
                   for key in sorted(set(stored) | set(expected)) for ex, who in [key] if stored[key] != expected[key]]
     dups = [f"{ex} {who} on #{p}: {n} votes" for (ex, who, p), n in votes.items() if n > 1]
     return LoadReport(plan=plan, results=results, events=sum(len(v) for v in logs.values()), lost=lost, miscounted=miscounted,
-                      seq_gap_free=gap_free, duplicate_votes=dups, wave_seconds=walls)
+                      seq_gap_free=gap_free, duplicate_votes=dups, wave_seconds=walls, cpu_seconds=cpu)
 
 
 def _text(wave: int, key: str, tag: str) -> str:
