@@ -59,3 +59,46 @@ def test_the_check_reports_a_lost_action_and_an_unrecorded_event(tmp_path):
     report = check_log(plan, seats, claimed, [0.01])
     assert len(report.lost) == 1 and "stored 0 times" in report.lost[0]
     assert report.miscounted and report.summary()["lost_events"] == 1
+
+
+def test_threads_of_one_process_take_turns_on_an_exercise(tmp_path):
+    """Seats acting at once through one service decide one after another: no commit is decided on a stale
+    state and started over (before, all but one of them lost the race and re-read the log)."""
+    import threading
+
+    from dialogue_engine.exercise.service import ExerciseService
+    from dialogue_engine.exercise.store import SeqConflict
+    from dialogue_engine.exercise.testing import stand_in_factory
+
+    plan = LoadPlan(database_url=f"sqlite:///{tmp_path / 'load.db'}", seats=12, waves=1)
+    seats = open_tables(plan)
+    svc = ExerciseService(database_url=plan.database_url, agent_factory=stand_in_factory)
+    conflicts, append = [], svc.store.append_many
+
+    def counted(*args, **kwargs):
+        try:
+            return append(*args, **kwargs)
+        except SeqConflict:
+            conflicts.append(1)
+            raise
+
+    svc.store.append_many = counted
+    barrier = threading.Barrier(len(seats))
+    errors = []
+
+    def act(code: str, n: int) -> None:
+        barrier.wait()
+        try:
+            svc.post_message(code, f"at once {n}")
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=act, args=(s["code"], n)) for n, s in enumerate(seats)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    texts = [m.text for m in svc.state(seats[0]["exercise_id"]).messages]
+    svc.store.dispose()
+    assert not errors and conflicts == []
+    assert sorted(t for t in texts if t.startswith("at once")) == sorted(f"at once {n}" for n in range(len(seats)))
