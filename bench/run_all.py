@@ -20,6 +20,7 @@ BENCHES = [
     "bench_tournament.py",
     "bench_headless.py",
     "bench_deliberation.py",
+    "bench_classroom.py",
 ]
 
 

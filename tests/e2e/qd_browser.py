@@ -42,11 +42,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, timeout: float = 120.0):
-    """``dialogue-engine kb build`` then ``dialogue-engine serve`` on a free port; yield the base URL."""
+def running_app(data_dir: Path, timeout: float = 120.0, *, env_extra: dict[str, str] | None = None):
+    """``dialogue-engine kb build`` then ``dialogue-engine serve`` on a free port; yield the base URL.
+
+    ``env_extra`` adds settings (e.g. ``QD_DATABASE_URL``, for several servers sharing one database).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QD_", "OPENAI_"))}
-    env.update(QD_DATA_DIR=str(data_dir), QD_CONTENT_DIR=str(ROOT), QD_LLM="none", QD_ENV_FILE="", PORT=str(port))
+    env.update(QD_DATA_DIR=str(data_dir), QD_CONTENT_DIR=str(ROOT), QD_LLM="none", QD_ENV_FILE="", PORT=str(port),
+               **(env_extra or {}))
     exe = Path(sys.executable).with_name("dialogue-engine")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "dialogue_engine.cli"]
     subprocess.run([*cmd, "kb", "build"], cwd=ROOT, env=env, check=False, capture_output=True, timeout=timeout)

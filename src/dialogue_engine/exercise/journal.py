@@ -27,6 +27,7 @@ class Journal:
         self._logs: dict[str, list[Event]] = {}
         self._scenarios: dict = {}
         self._lock = threading.Lock()
+        self._writers: dict[str, threading.RLock] = {}
 
     def events(self, exercise_id: str) -> list[Event]:
         """The whole log, in order, straight from the store."""
@@ -56,17 +57,26 @@ class Journal:
         When another writer moved the log in between, the state is read again and ``decide`` runs again, so
         what is appended was decided, and checked, on the state it follows. ``decide`` raises
         :class:`ExerciseError` to refuse; then nothing is stored.
+
+        Commits to one exercise from the threads of this process take turns (many seats acting at once
+        would otherwise all decide on the same state and all but one start over); other processes still
+        race optimistically, through the store's ``expect_seq``.
         """
-        for _ in range(MAX_COMMIT_RETRIES):
-            state = self.state(exercise_id)
-            evs = decide(state)
-            if not evs:
-                return []
-            try:
-                return self.append_checked(state, evs)
-            except SeqConflict:
-                continue
+        with self._writer(exercise_id):
+            for _ in range(MAX_COMMIT_RETRIES):
+                state = self.state(exercise_id)
+                evs = decide(state)
+                if not evs:
+                    return []
+                try:
+                    return self.append_checked(state, evs)
+                except SeqConflict:
+                    continue
         raise ExerciseError(f"exercise {exercise_id} is too busy; try again")
+
+    def _writer(self, exercise_id: str) -> threading.RLock:
+        with self._lock:
+            return self._writers.setdefault(exercise_id, threading.RLock())
 
     def _log(self, exercise_id: str) -> list[Event]:
         """The log, read incrementally (events are immutable and seqs gap-free, so a prefix can be kept)."""
