@@ -15,7 +15,7 @@ from dialogue_engine.agents.guard import check_reply, cited_numbers, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
 from dialogue_engine.agents.planning import ASKS_FOR_PACKAGE, DialoguePlan, PlanInput, plan_reply
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
-from dialogue_engine.agents.resilience import ResilientRealizer, with_guard
+from dialogue_engine.agents.resilience import with_guard
 from dialogue_engine.agents.streaming import OnText, show
 from dialogue_engine.agents.types import (
     Citation,
@@ -400,12 +400,13 @@ class PersonaAgent:
                        on_text: OnText | None = None) -> tuple[str, str, str | None, list[str]]:
         """(text, realizer name, fallback reason, violations seen) — built-in when the realizer fails.
 
-        Words reach ``on_text`` streamed only through a :class:`ResilientRealizer`, which carries this seat's
-        guard per sentence; any other realizer's words are shown once, after the checks below.
+        Words reach ``on_text`` streamed only through a realizer with ``guarded_stream`` (a
+        :class:`~dialogue_engine.agents.resilience.ResilientRealizer`, which carries this seat's guard and
+        checks each sentence); any other realizer's words are shown once, after the checks below.
         """
         reason: str | None = None
         violations: list[str] = []
-        streamed = on_text is not None and isinstance(self.realizer, ResilientRealizer)
+        streamed = on_text is not None and bool(getattr(self.realizer, "guarded_stream", False))
         if self.realizer is not self.builtin:
             try:
                 if streamed:

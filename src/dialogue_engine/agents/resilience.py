@@ -94,6 +94,9 @@ class ResilientRealizer:
             falls back at once (the model layer has retried already).
     """
 
+    guarded_stream = True
+    """:meth:`stream_realize` checks every sentence with the guard before ``on_text`` sees it."""
+
     def __init__(self, primary: Realizer, fallback: Realizer, *, guard: Guard | None = None,
                  regenerations: int = 1) -> None:
         if regenerations < 0:

@@ -183,6 +183,14 @@ class _TurnRealizer:
     async def realize(self, request):
         return await self.inner.realize(dataclasses.replace(request, turn=self.turn))
 
+    @property
+    def guarded_stream(self) -> bool:
+        """Whether the wrapped realizer streams guarded sentences (see ``ResilientRealizer.guarded_stream``)."""
+        return bool(getattr(self.inner, "guarded_stream", False))
+
+    async def stream_realize(self, request, on_text=None):
+        return await self.inner.stream_realize(dataclasses.replace(request, turn=self.turn), on_text)
+
 
 def build_agent(state: ExerciseState, party: str, seating: Seating, cache: AgentCache | None = None) -> Any:
     """An agent for one turn of ``party``: a copy of its observe-only agent (which has perceived the log)."""
