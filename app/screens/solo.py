@@ -88,9 +88,9 @@ def say(session: SoloSession, svc, text: str | None = None, proposal=None) -> No
     try:
         with slot.container():
             if text:
-                with st.chat_message("user"):
+                with st.chat_message(views.avatar(True)):
                     st.markdown(reply_markdown("You", text))
-            with st.chat_message("assistant"):
+            with st.chat_message(views.avatar(False)):
                 stream = ReplyStream(session.counterpart_name, st.empty().markdown)
                 stream.start()
                 entries = session.send(svc, text=text, proposal=proposal, on_text=stream)

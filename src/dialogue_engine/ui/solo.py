@@ -101,8 +101,9 @@ class ReplyStream:
 
 
 def reply_markdown(name: str, text: str) -> str:
-    """A chat line as the Solo page draws it: the speaker in bold, the words escaped."""
-    return f"**{name}:** {plain(text)}"
+    """A chat line as the Solo page draws it (as :func:`~dialogue_engine.ui.views.said` does a stored one): the
+    speaker in bold, name and words escaped."""
+    return f"**{plain(name)}:** {plain(text)}"
 
 
 def points(view: SeatView, deal: Deal | None) -> float | None:
