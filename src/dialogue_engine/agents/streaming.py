@@ -59,8 +59,8 @@ def show(on_text: OnText | None, text: str) -> bool:
     try:
         on_text(text)
     except Exception as err:  # noqa: BLE001 - showing words is best effort; the turn is recorded regardless
-        log.warning("could not show streamed words (%s: %s); the final text will replace them",
-                    type(err).__name__, err)
+        log.warning("could not show streamed words (%s); the final text will replace them",
+                    type(err).__name__)  # by type only: a foreign message may quote anything
         return False
     return True
 
