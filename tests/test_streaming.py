@@ -83,8 +83,10 @@ def resilient_for_china(model) -> ResilientRealizer:
     return ResilientRealizer(LLMRealizer(model, plain_text=True), fakes.StubRealizer("Fallback words."), guard=guard)
 
 
-async def test_private_number_in_the_second_sentence_is_never_shown():
-    model = ChunkModel(by_chars(CLEAN + LEAK + TAIL))
+@pytest.mark.parametrize("size", [1, 3, 40])
+async def test_private_number_in_the_second_sentence_is_never_shown(size):
+    """However the chunks cut the words (one character at a time splits the number itself)."""
+    model = ChunkModel(by_chars(CLEAN + LEAK + TAIL, size))
     seen: list[str] = []
     out = await resilient_for_china(model).stream_realize(fakes.sample_request(persona=load_persona("china")),
                                                          seen.append)
@@ -92,7 +94,7 @@ async def test_private_number_in_the_second_sentence_is_never_shown():
     assert not any(SECRET in s for s in seen)
     assert out.text == "Fallback words." and out.source == "builtin"
     assert out.fallback_reason.startswith("guard rejected reply: sentence 2:")
-    assert model.closed and model.pulled < len(by_chars(CLEAN + LEAK + TAIL))  # the stream stopped there
+    assert model.closed and model.pulled < len(by_chars(CLEAN + LEAK + TAIL, size))  # the stream stopped there
 
 
 async def test_a_clean_stream_shows_every_sentence_in_order():
@@ -144,6 +146,14 @@ async def test_agent_streams_a_clean_llm_reply_and_returns_its_final_text():
     reply = await agent.respond(turn(), on_text=seen.append)
     assert seen == [CLEAN, TAIL]
     assert reply.realizer == "llm" and reply.message.startswith("".join(seen).strip())
+
+
+async def test_breaking_character_in_the_first_sentence_shows_nothing():
+    settings = Settings(QD_LLM="openai", OPENAI_API_KEY="k", QD_LLM_OUTPUT="text")
+    model = fakes.scripted("As an AI language model, I cannot negotiate. " + TAIL)
+    seen: list[str] = []
+    reply = await china(make_realizer(settings, model=model, retries=0)).respond(turn(), on_text=seen.append)
+    assert seen == [] and reply.realizer == "builtin" and "language model" not in reply.message
 
 
 async def test_a_realizer_without_a_seat_guard_is_shown_only_after_the_checks():
