@@ -12,6 +12,7 @@ BENCHES = [
     "bench_embeddings.py",
     "bench_ingest.py",
     "bench_turn.py",
+    "bench_stream.py",
     "bench_acts.py",
     "bench_coaching.py",
     "bench_dialogue.py",

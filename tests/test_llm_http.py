@@ -90,13 +90,15 @@ async def test_unreachable_server_is_a_connection_error():
 
 
 async def test_streaming_over_http():
-    with FakeOpenAIServer(delay=0.0, text="Why that date [2]?") as server:
+    """The server streams word by word; the guarded realizer shows whole checked sentences, in order."""
+    text = "Why that date [2]? We could move later. Perhaps in spring"
+    with FakeOpenAIServer(delay=0.0, text=text) as server:
         seen: list[str] = []
         out = await resilient(server, "text").stream_realize(fakes.sample_request(), seen.append)
         body = server.requests[0]
     assert body["stream"] is True and "tools" not in body
-    assert len(seen) > 2 and "".join(seen) == "Why that date [2]?"
-    assert out.source == "llm" and out.cited == (2,)
+    assert seen == ["Why that date [2]? ", "We could move later. ", "Perhaps in spring"]
+    assert out.source == "llm" and out.cited == (2,) and out.text.startswith("".join(seen))
 
 
 async def test_streaming_failure_falls_back_cleanly():

@@ -8,7 +8,7 @@ from qd_widgets import citations, deal_table, guard, personas, scenarios, servic
 from dialogue_engine.ui import views
 from dialogue_engine.ui.branching import retry_rounds
 from dialogue_engine.ui.coaching import seat_debrief
-from dialogue_engine.ui.solo import SoloSession, latest_offer, points
+from dialogue_engine.ui.solo import ReplyStream, SoloSession, latest_offer, points, reply_markdown
 
 st.title("Solo dialogue")
 
@@ -77,9 +77,27 @@ def proposal_builder(session: SoloSession, view) -> None:
         st.caption(f"The package shown is worth {points(view, deal):g} points to you "
                    f"(your threshold: {view.brief.threshold:g}).")
         if sent:
-            with st.spinner(f"{session.counterpart_name} is considering…"):
-                session.send(service(), text=note or None, proposal=deal)
+            say(session, service(), text=note or None, proposal=deal)
             st.rerun()
+
+
+def say(session: SoloSession, svc, text: str | None = None, proposal=None) -> None:
+    """Send a turn and show the counterpart's reply growing as it streams, then its final text (a refused
+    turn leaves nothing drawn: its one-line error is shown instead)."""
+    slot = st.empty()
+    try:
+        with slot.container():
+            if text:
+                with st.chat_message(views.avatar(True)):
+                    st.markdown(reply_markdown("You", text))
+            with st.chat_message(views.avatar(False)):
+                stream = ReplyStream(session.counterpart_name, st.empty().markdown)
+                stream.start()
+                entries = session.send(svc, text=text, proposal=proposal, on_text=stream)
+                stream.finish(entries, session.counterpart_party)
+    except Exception:
+        slot.empty()
+        raise
 
 
 def retry(session: SoloSession, view) -> None:
@@ -132,8 +150,7 @@ def play(session: SoloSession) -> None:
     text = st.chat_input(f"Say something to {session.counterpart_name}", key="solo_chat",
                          max_chars=views.MESSAGE_CHARS)
     if text:
-        with st.spinner(f"{session.counterpart_name} is replying…"):
-            session.send(svc, text=text)
+        say(session, svc, text=text)
         st.rerun()
 
 

@@ -16,6 +16,7 @@ from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiv
 from dialogue_engine.agents.planning import ASKS_FOR_PACKAGE, DialoguePlan, PlanInput, plan_reply
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
 from dialogue_engine.agents.resilience import with_guard
+from dialogue_engine.agents.streaming import OnText, show
 from dialogue_engine.agents.types import (
     Citation,
     Deal,
@@ -268,8 +269,16 @@ class PersonaAgent:
             return not self._theirs_latest
         return bool(perception.acts) and not perception.has(*moving)
 
-    async def respond(self, ctx: TurnContext) -> Reply:
-        """Perceive the incoming message, decide, plan, ground, realize and guard; always returns a valid reply."""
+    async def respond(self, ctx: TurnContext, *, on_text: OnText | None = None) -> Reply:
+        """Perceive the incoming message, decide, plan, ground, realize and guard; always returns a valid reply.
+
+        Args:
+            ctx: the turn.
+            on_text: receives the reply's words as they become safe to show. A guarded LLM realizer streams
+                them sentence by sentence, each checked by this seat's guard first; the built-in realizer
+                gives the final text once. The reply's ``message`` is the final text: it replaces what was
+                shown when the stream was stopped or failed (the fallback's words).
+        """
         self._memory.clock = (ctx.round, ctx.total_rounds)
         perception = None
         addressed = ctx.incoming is not None and ctx.incoming.to in (None, self.party_id)
@@ -302,7 +311,7 @@ class PersonaAgent:
             issue_title=self._title(move.issue),
             plan=plan,
         )
-        text, source, reason, violations = await self._realize(request, passages)
+        text, source, reason, violations = await self._realize(request, passages, on_text)
         cited = cited_numbers(text, passages)
         reply = Reply(
             persona=self.persona.id,
@@ -387,15 +396,27 @@ class PersonaAgent:
     def _check(self, text: str, passages: tuple[Citation, ...]) -> list[str]:
         return check_reply(text, self.party, passages, public_text=self._public, taboo=self.persona.voice.taboo_words)
 
-    async def _realize(self, request: RealizeRequest, passages: tuple[Citation, ...]) -> tuple[str, str, str | None, list[str]]:
-        """(text, realizer name, fallback reason, violations seen) — built-in when the realizer fails."""
+    async def _realize(self, request: RealizeRequest, passages: tuple[Citation, ...],
+                       on_text: OnText | None = None) -> tuple[str, str, str | None, list[str]]:
+        """(text, realizer name, fallback reason, violations seen) — built-in when the realizer fails.
+
+        Words reach ``on_text`` streamed only through a realizer with ``guarded_stream`` (a
+        :class:`~dialogue_engine.agents.resilience.ResilientRealizer`, which carries this seat's guard and
+        checks each sentence); any other realizer's words are shown once, after the checks below.
+        """
         reason: str | None = None
         violations: list[str] = []
+        streamed = on_text is not None and bool(getattr(self.realizer, "guarded_stream", False))
         if self.realizer is not self.builtin:
             try:
-                real = await self.realizer.realize(request)
+                if streamed:
+                    real = await self.realizer.stream_realize(request, on_text)
+                else:
+                    real = await self.realizer.realize(request)
                 violations = self._check(real.text, passages)
                 if not violations:
+                    if not streamed:
+                        show(on_text, real.text)
                     return real.text, real.source, real.fallback_reason, []
                 reason = "guard: " + "; ".join(violations)
             except Exception as err:  # noqa: BLE001 - any realizer failure falls back to templates
@@ -409,6 +430,8 @@ class PersonaAgent:
             text = scrub(text, self.party, passages, public_text=self._public, taboo=self.persona.voice.taboo_words)
             if not text or self._check(text, passages):
                 text = _minimal(request)
+        if not streamed:
+            show(on_text, text)
         return text, "builtin", reason, violations
 
 

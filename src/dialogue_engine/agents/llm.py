@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -62,19 +63,25 @@ class LLMRealizer:
 
     async def astream_text(self, request: RealizeRequest) -> AsyncIterator[str]:
         """Stream the persona's words as text chunks (plain generation; cite markers stay inline)."""
-        async for chunk in self.model.stream(realize_messages(request)):
-            if chunk:
-                yield chunk
+        async with _closing(self.model.stream(realize_messages(request))) as chunks:
+            async for chunk in chunks:
+                if chunk:
+                    yield chunk
 
     async def stream_realize(
         self, request: RealizeRequest, on_text: Callable[[str], object] | None = None
     ) -> Realization:
-        """Stream through ``on_text`` and return the finished realization (citations from [n] markers)."""
+        """Stream through ``on_text`` and return the finished realization (citations from [n] markers).
+
+        An exception raised by ``on_text`` (e.g. a guard stopping the stream) closes the model's stream at
+        once and propagates.
+        """
         parts: list[str] = []
-        async for piece in self.astream_text(request):
-            parts.append(piece)
-            if on_text is not None:
-                on_text(piece)
+        async with _closing(self.astream_text(request)) as chunks:
+            async for piece in chunks:
+                parts.append(piece)
+                if on_text is not None:
+                    on_text(piece)
         return self.finish(request, "".join(parts), [])
 
     def finish(self, request: RealizeRequest, text: str, cited: list[int]) -> Realization:
@@ -135,6 +142,17 @@ def make_realizer(
         fallback or _builtin_realizer(),
         guard=all_of(character_guard, guard) if guard else character_guard,
     )
+
+
+@asynccontextmanager
+async def _closing(stream: AsyncIterator[str]) -> AsyncIterator[AsyncIterator[str]]:
+    """``stream``, closed on exit (an abandoned stream frees its connection at once, not when collected)."""
+    try:
+        yield stream
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _builtin_realizer() -> Realizer:

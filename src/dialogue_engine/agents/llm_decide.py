@@ -171,8 +171,9 @@ def make_deciding_agent_class():
             self._pending: Move | None = None
             self._pending_error = None
 
-        async def respond(self, ctx: TurnContext):
-            """Ask the model for a move first; :meth:`decide` then applies the veto."""
+        async def respond(self, ctx: TurnContext, *, on_text: Any = None):
+            """Ask the model for a move first; :meth:`decide` then applies the veto (``on_text`` as for
+            :meth:`PersonaAgent.respond`)."""
             self._pending, self._pending_error = None, None
             try:
                 self._pending = await self.decider.choose(self.persona, self.scenario, ctx, self.history)
@@ -180,7 +181,7 @@ def make_deciding_agent_class():
                 raise
             except Exception as err:  # noqa: BLE001
                 self._pending_error = classify(err)
-            return await super().respond(ctx)
+            return await super().respond(ctx, on_text=on_text)
 
         def decide(self, ctx: TurnContext, perception) -> Move:
             strategy_move = super().decide(ctx, perception)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
+from dialogue_engine.agents.streaming import OnText, SentenceGate, show
 from dialogue_engine.llm.errors import (
     LLMConnectionError,
     LLMError,
@@ -93,6 +94,9 @@ class ResilientRealizer:
             falls back at once (the model layer has retried already).
     """
 
+    guarded_stream = True
+    """:meth:`stream_realize` checks every sentence with the guard before ``on_text`` sees it."""
+
     def __init__(self, primary: Realizer, fallback: Realizer, *, guard: Guard | None = None,
                  regenerations: int = 1) -> None:
         if regenerations < 0:
@@ -127,29 +131,33 @@ class ResilientRealizer:
                     break
         return await self._fall_back(request, _reason(failure, retries))
 
-    async def stream_realize(
-        self, request: RealizeRequest, on_text: Callable[[str], object] | None = None
-    ) -> Realization:
-        """Stream the primary's words through ``on_text``; on any failure return the fallback's words.
+    async def stream_realize(self, request: RealizeRequest, on_text: OnText | None = None) -> Realization:
+        """Stream the primary's words through ``on_text``, one guarded sentence at a time; on any failure
+        return the fallback's words.
 
-        Streaming is one attempt (a retry would repeat text already shown). The caller shows the
-        returned realization's text as final: it replaces the streamed text when a fallback happened.
+        Each complete sentence is checked by the guard before ``on_text`` sees it (a
+        :class:`~dialogue_engine.agents.streaming.SentenceGate`); the first rejected sentence is never shown
+        and stops the stream. Streaming is one attempt (a retry would repeat text already shown). The caller
+        shows the returned realization's text as final: it replaces the streamed text when a fallback
+        happened, and may differ slightly otherwise (the realizer completes a proposal it left out).
         """
         stream = getattr(self.primary, "stream_realize", None)
         if stream is None:
             result = await self.realize(request)
-            if on_text is not None:
-                on_text(result.text)
+            show(on_text, result.text)
             return result
+        gate = SentenceGate(request, self.guard, on_text)
         try:
-            result = await stream(request, on_text)
+            result = await stream(request, gate)
+            gate.close()
             _check(request, result, self.guard)
             return result
         except asyncio.CancelledError:
             raise
         except Exception as err:  # noqa: BLE001
             failure = classify(err)
-            log.warning("streamed realization for %s failed: %s", request.persona.id, failure.kind.value)
+            log.warning("streamed realization for %s failed after %d sentence(s) shown: %s%s", request.persona.id,
+                        len(gate.shown), failure.kind.value, f" ({failure.detail})" if failure.detail else "")
             return await self._fall_back(request, _reason(failure, failure.attempts - 1))
 
     async def _fall_back(self, request: RealizeRequest, reason: str) -> Realization:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from dialogue_engine.domain import persona_for
@@ -71,9 +72,11 @@ class AIPlay:
         agent = self.agents.base(state, party, self.seating)
         return agent.perceiver.perceive(text, None) if hasattr(agent, "perceiver") else None
 
-    async def turns(self, state: ExerciseState, parties: list[str]) -> list[NewEvent]:
-        """The events of ``parties``' turns in the current phase (not appended)."""
-        return await runner.ai_turns(state, self.seating, parties, self.agents)
+    async def turns(self, state: ExerciseState, parties: list[str], *,
+                    on_text: Callable[[str], object] | None = None) -> list[NewEvent]:
+        """The events of ``parties``' turns in the current phase (not appended); ``on_text`` receives the
+        reply's words as they become safe to show (one party)."""
+        return await runner.ai_turns(state, self.seating, parties, self.agents, on_text=on_text)
 
     def step(self, exercise_id: str) -> int:
         """Play the AI seats owed a turn in the current phase; returns the number of events appended."""

@@ -11,6 +11,7 @@ import asyncio
 import copy
 import dataclasses
 import hashlib
+import inspect
 import logging
 import re
 import threading
@@ -20,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dialogue_engine.agents.reasons import vote_reason
+from dialogue_engine.agents.streaming import OnText, show
 from dialogue_engine.agents.types import MoveKind, Observation, ObservationKind, Reply, TurnContext
 from dialogue_engine.domain import Protocol, TriggerKind, apply_effects
 from dialogue_engine.exercise.events import FACILITATOR, SYSTEM, EventKind, NewEvent
@@ -180,6 +182,14 @@ class _TurnRealizer:
 
     async def realize(self, request):
         return await self.inner.realize(dataclasses.replace(request, turn=self.turn))
+
+    @property
+    def guarded_stream(self) -> bool:
+        """Whether the wrapped realizer streams guarded sentences (see ``ResilientRealizer.guarded_stream``)."""
+        return bool(getattr(self.inner, "guarded_stream", False))
+
+    async def stream_realize(self, request, on_text=None):
+        return await self.inner.stream_realize(dataclasses.replace(request, turn=self.turn), on_text)
 
 
 def build_agent(state: ExerciseState, party: str, seating: Seating, cache: AgentCache | None = None) -> Any:
@@ -381,7 +391,7 @@ def _accepted_proposal(state: ExerciseState, deal: dict[str, str] | None,
 
 
 async def _respond(state: ExerciseState, party: str, seating: Seating,
-                   cache: AgentCache | None) -> tuple[Reply, MessageRec | None]:
+                   cache: AgentCache | None, on_text: OnText | None = None) -> tuple[Reply, MessageRec | None]:
     agent = build_agent(state, party, seating, cache)
     table = state.current_proposal
     persona = getattr(agent, "persona", None)
@@ -406,7 +416,18 @@ async def _respond(state: ExerciseState, party: str, seating: Seating,
         may_table=not state.tabled_in_round(party),
         live=tuple(dict(p.deal) for p in state.live_proposals() if p.proposer != party),
     )
-    return await agent.respond(ctx), answering
+    return await _agent_reply(agent, ctx, on_text), answering
+
+
+async def _agent_reply(agent: Any, ctx: TurnContext, on_text: OnText | None) -> Reply:
+    """The agent's reply; its words go to ``on_text`` as it streams them, or once when it cannot stream."""
+    if on_text is None:
+        return await agent.respond(ctx)
+    if "on_text" in inspect.signature(agent.respond).parameters:
+        return await agent.respond(ctx, on_text=on_text)
+    reply = await agent.respond(ctx)
+    show(on_text, reply.message)
+    return reply
 
 
 def pending_ai(state: ExerciseState) -> list[str]:
@@ -473,13 +494,17 @@ def _vote(agent: Any, deal: dict[str, str], state: ExerciseState) -> bool:
 
 
 async def ai_turns(state: ExerciseState, seating: Seating, parties: list[str],
-                   cache: AgentCache | None = None) -> list[NewEvent]:
-    """Events for ``parties``' turns in the current phase, all computed from the same state (concurrently)."""
+                   cache: AgentCache | None = None, *, on_text: OnText | None = None) -> list[NewEvent]:
+    """Events for ``parties``' turns in the current phase, all computed from the same state (concurrently).
+
+    ``on_text`` receives the words of the replies as they become safe to show (see
+    :meth:`~dialogue_engine.agents.agent.PersonaAgent.respond`); it is meant for a single party (solo mode).
+    """
     cache = cache or AgentCache()
     if state.phase in (Phase.RESPONSES, Phase.FINAL_VOTE):
         return [e for p in parties for e in vote_events(state, p, seating, cache)]
     table = state.current_proposal
-    replies = await asyncio.gather(*(_respond(state, p, seating, cache) for p in parties))
+    replies = await asyncio.gather(*(_respond(state, p, seating, cache, on_text) for p in parties))
     events = [e for p, (r, answering) in zip(parties, replies)
               for e in reply_events(state, p, r, table, answering, _persona(state, p, seating))]
     return _first_of_each_package(events)

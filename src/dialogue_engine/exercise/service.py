@@ -10,6 +10,7 @@ restarted process resumes exactly where the log ends.
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Iterable
 
 from dialogue_engine.domain import Protocol, Scenario, load_scenario
@@ -233,9 +234,13 @@ class ExerciseService:
     # ------------------------------------------------------------ solo
 
     def solo_send(self, code: str, text: str | None = None, proposal: dict[str, str] | None = None, *,
-                  confirm: bool = False) -> list[TranscriptEntry]:
-        """A solo turn: the human's line (and/or proposal), then the counterpart's reply (see :func:`solo.send`)."""
-        return solo.send(self.journal, self.play, code, text, proposal, confirm=confirm)
+                  confirm: bool = False, on_text: Callable[[str], object] | None = None) -> list[TranscriptEntry]:
+        """A solo turn: the human's line (and/or proposal), then the counterpart's reply (see :func:`solo.send`).
+
+        ``on_text`` receives the reply's words as they become safe to show (streamed with an LLM); the
+        returned reply is the final text, as stored.
+        """
+        return solo.send(self.journal, self.play, code, text, proposal, confirm=confirm, on_text=on_text)
 
     # ------------------------------------------------------------ what-if: forks
 

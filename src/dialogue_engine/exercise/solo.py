@@ -7,6 +7,7 @@ counterpart's turn, and a proposal both sides accepted ends it with an agreement
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from dialogue_engine.domain import AgreementRule, Protocol, RuleKind, Scenario
 from dialogue_engine.exercise import runner
@@ -92,13 +93,19 @@ def create(journal: Journal, scenario: Scenario, human_party: str, counterpart: 
 
 
 def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
-         proposal: dict[str, str] | None = None, *, confirm: bool = False) -> list[TranscriptEntry]:
+         proposal: dict[str, str] | None = None, *, confirm: bool = False,
+         on_text: Callable[[str], object] | None = None) -> list[TranscriptEntry]:
     """A solo turn: the human's line (and/or proposal), then the counterpart's reply. Returns the new lines.
 
     Each turn is a round of the scenario's clock: injects due by then fire first, and after the reply in the
     last round the talk ends. A typed explicit acceptance ("we accept") takes the counterpart's standing
     offer; one worth less to the human than its minimum needs ``confirm`` (else a one-line error, nothing
     stored).
+
+    ``on_text`` receives the counterpart's words while they are produced: streamed sentence by sentence,
+    each passed by the seat's leak guard first, when an LLM realizer is configured; the final text once with
+    the built-in realizer. The stored message (and the returned last line) is the final text, which replaces
+    what was shown.
     """
     seat = require_seat(journal.store, code)
     state = journal.state(seat.exercise_id)
@@ -134,7 +141,7 @@ def send(journal: Journal, play: AIPlay, code: str, text: str | None = None,
                                                              "with_message": True}))
     first = _append(journal, state, evs)[0].seq
     state = journal.state(seat.exercise_id)
-    _append(journal, state, asyncio.run(play.turns(state, [ai])))
+    _append(journal, state, asyncio.run(play.turns(state, [ai], on_text=on_text)))
     settle(journal, seat.exercise_id)
     state = journal.state(seat.exercise_id)
     if not state.ended and turn >= state.total_rounds:
