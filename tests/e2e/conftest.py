@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from qd_browser import browser_missing, close_driver, make_driver, running_app
+from qd_browser import browser_missing, build_knowledge, close_driver, make_driver, running_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+@pytest.fixture(scope="session")
+def knowledge_store(tmp_path_factory):
+    """The knowledge index, built once per session (each module's server starts from a copy of it)."""
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
-    with running_app(tmp_path_factory.mktemp("qd-e2e")) as url:
+    return build_knowledge(tmp_path_factory.mktemp("qd-kb"))
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, knowledge_store):
+    data = tmp_path_factory.mktemp("qd-e2e")
+    if knowledge_store.is_dir():
+        shutil.copytree(knowledge_store, data / "store")  # kb build then finds it up to date
+    with running_app(data) as url:
         yield url
 
 

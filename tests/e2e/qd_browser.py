@@ -41,6 +41,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _env(data_dir: Path, port: int, env_extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: the developer's QD_/OPENAI_ settings dropped, offline, no .env read."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QD_", "OPENAI_"))}
+    env.update(QD_DATA_DIR=str(data_dir), QD_CONTENT_DIR=str(ROOT), QD_LLM="none", QD_ENV_FILE="", PORT=str(port),
+               **(env_extra or {}))
+    return env
+
+
+def _command() -> list[str]:
+    exe = Path(sys.executable).with_name("dialogue-engine")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dialogue_engine.cli"]
+
+
+def build_knowledge(data_dir: Path, timeout: float = 600.0) -> Path:
+    """``dialogue-engine kb build`` into ``data_dir``; the store folder (copy it to seed other servers)."""
+    subprocess.run([*_command(), "kb", "build"], cwd=ROOT, env=_env(data_dir, 0), check=False,
+                   capture_output=True, timeout=timeout)
+    return data_dir / "store"
+
+
 @contextmanager
 def running_app(data_dir: Path, timeout: float = 120.0, *, env_extra: dict[str, str] | None = None):
     """``dialogue-engine kb build`` then ``dialogue-engine serve`` on a free port; yield the base URL.
@@ -48,11 +68,8 @@ def running_app(data_dir: Path, timeout: float = 120.0, *, env_extra: dict[str, 
     ``env_extra`` adds settings (e.g. ``QD_DATABASE_URL``, for several servers sharing one database).
     """
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QD_", "OPENAI_"))}
-    env.update(QD_DATA_DIR=str(data_dir), QD_CONTENT_DIR=str(ROOT), QD_LLM="none", QD_ENV_FILE="", PORT=str(port),
-               **(env_extra or {}))
-    exe = Path(sys.executable).with_name("dialogue-engine")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "dialogue_engine.cli"]
+    env = _env(data_dir, port, env_extra)
+    cmd = _command()
     subprocess.run([*cmd, "kb", "build"], cwd=ROOT, env=env, check=False, capture_output=True, timeout=timeout)
     log = open(data_dir / "serve.log", "wb")
     proc = subprocess.Popen([*cmd, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,

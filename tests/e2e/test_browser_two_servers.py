@@ -48,7 +48,7 @@ def _serving(port: str) -> list[int]:
     return pids
 
 
-def test_two_servers_show_each_others_moves(tmp_path_factory, new_browser):
+def test_two_servers_show_each_others_moves(tmp_path_factory, new_browser, knowledge_store):
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
@@ -64,9 +64,9 @@ def test_two_servers_show_each_others_moves(tmp_path_factory, new_browser):
 
     ports = []
     with ExitStack() as servers:
-        first = tmp / "a"
-        url_a = servers.enter_context(running_app(first, env_extra={"QD_DATABASE_URL": url}))
-        shutil.copytree(first / "store", tmp / "b" / "store")  # the same knowledge index; building it twice is slow
+        for name in ("a", "b"):  # the session's knowledge index; building it per server is slow
+            shutil.copytree(knowledge_store, tmp / name / "store")
+        url_a = servers.enter_context(running_app(tmp / "a", env_extra={"QD_DATABASE_URL": url}))
         url_b = servers.enter_context(running_app(tmp / "b", env_extra={"QD_DATABASE_URL": url}))
         ports = [u.rsplit(":", 1)[1] for u in (url_a, url_b)]
         assert ports[0] != ports[1]

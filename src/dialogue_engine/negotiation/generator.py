@@ -308,7 +308,8 @@ def _fit(rng: np.random.Generator, scenario: Scenario, passable: tuple[float, fl
         pass_share, unan_share = passes.mean(axis=1), accepts.all(axis=2).mean(axis=1)
         reachable = (passes[:, :, None] & accepts).any(axis=1).all(axis=1)
         ok = ((pass_share >= passable[0]) & (pass_share <= passable[1]) & (unan_share >= unanimous[0])
-              & (unan_share <= unanimous[1]) & passes.any(axis=1) & reachable)
+              & (unan_share <= unanimous[1]) & passes.any(axis=1) & reachable
+              & (minimums > 0).all(axis=1))  # a minimum of 0 would accept everything: not a negotiator
         if ok.any():
             best = np.flatnonzero(ok)[np.argmin(np.abs(pass_share[ok] - target))]
             return [int(m) for m in minimums[best]]
