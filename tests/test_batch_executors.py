@@ -63,9 +63,9 @@ def _batch(args: list[str], out: Path, env: dict[str, str] | None = None) -> lis
     return lines[:-1]
 
 
-def _ray_env() -> dict[str, str]:
-    """The environment of a Ray child process: no usage reporting, and loopback only: Ray otherwise rewrites
-    127.0.0.1 in an address to this machine's outward IP (a Linux-only switch, for the tests' one-machine cluster)."""
+def _cluster_env() -> dict[str, str]:
+    """The environment of the tests' one-machine cluster and its driver: no usage reporting, and loopback
+    only (Ray otherwise rewrites 127.0.0.1 in an address to this machine's outward IP)."""
     return os.environ | {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
@@ -139,6 +139,7 @@ def test_missing_ray_is_one_line_naming_the_extra(tmp_path, monkeypatch):
     assert "install the 'ray' extra: pip install -e '.[ray]'" in res.stderr and not out.exists()
 
 
+@pytest.mark.ray
 @needs_ray
 def test_unreachable_ray_cluster_is_one_line_and_quick(tmp_path):
     with socket.socket() as s:  # a loopback port nobody listens on
@@ -166,11 +167,12 @@ def pool_batch(tmp_path_factory) -> tuple[Path, list[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 @needs_ray
 def test_local_ray_plays_the_same_runs_as_the_process_pool(pool_batch, tmp_path):
     pool_out, pool_lines = pool_batch
     before = _ray_pids()
-    lines = _batch(["--ray"], tmp_path / "ray", env=_ray_env())
+    lines = _batch(["--ray"], tmp_path / "ray", env=dict(os.environ))  # the command's own quiet settings
     _assert_ray_gone(before)
     assert lines == pool_lines
     assert any("final-round deals" in line for line in lines)
@@ -191,16 +193,17 @@ ray.shutdown()
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 @needs_ray
 def test_a_running_ray_cluster_plays_the_same_runs_as_the_process_pool(pool_batch, tmp_path):
     pool_out, pool_lines = pool_batch
     before = _ray_pids()
     head = subprocess.Popen([sys.executable, "-c", HEAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=_ray_env(), cwd=tmp_path)
+                            stderr=subprocess.DEVNULL, text=True, env=_cluster_env(), cwd=tmp_path)
     try:
         address = head.stdout.readline().strip()
         assert address.startswith("127.0.0.1:"), address
-        lines = _batch(["--ray", address], tmp_path / "cluster", env=_ray_env())
+        lines = _batch(["--ray", address], tmp_path / "cluster", env=_cluster_env())
     finally:
         head.stdin.close()
         try:
