@@ -131,6 +131,14 @@ def test_bad_ray_address_is_one_line_and_plays_nothing(tmp_path):
     assert "expected ray://host:port" in res.stderr and not out.exists()
 
 
+def test_an_out_that_is_a_file_is_refused_before_any_run(tmp_path):
+    out = tmp_path / "taken"
+    out.write_text("keep me", encoding="utf-8")
+    res = runner.invoke(app, ["exercise", "batch", MINI, "--runs", "2", "--out", str(out), "--no-knowledge"])
+    assert res.exit_code != 0 and res.stderr.count("\n") == 1 and "not a folder" in res.stderr, res.output
+    assert out.read_text(encoding="utf-8") == "keep me" and sorted(tmp_path.iterdir()) == [out]
+
+
 def test_missing_ray_is_one_line_naming_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
     out = tmp_path / "out"
