@@ -18,7 +18,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip 2>/dev/null || true
-	$(PIP) install -e ".[dev,postgres]"
+	$(PIP) install -e ".[dev,postgres,ray]"
 	touch $(STAMP)
 
 # The local LLM server (llama.cpp + SmolLM2) for the LLM integration tests. The llama-cpp-python
@@ -29,7 +29,7 @@ $(LLM_STAMP): $(STAMP)
 	mkdir -p $(WHEELS)
 	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --no-cache-dir --no-deps -w $(WHEELS) "llama-cpp-python==0.3.36"
-	$(PIP) install --find-links $(WHEELS) -e ".[dev,postgres,llm-local]"
+	$(PIP) install --find-links $(WHEELS) -e ".[dev,postgres,ray,llm-local]"
 	touch $(LLM_STAMP)
 
 kb: install

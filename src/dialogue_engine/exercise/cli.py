@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from typer.core import TyperCommand
 
 exercise_app = typer.Typer(help="Exercises: headless runs, batches, export and import.", no_args_is_help=True)
 
@@ -79,23 +80,42 @@ def resume_cmd(
                f"wrote {out}/events.jsonl, result.json, report.md, report.html")
 
 
-@exercise_app.command("batch")
+class _OptionalRayValue(TyperCommand):
+    """``--ray`` with no value (last, or followed by another option) means ``--ray local``: start a local Ray."""
+
+    def parse_args(self, ctx, args):  # noqa: ANN001, ANN201 - the base class signature
+        fixed: list[str] = []
+        for i, arg in enumerate(args):
+            fixed.append(arg)
+            if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")):
+                fixed.append("local")
+        return super().parse_args(ctx, fixed)
+
+
+@exercise_app.command("batch", cls=_OptionalRayValue)
 def batch_cmd(
     scenario: str = typer.Argument(..., help="Scenario YAML file or id."),
     runs: int = typer.Option(10, "--runs", "-n", min=1, help="Number of runs (seeds seed..seed+runs-1)."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes to run in parallel."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes to run in parallel (CPUs of a local Ray)."),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for runs.json, runs.csv, summary.json and runs."),
     seed: int = typer.Option(0, "--seed", help="First seed."),
     no_knowledge: bool = typer.Option(False, "--no-knowledge", help="Play without the knowledge base."),
     json_out: bool = typer.Option(False, "--json", help="Print the aggregate as JSON."),
+    ray: str = typer.Option(None, "--ray", metavar="[ADDRESS]",
+                            help="Run on Ray: alone (after SCENARIO), a local Ray with --workers CPUs; with "
+                                 "ray://host:port or host:port, an existing cluster. Same results as processes "
+                                 "for the same seeds. Needs the 'ray' extra."),
 ) -> None:
-    """Play many headless runs over processes; write per-run results and an aggregate (JSON and CSV)."""
+    """Play many headless runs over processes or Ray; write per-run results and an aggregate (JSON and CSV)."""
     from dialogue_engine.domain import load_scenario
+    from dialogue_engine.report.executors import executor_for
     from dialogue_engine.report.headless import run_batch
 
+    executor = executor_for(ray, workers)
     scen = load_scenario(scenario)
     out = out or _default_out(scen.id, seed).with_name(f"{scen.id}-batch-seed{seed}-n{runs}")
-    summary = run_batch(scen, runs, workers=workers, out_dir=out, seed=seed, knowledge=not no_knowledge)
+    summary = run_batch(scen, runs, workers=workers, out_dir=out, seed=seed, knowledge=not no_knowledge,
+                        executor=executor)
     agg = summary["aggregate"]
     if json_out:
         typer.echo(json.dumps(agg | {"scenario": scen.id, "out": str(out)}, indent=2))

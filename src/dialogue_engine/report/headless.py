@@ -1,4 +1,4 @@
-"""Headless play: every seat an AI persona, results and reports written to a folder; batches over processes."""
+"""Headless play: every seat an AI persona, results and reports written to a folder; batches on an executor."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import csv
 import json
 import statistics
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dialogue_engine.domain import Scenario, load_scenario
-
+from dialogue_engine.report.executors import BatchExecutor, PoolExecutor
 
 
 @dataclass(frozen=True)
@@ -128,16 +127,19 @@ def summary_row(run: int, seed: int, result: Any) -> dict[str, Any]:
     }
 
 
-def _run_one(args: tuple) -> dict[str, Any]:
+def _run_one(args: tuple) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """One batch job, wherever it runs: its CSV row and, when asked, its files' bytes (written by the caller)."""
     from dialogue_engine.report.deal_rates import run_figures
 
-    scen_data, seed, run, out_dir, knowledge = args
-    run_dir = Path(out_dir) / f"run-{run:04d}" if out_dir else None
-    res = run_exercise(scen_data, seed, run_dir, knowledge=knowledge)
+    scen_data, seed, run, with_files, knowledge = args
+    with tempfile.TemporaryDirectory(prefix="qd-batch-") as tmp:
+        res = run_exercise(scen_data, seed, Path(tmp) if with_files else None, knowledge=knowledge)
+        files = {path.name: path.read_bytes() for path in res.files.values()}
     figures = run_figures(res.state, res.result)
-    return summary_row(run, seed, res.result) | {
+    row = summary_row(run, seed, res.result) | {
         "any_round": figures["any_round"], "agreement_strict": figures["strict"],
         "verified_violations": figures["violations"], "welfare_no_deal_zero": round(figures["welfare"], 6)}
+    return row, files
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -180,25 +182,36 @@ def _rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_batch(scenario: Scenario | str | Path, runs: int, *, workers: int = 1, out_dir: str | Path | None = None,
-              seed: int = 0, knowledge: bool = True) -> dict[str, Any]:
-    """Play ``runs`` headless exercises (seeds ``seed .. seed+runs-1``) over ``workers`` processes.
+              seed: int = 0, knowledge: bool = True, executor: BatchExecutor | None = None) -> dict[str, Any]:
+    """Play ``runs`` headless exercises (seeds ``seed .. seed+runs-1``) and aggregate them.
 
-    Writes ``runs.json``, ``runs.csv`` and ``summary.json`` (plus a folder per run) into ``out_dir``.
+    Each run plays on ``executor`` (default :class:`~dialogue_engine.report.executors.PoolExecutor` with
+    ``workers`` processes; a :class:`~dialogue_engine.report.executors.RayExecutor` gives the same results
+    for the same seeds). Runs send their files back, and this process writes them: ``runs.json``,
+    ``runs.csv``, ``summary.json`` and a folder per run in ``out_dir``.
 
     Returns:
         ``{"scenario", "aggregate", "runs"}``.
+
+    Raises:
+        QDError: ``out_dir`` exists and is not a folder, or the executor cannot start (one line; nothing is played).
     """
+    from dialogue_engine.errors import QDError
+
     scen = _scenario(scenario)
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise QDError(f"--out {out}: exists and is not a folder")
     data = scen.model_dump(mode="json")
-    jobs = [(data, seed + i, i + 1, str(out_dir) if out_dir else None, knowledge) for i in range(runs)]
-    if workers <= 1 or runs <= 1:
-        rows = [_run_one(j) for j in jobs]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            rows = list(pool.map(_run_one, jobs))
+    jobs = [(data, seed + i, i + 1, out is not None, knowledge) for i in range(runs)]
+    rows: list[dict[str, Any]] = []
+    with executor or PoolExecutor(workers) as ex:
+        for row, files in ex.map(_run_one, jobs):
+            rows.append(row)
+            if out is not None:
+                _write_run(out / f"run-{row['run']:04d}", files)
     summary = {"scenario": scen.id, "aggregate": aggregate(rows), "runs": rows}
-    if out_dir is not None:
-        out = Path(out_dir)
+    if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "runs.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
         (out / "summary.json").write_text(json.dumps(summary["aggregate"] | {"scenario": scen.id}, indent=2) + "\n",
@@ -208,3 +221,14 @@ def run_batch(scenario: Scenario | str | Path, runs: int, *, workers: int = 1, o
             writer.writeheader()
             writer.writerows(rows)
     return summary
+
+
+def _write_run(run_dir: Path, files: dict[str, bytes]) -> None:
+    """Write one run's files (as the run produced them) into its folder."""
+    from dialogue_engine.errors import QDError
+
+    if run_dir.exists() and not run_dir.is_dir():
+        raise QDError(f"{run_dir}: exists and is not a folder")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (run_dir / name).write_bytes(content)
