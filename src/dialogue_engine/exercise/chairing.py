@@ -37,6 +37,7 @@ def chair_events(state: ExerciseState, rnd: int) -> list[NewEvent]:
         return []
     chair = heard(state)
     chair.texts = [p.deal for p in sorted(state.proposals.values(), key=lambda p: p.id) if p.proposer == CHAIR]
+    earlier = bool(chair.texts)
     text = chair.text()
     if text is None:
         return []
@@ -44,19 +45,15 @@ def chair_events(state: ExerciseState, rnd: int) -> list[NewEvent]:
     if not text.revised and previous:
         return []
     return [
-        NewEvent(EventKind.MESSAGE, CHAIR, {"text": _words(state, text), "channel": "public", "recipients": [],
+        NewEvent(EventKind.MESSAGE, CHAIR, {"text": _words(state, text, revised=earlier), "channel": "public", "recipients": [],
                                             "round": rnd, "move": "propose", "proposal": dict(text.deal)}),
         NewEvent(EventKind.PROPOSAL, CHAIR, {"deal": dict(text.deal), "round": rnd, "chair": True,
                                              "with_message": True, "supersedes": previous}),
     ]
 
 
-def _words(state: ExerciseState, text: ChairText) -> str:
+def _words(state: ExerciseState, text: ChairText, *, revised: bool) -> str:
     """The chair's one-paragraph introduction of its text (options by label; no party's numbers)."""
     lines = "; ".join(f"{issue}: {option}" for issue, option in state.scenario.describe_deal(text.deal))
-    lead = "The chair tables a revised single text" if len(_chair_texts(state)) else "The chair tables a single text"
+    lead = "The chair tables a revised single text" if revised else "The chair tables a single text"
     return f"{lead}, drawn from what each delegation has said it can and cannot accept: {lines}."
-
-
-def _chair_texts(state: ExerciseState) -> list[int]:
-    return [p.id for p in state.proposals.values() if p.proposer == CHAIR]

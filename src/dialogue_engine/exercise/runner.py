@@ -312,18 +312,17 @@ def reply_events(state: ExerciseState, party: str, reply: Reply, on_table: Propo
     elif move == MoveKind.WALK_AWAY:
         out.append(NewEvent(EventKind.WALK_AWAY, party, {"round": state.round, "text": reply.message}))
     voted |= {e.payload["proposal"] for e in out if e.kind == EventKind.VOTE}
-    signals = [(deal, True, "gain") for deal in reply.supports]
-    signals += [(deal, True, "minimum") for deal in reply.tolerates]
-    signals += [(d.deal, False, "below") for d in reply.declines]
-    issues = {id(d.deal): d.issue for d in reply.declines}
-    for deal, accept, level in signals:
+    signals = [(deal, True, "gain", None) for deal in reply.supports]
+    signals += [(deal, True, "minimum", None) for deal in reply.tolerates]
+    signals += [(d.deal, False, "below", d.issue) for d in reply.declines]
+    for deal, accept, level, issue in signals:
         target = _supported_proposal(state, party, deal)
         if target is not None and target.id not in voted:
             voted.add(target.id)
             vote = {"proposal": target.id, "accept": accept, "round": state.round, "support": level,
                     "reason": _reason(state, party, target.deal, accept, seating_persona, minimum=level == "minimum")}
-            if not accept:
-                vote["issue"] = issues[id(deal)]
+            if issue is not None:
+                vote["issue"] = issue
             out.append(NewEvent(EventKind.VOTE, party, vote))
     return out
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.scenario import Scenario
-from dialogue_engine.negotiation.opponent import OpponentModel
+from dialogue_engine.negotiation.opponent import OpponentModel, apply_ledger
 from dialogue_engine.negotiation.space import DealSpace, pass_probability, passes_rule
 
 CHAIR = "chair"
@@ -133,15 +133,8 @@ class Chair:
         """(len(rows), n_parties) estimated chance that each party votes yes on each row."""
         est, res = self._estimates(rows)
         p = UNKNOWN_CAP / (1.0 + np.exp(-(est - res) / SPREAD))
-        col = {party: j for j, party in enumerate(self.parties)}
-        for ledger, known in ((self.rejected, False), (self.support, True)):
-            for row, who in ledger.items():
-                pos = np.flatnonzero(rows == row)
-                for party in who:
-                    if pos.size:
-                        j = col[party]
-                        p[pos, j] = np.maximum(SUPPORTED, p[pos, j]) if known else REJECTED_FACTOR * p[pos, j]
-        return p
+        return apply_ledger(rows, p, self.parties, self.support, self.rejected, supported=SUPPORTED,
+                            rejected_factor=REJECTED_FACTOR)
 
     def fairness(self, rows: np.ndarray) -> np.ndarray:
         """Estimated fairness of each row in [0, 1]: Nash (geometric mean of gains) or KS (least relative gain)."""

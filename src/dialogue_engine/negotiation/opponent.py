@@ -54,6 +54,26 @@ class PartyEstimate:
     proposed: list[Deal] = field(default_factory=list)
 
 
+def apply_ledger(rows: np.ndarray, p: np.ndarray, parties: list[str], support: dict[int, set[str]],
+                 rejected: dict[int, set[str]], *, supported: float, rejected_factor: float) -> np.ndarray:
+    """``p`` (len(rows), len(parties)) adjusted in place for what parties said about tabled rows.
+
+    A stated refusal scales a party's chance by ``rejected_factor``; then stated support raises it to at
+    least ``supported``. Used by a seat's strategy and by the chair, with their own ledgers.
+    """
+    col = {party: j for j, party in enumerate(parties)}
+    for ledger, known in ((rejected, False), (support, True)):
+        for row, who in ledger.items():
+            pos = np.flatnonzero(rows == row)
+            if not pos.size:
+                continue
+            for party in who:
+                j = col.get(party)
+                if j is not None:
+                    p[pos, j] = np.maximum(supported, p[pos, j]) if known else rejected_factor * p[pos, j]
+    return p
+
+
 class OpponentModel:
     """Estimates of every other party's preferences over a scenario's deal space."""
 
@@ -134,16 +154,15 @@ class OpponentModel:
     def observe_blocking(self, party: str, options: Deal) -> None:
         """``party`` named these options as what sinks a package for it: evidence against them, and the issue
         matters to it (a milder red line: the option may pass in another package)."""
-        est = self._add(party, options, -BLOCKING_WEIGHT)
-        if est is None:
-            return
-        for iid in options:
-            if iid in est.weights:
-                est.weights[iid] += FIXED_ISSUE_BONUS
+        self._against(party, options, BLOCKING_WEIGHT)
 
     def observe_red_line(self, party: str, options: Deal) -> None:
         """``party`` declared these options unacceptable: strong evidence against them, and their issues matter."""
-        est = self._add(party, options, -RED_LINE_WEIGHT)
+        self._against(party, options, RED_LINE_WEIGHT)
+
+    def _against(self, party: str, options: Deal, weight: float) -> None:
+        """Evidence of ``weight`` against ``options``; their issues matter more to ``party``."""
+        est = self._add(party, options, -weight)
         if est is None:
             return
         for iid in options:

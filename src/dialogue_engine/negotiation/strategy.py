@@ -27,7 +27,7 @@ from dialogue_engine.domain.moves import Move, MoveKind
 from dialogue_engine.domain.persona import NegotiationStyle
 from dialogue_engine.domain.scenario import Incentive, RuleKind, Scenario
 from dialogue_engine.negotiation import table
-from dialogue_engine.negotiation.opponent import OpponentModel
+from dialogue_engine.negotiation.opponent import OpponentModel, apply_ledger
 from dialogue_engine.negotiation.space import DealSpace, pass_probability, passes_rule
 
 EPS = 1e-9
@@ -246,15 +246,8 @@ class Strategy:
     def apply_known(self, rows: np.ndarray, p: np.ndarray, *, supported: float, rejected_factor: float) -> np.ndarray:
         """``p`` (len(rows), n_others) adjusted in place for what is known: a known rejection scales a party's
         estimate by ``rejected_factor``, then known support raises it to at least ``supported``."""
-        col = {o: j for j, o in enumerate(self.others)}
-        for ledger, known in ((self.rejected, False), (self.support, True)):
-            for row, parties in ledger.items():
-                pos = np.flatnonzero(rows == row)
-                for party in parties:
-                    if party in col and pos.size:
-                        p[pos, col[party]] = (max(supported, float(p[pos[0], col[party]])) if known
-                                              else rejected_factor * p[pos, col[party]])
-        return p
+        return apply_ledger(rows, p, self.others, self.support, self.rejected, supported=supported,
+                            rejected_factor=rejected_factor)
 
     def pass_probability(self, p: np.ndarray, *, spare: int = 0) -> np.ndarray:
         """Chance that the agreement rule passes each row, given the others' acceptance probabilities ``p``.

@@ -147,8 +147,8 @@ def _split(strategy: Strategy, rows: list[int], skip: int) -> dict[str, tuple]:
     strategy.own_declined.update(below)
     return {"supports": tuple(strategy.space.deal_at(r) for r in gain),
             "tolerates": tuple(strategy.space.deal_at(r) for r in bare),
-            "declines": tuple(Decline(deal=strategy.space.deal_at(r), issue=strategy.focus_issue(strategy.space.deal_at(r)))
-                              for r in below)}
+            "declines": tuple(Decline(deal=deal, issue=strategy.focus_issue(deal))
+                              for deal in map(strategy.space.deal_at, below))}
 
 
 def binding_vote(strategy: Strategy, deal: Deal | None, t: float) -> bool:
