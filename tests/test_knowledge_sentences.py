@@ -79,6 +79,9 @@ def test_ingest_stores_each_chunks_sentence_vectors(harbour_kb):
         assert vectors is not None and len(vectors) == len(sentences) >= 3
         expected = harbour_kb.embedder.embed(sentences)
         assert np.allclose(vectors, expected, atol=2e-3)
+    for vector, meta in zip(stored.embeddings, stored.metadatas):  # the chunk's vector: its sentences' mean
+        mean = unpack(meta[METADATA_KEY], 384).mean(axis=0)
+        assert np.allclose(vector, mean / np.linalg.norm(mean), atol=2e-3)
     hit = harbour_kb.search("mooring fees", k=1)[0]
     assert METADATA_KEY not in hit.text and not any(METADATA_KEY in t for t in hit.tags)
 
@@ -105,7 +108,7 @@ def test_a_question_about_one_buried_sentence_finds_its_passage(harbour_kb):
     assert hits[0].section == "Harbour fees"
     dense = harbour_kb.with_search_config(SearchConfig(mode=SearchMode.DENSE)).search(question, k=1)
     assert dense[0].section == "Harbour fees"
-    # the chunk embedding alone is drawn to the passage about the lighthouse as a whole
+    # the chunk vector alone (its sentences' mean) is drawn to the passage about the lighthouse as a whole
     chunk_only = harbour_kb.with_search_config(SearchConfig(mode=SearchMode.DENSE, sentence_weight=0.0))
     assert chunk_only.search(question, k=1)[0].section == "Lighthouse maintenance"
 
