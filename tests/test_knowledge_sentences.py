@@ -144,3 +144,28 @@ def test_a_store_without_sentence_vectors_still_searches(tmp_path, monkeypatch):
     # each chunk's own embedding stands in for its sentences: the ranking is the chunk embeddings'
     assert kb.searcher._dense(state, query, 2, None, None) == chunk_only
     assert kb.search("lighthouse lamp servicing", k=1)[0].section == "Lighthouse maintenance"
+
+
+def test_scoring_a_subset_of_chunks_matches_scoring_all():
+    rng = np.random.default_rng(3)
+    chunk_vectors = rng.normal(size=(6, 8)).astype(np.float32)
+    metadatas = [{METADATA_KEY: pack(rng.normal(size=(size, 8)))} for size in (1, 3, 2, 4)] + [{}, {}]
+    matrix = SentenceMatrix.build(metadatas, chunk_vectors)
+    query = rng.normal(size=8).astype(np.float32)
+    everything = matrix.chunk_scores(query, 0.2)
+    for subset in ([3, 0, 5], [1], [4, 2, 1, 0]):
+        assert np.allclose(matrix.chunk_scores(query, 0.2, np.array(subset)), everything[subset])
+
+
+def test_large_stores_score_sentences_of_the_closest_chunks_only(tmp_path):
+    from knowledge_helpers import DOCS
+
+    kb = KnowledgeBase(tmp_path / "store", search_config=SearchConfig(sentence_pool=3))
+    kb.ingest([DOCS / "harbour-compact.md", DOCS / "lantern-festival.html", DOCS / "orchard-notes.txt"])
+    searcher = kb.searcher
+    state = searcher._lexical_state()
+    assert len(state.chunks.ids) > 3
+    query = kb.embedder.embed(["who pays for shared costs"])[0]
+    closest = {state.chunks.ids[i] for i in np.argsort(-(state.chunks.embeddings @ query))[:3]}
+    ranked = searcher._dense(state, query, 3, None, None)
+    assert set(ranked) == closest

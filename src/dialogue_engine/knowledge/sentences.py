@@ -81,13 +81,26 @@ class SentenceMatrix:
         same_next[:-1] = same_prev[1:]
         return cls(vectors.astype(np.float32, copy=False), starts.astype(np.int64), same_prev, same_next)
 
-    def chunk_scores(self, query: np.ndarray, neighbour_weight: float) -> np.ndarray:
-        """Per chunk: its best sentence's similarity plus ``neighbour_weight`` x that sentence's best neighbour's."""
+    def chunk_scores(self, query: np.ndarray, neighbour_weight: float, chunks: np.ndarray | None = None) -> np.ndarray:
+        """Per chunk: its best sentence's similarity plus ``neighbour_weight`` x that sentence's best neighbour's.
+
+        ``chunks`` (indices) limits the work to those chunks; the result then follows their order.
+        """
         if not len(self.starts):
             return np.zeros(0, dtype=np.float32)
-        sims = self.vectors @ query
-        prev = np.where(self.same_prev, np.roll(sims, 1), -np.inf)
-        nxt = np.where(self.same_next, np.roll(sims, -1), -np.inf)
+        if chunks is None:
+            rows, starts = slice(None), self.starts
+        else:
+            chunks = np.asarray(chunks, dtype=np.int64)
+            if not len(chunks):
+                return np.zeros(0, dtype=np.float32)
+            ends = np.append(self.starts[1:], len(self.vectors))
+            sizes = ends[chunks] - self.starts[chunks]
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            rows = np.repeat(self.starts[chunks] - starts, sizes) + np.arange(int(sizes.sum()))
+        sims = self.vectors[rows] @ query
+        prev = np.where(self.same_prev[rows], np.roll(sims, 1), -np.inf)
+        nxt = np.where(self.same_next[rows], np.roll(sims, -1), -np.inf)
         neighbour = np.maximum(prev, nxt)
         boosted = np.where(np.isfinite(neighbour), sims + neighbour_weight * neighbour, sims)
-        return np.maximum.reduceat(boosted, self.starts)
+        return np.maximum.reduceat(boosted, starts)
