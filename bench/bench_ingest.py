@@ -126,21 +126,24 @@ def main() -> None:
         with timer() as elapsed:
             kb.search("warm up the BM25 index")
         print(f"first query (builds the BM25 index over {kb.count()} chunks): {elapsed() * 1000:.0f} ms")
-        rows = []
-        results = {}
-        for label, config, where in (
+        modes = [
             ("hybrid", SearchConfig(), None),
             ("hybrid + tag filter", SearchConfig(), {"tags": ["alpha", "beta"]}),
             ("dense only (baseline)", SearchConfig(mode=SearchMode.DENSE), None),
             ("BM25 only (baseline)", SearchConfig(mode=SearchMode.LEXICAL), None),
             ("previous hybrid (baseline)", SearchConfig.legacy(), None),
             ("previous hybrid + tag filter (baseline)", SearchConfig.legacy(), {"tags": ["alpha", "beta"]}),
-        ):
-            view = kb.with_search_config(config)
-            queries = iter(QUERIES * (args.queries // len(QUERIES) + 3))
-            times = time_calls(lambda: view.search(next(queries), k=5, where=where), repeat=args.queries)
-            results[label] = times
-            rows.append([label, summary_ms(times)])
+        ]
+        views = [(label, kb.with_search_config(config), where) for label, config, where in modes]
+        results: dict[str, list[float]] = {label: [] for label, _, _ in modes}
+        queries = QUERIES * (args.queries // len(QUERIES) + 1)
+        for _, view, where in views:  # warm-up: each view builds its in-memory index once
+            view.search(queries[0], k=5, where=where)
+        # Modes take turns query by query, so a change of machine load hits them alike.
+        for query in queries[: args.queries]:
+            for label, view, where in views:
+                results[label] += time_calls(lambda: view.search(query, k=5, where=where), repeat=1, warmup=0)
+        rows = [[label, summary_ms(results[label])] for label, _, _ in modes]
         dense_p95 = percentile(results["dense only (baseline)"], 95)
         for row, label in zip(rows, results):
             row.append(f"{percentile(results[label], 95) / dense_p95:.2f}x")

@@ -180,27 +180,30 @@ class HybridSearcher:
                mask: np.ndarray | None) -> list[str]:
         vectors = state.chunks.embeddings
         in_memory = vectors is not None and len(vectors) == len(state.chunks.ids)
-        if not in_memory or (mask is None and (self.config.sentence_weight <= 0 or state.sentences is None)):
+        sentences = state.sentences if self.config.sentence_weight > 0 else None
+        if not in_memory or (mask is None and sentences is None):
             return [cid for cid, _ in self.store.query(embedding, n, where)]
         assert vectors is not None
+        total = len(state.chunks.ids)
+        allowed = total if mask is None else int(mask.sum())
+        if not allowed:
+            return []
+        pool = min(allowed, max(self.config.sentence_pool, n))
+        # Reading 10,000 chunk vectors in memory (~2 ms) beat asking Chroma's HNSW index for 400 (~10 ms).
         sims = vectors @ embedding
         if mask is not None:
             sims = np.where(mask, sims, -np.inf)
-        allowed = len(sims) if mask is None else int(mask.sum())
-        if not allowed:
-            return []
-        weight = self.config.sentence_weight
-        if weight > 0 and state.sentences is not None:
-            pool = min(allowed, max(self.config.sentence_pool, n))
-            chosen = np.arange(len(sims)) if pool == len(sims) else np.argpartition(-sims, pool - 1)[:pool]
-            combined = np.full(len(sims), -np.inf)
-            sentence = state.sentences.chunk_scores(embedding, self.config.neighbour_weight, chosen)
-            combined[chosen] = (1.0 - weight) * sims[chosen] + weight * sentence
-            sims = combined
-        n = min(n, allowed)
-        top = np.argpartition(-sims, n - 1)[:n]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        return [state.chunks.ids[i] for i in top]
+        chosen = np.arange(total) if pool == total else np.argpartition(-sims, pool - 1)[:pool]
+        chosen = chosen[np.isfinite(sims[chosen])]
+        chunk_sims = sims[chosen]
+        if sentences is not None and len(chosen):
+            weight = self.config.sentence_weight
+            scores = (1.0 - weight) * chunk_sims + weight * sentences.chunk_scores(
+                embedding, self.config.neighbour_weight, chosen)
+        else:
+            scores = chunk_sims
+        order = np.argsort(-scores, kind="stable")[: min(n, len(chosen))]
+        return [state.chunks.ids[i] for i in chosen[order]]
 
     @staticmethod
     def _hit(state: _LexicalState, cid: str, score: float) -> Hit:
