@@ -66,7 +66,10 @@ def load_questions() -> list[dict]:
 
 def load_entries(path: Path) -> list[dict]:
     """A YAML list of ``{id, question, source, answer_locator}`` as ``{id, q, source, phrase}`` items."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        sys.exit(f"error: {path}: cannot read the question file ({type(err).__name__})")
     if not isinstance(data, list):
         sys.exit(f"error: {path}: expected a list of {{id, question, source, answer_locator}}")
     items = []
