@@ -76,9 +76,9 @@ class _LexicalState:
 class HybridSearcher:
     """Ranks a store's chunks for a query; keeps the BM25 index until the store's revision changes.
 
-    Dense search scores every chunk exactly against the embeddings cached with the BM25 index (chunk and
-    sentence vectors); only the chunk-embedding-only setting (``sentence_weight=0``) without a filter asks
-    Chroma's HNSW index. Chroma's metadata pre-filter (``$or`` of ``$contains`` for "any of these tags")
+    Dense search scores chunks exactly against the vectors cached with the BM25 index: every chunk vector,
+    and the sentence vectors of all chunks (of the ``sentence_pool`` closest ones in a larger store); only
+    the chunk-vector-only setting (``sentence_weight=0``) without a filter asks Chroma's HNSW index. Chroma's metadata pre-filter (``$or`` of ``$contains`` for "any of these tags")
     costs tens of milliseconds at 10,000 chunks, a masked matrix-vector product well under one.
     """
 
