@@ -1,12 +1,29 @@
-"""Retrieval quality on bench/eval/questions.yaml: hybrid vs BM25-only vs dense-only on the same chunks.
+"""Retrieval quality on the essays: the current search beside the previous one (same run, same chunks).
 
-Usage: python bench/bench_retrieval.py [--sweep]
-Prints recall@5 and MRR@10 for each mode; ``--sweep`` also tries chunk sizes and fusion settings.
+Usage: python bench/bench_retrieval.py [--extra PATH]... [--skip-held-out] [--verbose] [--sweep]
+
+Question sets (each item: a question, the file that answers it and a phrase the answering passage contains):
+
+- ``questions``: ``bench/eval/questions.yaml`` (48; tuning, now and before);
+- ``tune``: the part of ``bench/eval/retrieval_paraphrased.yaml`` whose id hashes into the tuning split
+  (``int(sha256(id)[:8], 16) % 100 < 35``: 28 items; tuning);
+- ``tune_extra``: ``bench/eval/retrieval_tune_extra.yaml`` (39; tuning);
+- ``held_out``: the rest of ``retrieval_paraphrased.yaml`` (41; never used for tuning);
+- every ``--extra PATH``: a YAML list of ``{id, question, source, answer_locator}`` (the format of
+  ``retrieval_paraphrased.yaml``), scored as it is, never used for tuning.
+
+For each set: recall@5 and MRR@10 of the current search (``SearchConfig()`` on a store ingested by this
+code: sentence vectors, chunk vector = their mean) and the previous one (``SearchConfig.legacy()`` on a
+store whose chunk vectors embed ``section. text`` whole, as ingest did before), in hybrid, BM25-only and
+dense-only modes. Both stores hold the same chunks. A hit is a retrieved chunk of the
+right source that contains the phrase (case-insensitive, whitespace and quotes normalised). ``--verbose``
+lists misses on the tuning sets only; ``--sweep`` tries fusion settings on the tuning sets only.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import re
 import sys
@@ -21,17 +38,61 @@ from _common import machine_note, ROOT, ensure_src_on_path, source_files, table,
 
 ensure_src_on_path()
 
-from dialogue_engine.knowledge import ChunkingConfig, KnowledgeBase, SearchConfig, SearchMode  # noqa: E402
+from dialogue_engine.knowledge import KnowledgeBase, SearchConfig, SearchMode  # noqa: E402
+from dialogue_engine.knowledge.base import embedding_text  # noqa: E402
 
-QUESTIONS = ROOT / "bench" / "eval" / "questions.yaml"
+EVAL = ROOT / "bench" / "eval"
+QUESTIONS = EVAL / "questions.yaml"
+PARAPHRASED = EVAL / "retrieval_paraphrased.yaml"
+TUNE_EXTRA = EVAL / "retrieval_tune_extra.yaml"
+TUNING_SETS = ("questions", "tune", "tune_extra")
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).lower()
+    return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip().lower()
+
+
+def in_tune_split(item_id: str) -> bool:
+    """Whether a paraphrased question belongs to the tuning split (fixed by a hash of its id)."""
+    return int(hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:8], 16) % 100 < 35
 
 
 def load_questions() -> list[dict]:
+    """questions.yaml as ``{q, source, phrase}`` items."""
     return yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["questions"]
+
+
+def load_entries(path: Path) -> list[dict]:
+    """A YAML list of ``{id, question, source, answer_locator}`` as ``{id, q, source, phrase}`` items."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        sys.exit(f"error: {path}: cannot read the question file ({type(err).__name__})")
+    if not isinstance(data, list):
+        sys.exit(f"error: {path}: expected a list of {{id, question, source, answer_locator}}")
+    items = []
+    for n, x in enumerate(data, start=1):
+        missing = [k for k in ("question", "source", "answer_locator") if not isinstance(x, dict) or k not in x]
+        if missing:
+            sys.exit(f"error: {path}: entry {n} lacks {', '.join(missing)}")
+        items.append({"id": str(x.get("id", n)), "q": x["question"], "source": x["source"], "phrase": x["answer_locator"]})
+    return items
+
+
+def question_sets(extra: list[Path], skip_held_out: bool) -> dict[str, list[dict]]:
+    paraphrased = load_entries(PARAPHRASED)
+    sets = {
+        "questions": load_questions(),
+        "tune": [x for x in paraphrased if in_tune_split(x["id"])],
+        "tune_extra": load_entries(TUNE_EXTRA),
+    }
+    if not skip_held_out:
+        sets["held_out"] = [x for x in paraphrased if not in_tune_split(x["id"])]
+    for path in extra:
+        sets[f"extra:{Path(path).name}"] = load_entries(path)
+    return sets
 
 
 def evaluate(kb: KnowledgeBase, questions: list[dict]) -> tuple[float, float, list[str]]:
@@ -49,51 +110,71 @@ def evaluate(kb: KnowledgeBase, questions: list[dict]) -> tuple[float, float, li
         if rank is not None and rank <= 5:
             found5 += 1
         else:
-            missed.append(item["q"])
+            missed.append(f"{item.get('id', '')} {item['q']}".strip())
         if rank is not None:
             rr += 1.0 / rank
     return found5 / len(questions), rr / len(questions), missed
 
 
-def run(chunking: ChunkingConfig, fusions: list[SearchConfig], questions: list[dict], verbose: bool) -> list[list[object]]:
-    """Ingest once with ``chunking``; evaluate every fusion setting in all three modes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        kb = KnowledgeBase(Path(tmp) / "store", chunking=chunking)
-        with timer() as elapsed:
-            report = kb.ingest(source_files())
-        rows = []
-        for fusion in fusions:
-            modes = (SearchMode.HYBRID, SearchMode.LEXICAL, SearchMode.DENSE) if fusion is fusions[0] else (SearchMode.HYBRID,)
-            for mode in modes:
-                view = kb.with_search_config(replace(fusion, mode=mode))
-                recall, mrr, missed = evaluate(view, questions)
-                rows.append([fusion, mode.value, f"{recall:.3f}", f"{mrr:.3f}", report.added, f"{elapsed():.1f}s"])
-                if verbose and mode is SearchMode.HYBRID and missed:
-                    print(f"  hybrid missed at 5 ({len(missed)}): " + " | ".join(missed), file=sys.stderr)
-        return rows
+def previous_knowledge_base(store_dir: Path) -> KnowledgeBase:
+    """A store ingested the previous way: one embedding of ``section. text`` per chunk, no sentence vectors."""
+    kb = KnowledgeBase(store_dir, search_config=SearchConfig.legacy())
+    kb._embed = lambda chunks, progress: (kb.embedder.embed([embedding_text(c) for c in chunks]), {})  # type: ignore[method-assign]
+    return kb
+
+
+def compare(kb: KnowledgeBase, previous: KnowledgeBase, sets: dict[str, list[dict]], verbose: bool) -> None:
+    """Current vs previous search on every set, all three modes (same chunks)."""
+    rows = []
+    for name, questions in sets.items():
+        for label, store, base in (("current", kb, SearchConfig()), ("previous", previous, SearchConfig.legacy())):
+            for mode in (SearchMode.HYBRID, SearchMode.LEXICAL, SearchMode.DENSE):
+                recall, mrr, missed = evaluate(store.with_search_config(replace(base, mode=mode)), questions)
+                rows.append([name, len(questions), label, mode.value, f"{recall:.3f}", f"{mrr:.3f}"])
+                if verbose and name in TUNING_SETS and mode is SearchMode.HYBRID and missed:
+                    print(f"  {name} / {label} hybrid missed at 5 ({len(missed)}): " + " | ".join(missed), file=sys.stderr)
+    print(table(["set", "n", "search", "mode", "recall@5", "MRR@10"], rows))
+
+
+def sweep(kb: KnowledgeBase, sets: dict[str, list[dict]]) -> None:
+    """Fusion settings, hybrid only, on the tuning sets (never on held-out or --extra sets)."""
+    rows = []
+    for k in (5, 10, 60):
+        for lw in (0.2, 0.35, 0.5, 1.0):
+            for sw in (0.0, 0.5, 0.7):
+                config = SearchConfig(rrf_k=k, lexical_weight=lw, sentence_weight=sw)
+                row: list[object] = [k, lw, sw]
+                for name in TUNING_SETS:
+                    recall, mrr, _ = evaluate(kb.with_search_config(config), sets[name])
+                    row += [f"{recall:.3f}", f"{mrr:.3f}"]
+                rows.append(row)
+    headers = ["rrf_k", "w_bm25", "w_sentence"] + [f"{n} {m}" for n in TUNING_SETS for m in ("R@5", "MRR")]
+    print(table(headers, rows))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sweep", action="store_true", help="also try other chunk sizes and fusion settings")
+    parser.add_argument("--extra", action="append", type=Path, default=[], metavar="PATH",
+                        help="also score this question file (list of {id, question, source, answer_locator})")
+    parser.add_argument("--skip-held-out", action="store_true", help="do not score the held-out split")
+    parser.add_argument("--verbose", action="store_true", help="list hybrid misses on the tuning sets")
+    parser.add_argument("--sweep", action="store_true", help="also try fusion settings (tuning sets only)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    questions = load_questions()
-    print(f"{len(questions)} questions over {len(source_files())} essays ({machine_note()})")
-    rows = run(ChunkingConfig(), [SearchConfig()], questions, verbose=True)
-    print(table(["mode", "recall@5", "MRR@10", "chunks", "ingest"], [r[1:] for r in rows]))
-    if not args.sweep:
-        return
-    fusions = [
-        SearchConfig(rrf_k=k, dense_weight=dw, lexical_weight=lw)
-        for k in (10, 30, 60) for dw, lw in ((1.0, 1.0), (1.0, 0.7), (0.7, 1.0))
-    ]
-    sweep_rows = []
-    for max_words, min_words in ((100, 40), (140, 50), (180, 60), (220, 80)):
-        for row in run(ChunkingConfig(max_words, min_words), fusions, questions, verbose=False):
-            fusion = row[0]
-            sweep_rows.append([f"{max_words}/{min_words}", fusion.rrf_k, fusion.dense_weight, fusion.lexical_weight] + row[1:4])
-    print(table(["max/min words", "rrf_k", "w_dense", "w_bm25", "mode", "recall@5", "MRR@10"], sweep_rows))
+    sets = question_sets(args.extra, args.skip_held_out)
+    sizes = ", ".join(f"{name} {len(qs)}" for name, qs in sets.items())
+    print(f"questions: {sizes}; over {len(source_files())} essays ({machine_note()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = KnowledgeBase(Path(tmp) / "store")
+        with timer() as elapsed:
+            report = kb.ingest(source_files())
+        previous = previous_knowledge_base(Path(tmp) / "previous")
+        with timer() as elapsed_previous:
+            previous.ingest(source_files())
+        print(f"{report.added} chunks ingested in {elapsed():.1f}s (previous way: {elapsed_previous():.1f}s)\n")
+        compare(kb, previous, sets, args.verbose)
+        if args.sweep:
+            sweep(kb, sets)
 
 
 if __name__ == "__main__":

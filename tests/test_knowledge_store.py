@@ -181,9 +181,11 @@ def test_single_path_and_default_instance(docs):
 
 
 def test_filtered_dense_matches_chroma_filter(kb, docs):
+    from dialogue_engine.knowledge import SearchConfig
+
     kb.ingest([docs / "harbour-compact.md", docs / "lantern-festival.html"])
     kb.ingest([docs / "orchard-notes.txt"], tags=["farming"])
-    searcher = kb.searcher
+    searcher = kb.with_search_config(SearchConfig.legacy()).searcher  # chunk embeddings only, as Chroma ranks
     state = searcher._lexical_state()
     query = kb.embedder.embed(["shared costs"])[0]
     for where in ({"tags": ["farming", "culture"]}, {"source": "harbour-compact.md"}):

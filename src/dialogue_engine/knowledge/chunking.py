@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from dialogue_engine.knowledge.types import Chunk, Document
 
-CHUNKER_VERSION = "3"
+# 4: chunks carry their sentence embeddings (metadata "sentence_vectors"), so older stores are rebuilt.
+CHUNKER_VERSION = "4"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
 

@@ -163,16 +163,23 @@ class ChunkStore:
             result[source] = (count + 1, hashes)
         return result
 
-    def add(self, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, dict[str, Any]] | None = None) -> None:
-        """Write chunks with their embeddings (in batches); ``extra`` adds metadata per source."""
+    def add(
+        self,
+        chunks: list[Chunk],
+        embeddings: np.ndarray,
+        extra: dict[str, dict[str, Any]] | None = None,
+        per_chunk: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Write chunks with their embeddings (in batches); ``extra`` adds metadata per source, ``per_chunk`` per chunk id."""
         extra = extra or {}
+        per_chunk = per_chunk or {}
         for start in range(0, len(chunks), WRITE_BATCH):
             part = chunks[start : start + WRITE_BATCH]
             self._col.add(
                 ids=[c.chunk_id for c in part],
                 embeddings=embeddings[start : start + WRITE_BATCH],
                 documents=[c.text for c in part],
-                metadatas=[_metadata(c, extra.get(c.source, {})) for c in part],
+                metadatas=[_metadata(c, {**extra.get(c.source, {}), **per_chunk.get(c.chunk_id, {})}) for c in part],
             )
         if chunks:
             self._bump_revision()
