@@ -8,6 +8,10 @@ deal's options. Statements ("we need A2") add evidence like a partial proposal a
 Each party's reservation level (its threshold, on the estimated 0-1 scale) is bounded above by the least it
 ever asked for or accepted: nobody proposes or accepts below its own threshold. The estimate sits a margin
 under that bound, and starts at a neutral prior before any complete deal is seen.
+
+Once a party has refused a whole package as below its minimum, both estimates are refitted to everything it
+said about whole packages (:mod:`.ledger_fit`): proposed and supported packages above its reservation level,
+refused ones below it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 
 from dialogue_engine.domain.deal import Deal
 from dialogue_engine.domain.scenario import Scenario
+from dialogue_engine.negotiation.ledger_fit import fit_ledger
 
 
 PROPOSAL_WEIGHT = 1.0
@@ -29,6 +34,7 @@ BLOCKING_WEIGHT = 4.0  # a named blocking option is strong evidence: the party s
 FIXED_ISSUE_BONUS = 0.25
 RESERVATION_PRIOR = 0.35
 RESERVATION_MARGIN = 0.15
+USE_LEDGER_FIT = True  # refit to the ledger once a party has refused a package (off: the frequency model alone)
 
 
 @dataclass
@@ -52,6 +58,8 @@ class PartyEstimate:
     observations: int = 0
     accepted: list[Deal] = field(default_factory=list)
     proposed: list[Deal] = field(default_factory=list)
+    declined: list[Deal] = field(default_factory=list)
+    fitted: tuple[int, np.ndarray, float] | None = None
 
 
 def apply_ledger(rows: np.ndarray, p: np.ndarray, parties: list[str], support: dict[int, set[str]],
@@ -109,6 +117,7 @@ class OpponentModel:
             fresh.observations = old.observations
             fresh.accepted = [d for d in old.accepted if self._indexes(d) is not None]
             fresh.proposed = [d for d in old.proposed if self._indexes(d) is not None]
+            fresh.declined = [d for d in old.declined if self._indexes(d) is not None]
             self.estimates[pid] = fresh
 
     def _add(self, party: str, deal: Deal, amount: float) -> PartyEstimate | None:
@@ -150,6 +159,13 @@ class OpponentModel:
         est = self._add(party, deal, -REJECT_WEIGHT)
         if est is not None and estimated_utility is not None:
             est.accept_level = min(0.95, max(est.accept_level, estimated_utility + 0.02))
+
+    def observe_decline(self, party: str, deal: Deal) -> None:
+        """``party`` said a complete package is below its minimum (an inequality for :func:`fit_ledger`)."""
+        est = self.estimates.get(party)
+        if est is not None and self._indexes(deal) is not None:
+            est.declined.append(dict(deal))
+            est.observations += 1
 
     def observe_blocking(self, party: str, options: Deal) -> None:
         """``party`` named these options as what sinks a package for it: evidence against them, and the issue
@@ -199,7 +215,44 @@ class OpponentModel:
         return {k: 0.05 + 0.95 * (v - lo) / (hi - lo) for k, v in row.items()}
 
     def estimated_utilities(self, party: str, deals: np.ndarray) -> np.ndarray:
-        """Estimated normalised utility in [0, 1] of each row of ``deals`` (option indexes) to ``party``."""
+        """Estimated normalised utility in [0, 1] of each row of ``deals`` (option indexes) to ``party``.
+
+        With declined packages on record, the frequency estimate is refitted to everything the party said
+        about whole packages (:func:`fit_ledger`)."""
+        fit = self._fit(party)
+        if fit is not None:
+            return fit[1][deals + self._offsets()[None, :]].sum(axis=1)
+        return self._frequency_utilities(party, deals)
+
+    def _offsets(self) -> np.ndarray:
+        sizes = [len(i.options) for i in self._scenario.issues]
+        return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+    def _fit(self, party: str) -> tuple[int, np.ndarray, float] | None:
+        """(observations, option values, reservation) fitted to the ledger, or None without declines."""
+        est = self.estimates[party]
+        if not USE_LEDGER_FIT or not est.declined:
+            return None
+        if est.fitted is not None and est.fitted[0] == est.observations:
+            return est.fitted
+        weights = self.issue_weights(party)
+        values = np.concatenate([weights[i.id] * np.array([self.option_values(party, i.id)[o.id] for o in i.options])
+                                 for i in self._scenario.issues])
+        offsets = self._offsets()
+
+        def onehot(deals: list[Deal]) -> np.ndarray:
+            out = np.zeros((len(deals), values.size))
+            for k, ix in enumerate(map(self._indexes, deals)):
+                if ix is not None:
+                    out[k, np.array(ix) + offsets] = 1.0
+            return out
+
+        fit = fit_ledger(values=values, reservation=self._frequency_reservation(party),
+                         above=onehot(est.proposed + est.accepted), below=onehot(est.declined))
+        est.fitted = (est.observations, fit.values, fit.reservation)
+        return est.fitted
+
+    def _frequency_utilities(self, party: str, deals: np.ndarray) -> np.ndarray:
         weights = self.issue_weights(party)
         out = np.zeros(deals.shape[0], dtype=np.float64)
         for k, issue in enumerate(self._scenario.issues):
@@ -223,6 +276,13 @@ class OpponentModel:
         return out
 
     def reservation(self, party: str) -> float:
+        """Estimated reservation level of ``party`` (fitted to its ledger when it has declined packages)."""
+        fit = self._fit(party)
+        if fit is not None:
+            return min(fit[2], self.estimates[party].accept_level)
+        return self._frequency_reservation(party)
+
+    def _frequency_reservation(self, party: str) -> float:
         """Estimated reservation level of ``party`` on the normalised 0-1 scale.
 
         A margin below the least estimated utility among the complete deals it proposed or accepted (each
@@ -232,7 +292,7 @@ class OpponentModel:
         rows = [ix for ix in map(self._indexes, est.proposed + est.accepted) if ix is not None]
         if not rows:
             return min(RESERVATION_PRIOR, est.accept_level)
-        least = float(self.estimated_utilities(party, np.array(rows, dtype=np.int64)).min())
+        least = float(self._frequency_utilities(party, np.array(rows, dtype=np.int64)).min())
         return max(0.0, min(least, est.accept_level) - RESERVATION_MARGIN)
 
     def favourite(self, party: str, issue_id: str) -> str | None:

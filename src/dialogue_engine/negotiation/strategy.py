@@ -506,6 +506,7 @@ class Strategy:
         else:
             self.opponent.observe_reject(party, deal, estimated_utility=est)
             if blocking in deal:
+                self.opponent.observe_decline(party, deal)
                 self.opponent.observe_blocking(party, Deal({blocking: deal[blocking]}))
 
     def observe_red_line(self, party: str, options: Deal) -> None:
