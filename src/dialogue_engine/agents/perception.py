@@ -1,8 +1,10 @@
 """Perception: free text -> its dialogue acts, mentioned issues and options, and any proposal it states.
 
 The default :class:`RulePerceiver` works offline: the dialogue-act rules of :mod:`dialogue_engine.agents.acts`
-(with the knowledge package's embedding function for lines the rules leave open, when it is available),
-and option/issue matching by id ("A2"), label and keyword overlap. A structured proposal from the UI
+(with the knowledge package's embedding function for lines the rules leave open, when it is available), the
+learned act layer of :mod:`dialogue_engine.agents.act_model` on top of them (when the embedding function and the
+shipped model file are available; the hard guarantees are applied after it), and option/issue matching by id
+("A2"), label and keyword overlap. A structured proposal from the UI
 bypasses parsing. An LLM-based extractor implements the :class:`Perceiver` protocol too.
 """
 
@@ -16,6 +18,7 @@ from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
+from dialogue_engine.agents.act_model import ActModel, enforce, feature_vector, lexical_features, load_act_model
 from dialogue_engine.agents.acts import Act, ActCues, detect_acts
 from dialogue_engine.agents.types import Deal
 from dialogue_engine.domain.scenario import Scenario
@@ -125,12 +128,25 @@ class RulePerceiver:
     Args:
         scenario: gives the issues and options to look for.
         embed: texts -> (n, d) embeddings; ``"auto"`` loads the knowledge package's function, None = rules only.
+        model: the learned act layer; ``"auto"`` loads the shipped file, None = rules (and prototypes) only.
+            It needs ``embed``: without an embedding function no model is used.
     """
 
-    def __init__(self, scenario: Scenario, embed: Embed | None | str = "auto"):
+    def __init__(self, scenario: Scenario, embed: Embed | None | str = "auto",
+                 model: ActModel | None | str = "auto"):
         self.scenario = scenario
         self._embed = load_embedder() if embed == "auto" else embed
+        self._model = (load_act_model() if model == "auto" else model) if self._embed is not None else None
         self._index()
+
+    def read_acts(self, text: str, cues: ActCues) -> tuple[Act, ...]:
+        """The acts of a line: the rules, then the learned layer (when present), then the hard guarantees."""
+        rule_acts = detect_acts(text, cues, embed=self._embed)
+        if self._model is None or self._embed is None or not text.strip():
+            return rule_acts
+        embedding = np.asarray(self._embed([text]), dtype=np.float32)[0]
+        lexical = lexical_features(text, options=len(cues.options), rejected=len(cues.rejected), issues=len(cues.issues))
+        return enforce(text, self._model.predict(feature_vector(embedding, rule_acts, lexical)), rule_acts)
 
     def update_scenario(self, scenario: Scenario) -> None:
         """Match against a changed scenario (options added or removed by an inject)."""
@@ -217,16 +233,15 @@ class RulePerceiver:
         """The perception of a message; a structured ``proposal`` bypasses text parsing."""
         if proposal:
             deal = Deal(proposal)
-            acts = detect_acts(text or "", ActCues(options=tuple(deal.values()), issues=tuple(deal)),
-                               embed=self._embed) if (text or "").strip() else ()
+            acts = self.read_acts(text or "", ActCues(options=tuple(deal.values()), issues=tuple(deal))) \
+                if (text or "").strip() else ()
             return Perception(acts=tuple(dict.fromkeys((*acts, Act.PROPOSE))), issues=tuple(deal),
                               options=tuple(deal.values()), proposal=deal, confidence=1.0, text=text or "")
         text = (text or "").strip()
         if not text:
             return Perception(confidence=0.2, text="")
         issues, options, against = self.mentions(text)
-        acts = detect_acts(text, ActCues(options=tuple(options), rejected=tuple(against), issues=tuple(issues)),
-                           embed=self._embed)
+        acts = self.read_acts(text, ActCues(options=tuple(options), rejected=tuple(against), issues=tuple(issues)))
         if Act.REJECT in acts and not any(a in acts for a in PROPOSING_ACTS):
             options, against = [], list(dict.fromkeys([*against, *options]))  # what a rejection names is rejected
         deal: Deal | None = None
