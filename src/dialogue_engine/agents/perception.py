@@ -128,15 +128,16 @@ class RulePerceiver:
     Args:
         scenario: gives the issues and options to look for.
         embed: texts -> (n, d) embeddings; ``"auto"`` loads the knowledge package's function, None = rules only.
-        model: the learned act layer; ``"auto"`` loads the shipped file, None = rules (and prototypes) only.
-            It needs ``embed``: without an embedding function no model is used.
+        model: the learned act layer; ``"auto"`` loads the shipped file when ``embed`` is the shipped embedding
+            function (a model is trained on one embedding space), None = rules (and prototypes) only.
     """
 
     def __init__(self, scenario: Scenario, embed: Embed | None | str = "auto",
                  model: ActModel | None | str = "auto"):
         self.scenario = scenario
         self._embed = load_embedder() if embed == "auto" else embed
-        self._model = (load_act_model() if model == "auto" else model) if self._embed is not None else None
+        shipped = self._embed is not None and self._embed is load_embedder()
+        self._model = (load_act_model() if shipped else None) if model == "auto" else model
         self._index()
 
     def read_acts(self, text: str, cues: ActCues) -> tuple[Act, ...]:
@@ -145,6 +146,11 @@ class RulePerceiver:
         if self._model is None or self._embed is None or not text.strip():
             return rule_acts
         embedding = np.asarray(self._embed([text]), dtype=np.float32)[0]
+        if embedding.shape[0] != self._model.manifest.get("embedding_dim"):
+            logger.warning("perception: embedding size %d does not fit the act model; using rules only",
+                           embedding.shape[0])
+            self._model = None
+            return rule_acts
         lexical = lexical_features(text, options=len(cues.options), rejected=len(cues.rejected), issues=len(cues.issues))
         return enforce(text, self._model.predict(feature_vector(embedding, rule_acts, lexical)), rule_acts)
 
