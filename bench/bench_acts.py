@@ -124,10 +124,12 @@ def print_cv() -> None:
     cv = model.manifest.get("grouped_cv", {})
     print(f"\nlearned layer: grouped CV by scenario on its {model.manifest.get('lines')} training lines "
           "(out-of-fold macro-F1; bench/train_acts.py)")
-    print(f"{'split':<8}{'lines':>7}{'rules':>8}{'rules sim.':>12}{'model@0.5':>11}{'model':>8}")
+    print(f"threshold policy: {model.manifest.get('threshold_policy')}; rules sim.: the tuned splits' rule readings "
+          "flipped at tune4's error rates (what the model trains on)")
+    print(f"{'split':<8}{'lines':>7}{'rules':>8}{'rules sim.':>12}{'model@0.5':>11}{'model per-act':>15}")
     for split, row in cv.items():
         print(f"{split:<8}{row['lines']:>7}{row['rules']:>8.3f}{row['rules_simulated']:>12.3f}"
-              f"{row['model_at_0.5']:>11.3f}{row['model']:>8.3f}")
+              f"{row['model_at_0.5']:>11.3f}{row['model_per_act']:>15.3f}")
 
 
 def main() -> int:
