@@ -2,7 +2,7 @@
 
 Training lines: ``dev``, the ``tune`` part of ``dialogue_acts.yaml`` (its ``held_out`` part is never read here),
 ``tune2``, ``tune3`` and ``tune4``. Features per line: the MiniLM sentence embedding perception uses
-(``perception.load_embedder``), the rules' acts (``detect_acts`` with the scenario's option cues) and cheap
+(``perception.load_embedder``, of the line with chat shorthand spelled out, ``acts.normalize``), the rules' acts (``detect_acts`` with the scenario's option cues) and cheap
 lexical cues (``act_model.lexical_features``).
 
 The rules were tuned on dev, tune, tune2 and tune3, so on those lines their reading is nearly perfect and a
@@ -40,7 +40,7 @@ from dialogue_engine.agents.act_model import (  # noqa: E402
     feature_vector,
     lexical_features,
 )
-from dialogue_engine.agents.acts import Act, ActCues, detect_acts  # noqa: E402
+from dialogue_engine.agents.acts import ActCues, detect_acts, normalize  # noqa: E402
 
 EVAL = ROOT / "bench" / "eval"
 SOURCES = (("dev", "dialogue_acts_dev.yaml"), ("tune", "dialogue_acts.yaml"), ("tune2", "dialogue_acts_tune2.yaml"),
@@ -104,7 +104,8 @@ def featurize(lines: list[dict]) -> Data:
         rules.append([a in acts for a in ACTS])
         lexical.append(lexical_features(line["text"], options=len(options), rejected=len(against), issues=len(issues)))
     texts = [x["text"] for x in lines]
-    return Data(embeddings=np.asarray(embed(texts), dtype=np.float32), rules=np.asarray(rules, dtype=bool),
+    normalised = [normalize(t.strip()) for t in texts]
+    return Data(embeddings=np.asarray(embed(normalised), dtype=np.float32), rules=np.asarray(rules, dtype=bool),
                 lexical=np.stack(lexical), labels=np.asarray([[a.value in x["acts"] for a in ACTS] for x in lines]),
                 splits=np.asarray([x["split"] for x in lines]), groups=np.asarray([x["scenario"] for x in lines]),
                 texts=texts, digest=digest(lines))

@@ -19,7 +19,7 @@ from typing import Callable, Protocol, runtime_checkable
 import numpy as np
 
 from dialogue_engine.agents.act_model import ActModel, enforce, feature_vector, lexical_features, load_act_model
-from dialogue_engine.agents.acts import Act, ActCues, detect_acts
+from dialogue_engine.agents.acts import Act, ActCues, detect_acts, normalize
 from dialogue_engine.agents.types import Deal
 from dialogue_engine.domain.scenario import Scenario
 
@@ -112,14 +112,28 @@ def _stem(word: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def load_embedder() -> Embed | None:
-    """The knowledge package's offline embedding function, or None (rules only) when it is unavailable."""
+    """The knowledge package's offline embedding function, or None (rules only) when it is unavailable.
+
+    Single texts are memoised (512 most recent): the rules' prototype guess and the learned act layer embed the
+    same normalised line once per turn.
+    """
     try:
         from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
     except Exception as err:  # noqa: BLE001 - any import failure means "degrade to rules"
         logger.warning("perception: no embedding function available (%s); using rules only", err)
         return None
     fn = MiniLMEmbeddingFunction()
-    return lambda texts: np.asarray(fn.embed(list(texts)), dtype=np.float32)
+
+    @functools.lru_cache(maxsize=512)
+    def one(text: str) -> np.ndarray:
+        vec = np.asarray(fn.embed([text]), dtype=np.float32)
+        vec.flags.writeable = False
+        return vec
+
+    def embed(texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        return one(texts[0]) if len(texts) == 1 else np.asarray(fn.embed(texts), dtype=np.float32)
+    return embed
 
 
 class RulePerceiver:
@@ -145,7 +159,7 @@ class RulePerceiver:
         rule_acts = detect_acts(text, cues, embed=self._embed)
         if self._model is None or self._embed is None or not text.strip():
             return rule_acts
-        embedding = np.asarray(self._embed([text]), dtype=np.float32)[0]
+        embedding = np.asarray(self._embed([normalize(text.strip())]), dtype=np.float32)[0]
         if embedding.shape[0] != self._model.manifest.get("embedding_dim"):
             logger.warning("perception: embedding size %d does not fit the act model; using rules only",
                            embedding.shape[0])
