@@ -106,11 +106,11 @@ def print_split(name: str, gold: list[set[Act]], runs: dict[str, list[set[Act]]]
     """Per-act F1, macro-F1 and exact-set accuracy of each reader on one split."""
     scored = {k: score(gold, v) for k, v in runs.items()}
     print(f"\n{name}: {len(gold)} lines")
-    print(f"{'act':<20}" + "".join(f"{k + ' F1':>14}" for k in runs))
+    print(f"{'act':<20}" + "".join(f"{k + ' F1':>16}" for k in runs))
     for act in Act:
-        print(f"{act.value:<20}" + "".join(f"{scored[k][1][act]:>14.2f}" for k in runs))
-    print(f"{'macro-F1':<20}" + "".join(f"{scored[k][0]:>14.3f}" for k in runs))
-    print(f"{'exact act set':<20}" + "".join(f"{scored[k][2]:>14.3f}" for k in runs))
+        print(f"{act.value:<20}" + "".join(f"{scored[k][1][act]:>16.2f}" for k in runs))
+    print(f"{'macro-F1':<20}" + "".join(f"{scored[k][0]:>16.3f}" for k in runs))
+    print(f"{'exact act set':<20}" + "".join(f"{scored[k][2]:>16.3f}" for k in runs))
 
 
 def print_cv() -> None:
