@@ -1,9 +1,10 @@
 """Build the learned dialogue-act layer (``src/dialogue_engine/agents/act_model.npz``) from the tuning sets.
 
-Training lines: ``dev``, the ``tune`` part of ``dialogue_acts.yaml`` (its ``held_out`` part is never read here),
-``tune2``, ``tune3`` and ``tune4``. Features per line: the MiniLM sentence embedding perception uses
-(``perception.load_embedder``, of the line with chat shorthand spelled out, ``acts.normalize``), the rules' acts (``detect_acts`` with the scenario's option cues) and cheap
-lexical cues (``act_model.lexical_features``).
+Training lines: ``dev``, the ``tune`` part of ``dialogue_acts.yaml`` (its ``held_out`` part is parsed with the
+file and dropped, never used), ``tune2``, ``tune3`` and ``tune4``. Features per line: the MiniLM sentence
+embedding perception uses (``perception.load_embedder``, of the line with chat shorthand spelled out,
+``acts.normalize``), the rules' acts (``detect_acts`` with the scenario's option cues) and cheap lexical cues
+(``act_model.lexical_features``).
 
 The rules were tuned on dev, tune, tune2 and tune3, so on those lines their reading is nearly perfect and a
 model would learn to copy it. On tune4 (never tuned on) they err at honest rates; the script flips the rule
@@ -67,7 +68,7 @@ class Data:
 
 
 def load_lines() -> list[dict]:
-    """The training lines, each with ``split``; only the ``tune`` key of dialogue_acts.yaml is read."""
+    """The training lines, each with ``split``; of dialogue_acts.yaml only the ``tune`` key is kept."""
     import yaml
 
     lines = []
@@ -225,7 +226,8 @@ def main() -> int:
     for split, row in cv.items():
         print(f"{split:<8}{row['lines']:>7}{row['rules']:>8.3f}{row['rules_simulated']:>12.3f}"
               f"{row['model_at_0.5']:>11.3f}{row['model_per_act']:>15.3f}")
-    print(f"threshold policy (by CV): {model.manifest['threshold_policy']}; thresholds: " + ", ".join(f"{a.value} {t:.2f}" for a, t in zip(ACTS, model.thresholds)))
+    print(f"threshold policy (by CV): {model.manifest['threshold_policy']}; thresholds: "
+          + ", ".join(f"{a.value} {t:.2f}" for a, t in zip(ACTS, model.thresholds)))
     if args.check:
         shipped = ActModel.load(MODEL_PATH)
         ok = same(model, shipped)

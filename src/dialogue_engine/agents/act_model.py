@@ -76,7 +76,8 @@ def lexical_features(text: str, *, options: int = 0, rejected: int = 0, issues: 
 
 
 def feature_vector(embedding: np.ndarray, rule_acts: Sequence[Act], lexical: np.ndarray) -> np.ndarray:
-    """One line's features: the L2-normalised embedding (of the normalised line, :func:`~acts.normalize`), the rules' acts as 0/1 in :data:`ACTS` order, lexical cues."""
+    """One line's features: the L2-normalised embedding (of the normalised line, :func:`~acts.normalize`),
+    the rules' acts as 0/1 in :data:`ACTS` order, then the lexical cues."""
     e = np.asarray(embedding, dtype=np.float32).ravel()
     e = e / (np.linalg.norm(e) + 1e-9)
     rules = np.asarray([1.0 if a in rule_acts else 0.0 for a in ACTS], dtype=np.float32)

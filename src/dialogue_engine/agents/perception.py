@@ -165,7 +165,8 @@ class RulePerceiver:
                            embedding.shape[0])
             self._model = None
             return rule_acts
-        lexical = lexical_features(text, options=len(cues.options), rejected=len(cues.rejected), issues=len(cues.issues))
+        lexical = lexical_features(text, options=len(cues.options), rejected=len(cues.rejected),
+                                   issues=len(cues.issues))
         return enforce(text, self._model.predict(feature_vector(embedding, rule_acts, lexical)), rule_acts)
 
     def update_scenario(self, scenario: Scenario) -> None:
