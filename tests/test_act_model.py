@@ -186,3 +186,15 @@ def test_an_injection_is_manipulation_only_through_the_model(perceivers):
 ])
 def test_real_lines_of_each_act(perceivers, scenario, text, act):
     assert act in perceivers(scenario).perceive(text).acts
+
+
+def test_a_negated_or_conditional_acceptance_is_not_an_acceptance():
+    assert enforce("I don't think we can accept it.", (Act.ACCEPT,), (Act.ACCEPT,)) == (Act.REJECT,)
+    assert enforce("Deal, but only if you add the hotline.", (Act.ACCEPT,), (Act.ACCEPT,)) == (
+        Act.CONDITIONAL_TRADE,)
+    assert enforce("We accept the package. We will not reopen it.", (Act.ACCEPT,), (Act.ACCEPT,)) == (Act.ACCEPT,)
+
+
+@pytest.mark.parametrize("text", ["I don't think we can accept it", "deal, but only if you add the hotline"])
+def test_no_agreement_from_a_hedged_acceptance_through_the_model(perceivers, text):
+    assert not perceivers("us-china-quiet-dialogue").perceive(text).accepts

@@ -146,6 +146,8 @@ def load_act_model(path: str | None = None) -> ActModel | None:
 
 
 _EXPLICIT_ACCEPT = re.compile(r"\b(accept\w*|agreed|deal|done|sign|on board|live with|in agreement|fine by us)\b", re.I)
+_NEGATED = re.compile(r"\b(not|never|cannot|no way)\b|n't\b", re.I)
+_CONDITIONED = re.compile(r"\b(if|unless|provided|as long as|on condition)\b", re.I)
 
 
 def enforce(text: str, acts: Sequence[Act], rule_acts: Sequence[Act]) -> tuple[Act, ...]:
@@ -156,7 +158,9 @@ def enforce(text: str, acts: Sequence[Act], rule_acts: Sequence[Act]) -> tuple[A
     - a question is never an acceptance: no accept beside ask_acceptance, none in a line whose every
       sentence is a question, and none without an explicit word of acceptance in a statement;
     - "we accept that ..." concedes a point: no accept unless the rules read one;
-    - accept does not stand beside a rejection, a trade or a threat; a trade or an acceptance is not also a proposal.
+    - accept does not stand beside a rejection, a trade or a threat, nor when every statement that accepts is
+      negated ("I don't think we can accept it": a rejection) or conditional ("deal, but only if ...": a trade);
+    - a trade or an acceptance is not also a proposal.
     """
     norm = normalize(text.strip())
     if Act.MANIPULATION in rule_acts and MANIPULATION.search(norm):
@@ -172,6 +176,12 @@ def enforce(text: str, acts: Sequence[Act], rule_acts: Sequence[Act]) -> tuple[A
     if Act.ACCEPT in out and (out & {Act.ASK_ACCEPTANCE, Act.REJECT, Act.CONDITIONAL_TRADE, Act.THREATEN}
                               or all(is_question(s) for s in sentences(norm))):
         out.discard(Act.ACCEPT)
+    if Act.ACCEPT in out:
+        accepting = [s for s in sentences(norm) if not is_question(s) and _EXPLICIT_ACCEPT.search(s)]
+        if accepting and all(_NEGATED.search(s) for s in accepting):
+            out = (out - {Act.ACCEPT}) or {Act.REJECT}  # "I don't think we can accept it"
+        elif accepting and all(_CONDITIONED.search(s) for s in accepting):
+            out = (out - {Act.ACCEPT}) or {Act.CONDITIONAL_TRADE}  # "deal, but only if you add the hotline"
     if out & {Act.CONDITIONAL_TRADE, Act.ACCEPT}:
         out.discard(Act.PROPOSE)
     if not out:
