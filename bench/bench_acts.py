@@ -7,15 +7,23 @@ The set (``bench/eval/dialogue_acts.yaml``) was written by someone who had not r
 styles, also tuned on; ``tune3`` (``bench/eval/dialogue_acts_tune3.yaml``) by the implementer of the second
 perception pass, in mixed registers (threats, ultimatums, small talk, sarcasm, acceptance questions), tuned on. Reported per split:
 macro-F1 over the 13 acts (each act a yes/no label per line), per-act F1, exact-set accuracy, and
-option-mention F1. ``--errors`` lists the dev and tune lines the rules get wrong (never the held-out ones).
+option-mention F1. ``--errors`` lists the tuning lines the reader gets wrong (never held-out or extra ones).
+
+Each split is scored three ways in the same run: the rules alone (``RulePerceiver(..., model=None)``), the
+rules with the learned layer on top (the default perceiver: ``agents/act_model.py``, trained by
+``bench/train_acts.py`` on dev, tune, tune2, tune3 and ``tune4``, the implementer's set for that layer), and the
+keyword baseline. The model's grouped cross-validation figures (one fold per scenario, out-of-fold) are read
+from its manifest. ``--extra PATH`` scores another file in the same entry format (each top-level key holding a
+list of lines becomes a split), e.g. a blind set written later; it is never tuned on. Timing: mean perception
+time per line, rules alone and with the learned layer.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +37,8 @@ SET = ROOT / "bench" / "eval" / "dialogue_acts.yaml"
 DEV = ROOT / "bench" / "eval" / "dialogue_acts_dev.yaml"
 TUNE2 = ROOT / "bench" / "eval" / "dialogue_acts_tune2.yaml"
 TUNE3 = ROOT / "bench" / "eval" / "dialogue_acts_tune3.yaml"
+TUNE4 = ROOT / "bench" / "eval" / "dialogue_acts_tune4.yaml"
+TUNING = ["dev", "tune", "tune2", "tune3", "tune4"]
 
 KEYWORDS: dict[Act, tuple[str, ...]] = {
     Act.GREET: ("good morning", "hello", "welcome", "thank you"),
@@ -70,6 +80,58 @@ def score(gold: list[set[Act]], pred: list[set[Act]]) -> tuple[float, dict[Act, 
     return sum(per.values()) / len(per), per, exact
 
 
+def load_extra(path: Path) -> dict[str, list[dict]]:
+    """The lists of lines in an extra file, by top-level key (split name ``extra:KEY``); SystemExit on bad input."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise SystemExit(f"bench_acts: cannot read {path}: {str(err).splitlines()[0]}") from None
+    lists = {f"extra:{k}": v for k, v in (raw or {}).items() if isinstance(v, list)} if isinstance(raw, dict) else {}
+    for name, items in lists.items():
+        for n, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str) or \
+                    not isinstance(item.get("scenario"), str) or not isinstance(item.get("acts"), list):
+                raise SystemExit(f"bench_acts: {path}: {name} entry {n} needs text, scenario and acts")
+            unknown = [a for a in item["acts"] if a not in {x.value for x in Act}]
+            if unknown:
+                raise SystemExit(f"bench_acts: {path}: {name} entry {n}: unknown act {unknown[0]!r}")
+    if not lists:
+        raise SystemExit(f"bench_acts: {path}: no top-level key holds a list of lines")
+    return lists
+
+
+def print_split(name: str, gold: list[set[Act]], runs: dict[str, list[set[Act]]]) -> None:
+    """Per-act F1, macro-F1 and exact-set accuracy of each reader on one split."""
+    scored = {k: score(gold, v) for k, v in runs.items()}
+    print(f"\n{name}: {len(gold)} lines")
+    print(f"{'act':<20}" + "".join(f"{k + ' F1':>16}" for k in runs))
+    for act in Act:
+        print(f"{act.value:<20}" + "".join(f"{scored[k][1][act]:>16.2f}" for k in runs))
+    print(f"{'macro-F1':<20}" + "".join(f"{scored[k][0]:>16.3f}" for k in runs))
+    print(f"{'exact act set':<20}" + "".join(f"{scored[k][2]:>16.3f}" for k in runs))
+
+
+def print_cv() -> None:
+    """The shipped model's grouped cross-validation figures, from its manifest."""
+    from dialogue_engine.agents.act_model import load_act_model
+
+    model = load_act_model()
+    if model is None:
+        print("\nno learned act model shipped")
+        return
+    cv = model.manifest.get("grouped_cv", {})
+    print(f"\nlearned layer: grouped CV by scenario on its {model.manifest.get('lines')} training lines "
+          "(out-of-fold macro-F1; bench/train_acts.py)")
+    print(f"threshold policy: {model.manifest.get('threshold_policy')}; rules sim.: the tuned splits' rule readings "
+          "flipped at tune4's error rates (what the model trains on)")
+    print(f"{'split':<8}{'lines':>7}{'rules':>8}{'rules sim.':>12}{'model@0.5':>11}{'model per-act':>15}")
+    for split, row in cv.items():
+        print(f"{split:<8}{row['lines']:>7}{row['rules']:>8.3f}{row['rules_simulated']:>12.3f}"
+              f"{row['model_at_0.5']:>11.3f}{row['model_per_act']:>15.3f}")
+
+
 def main() -> int:
     import yaml
 
@@ -77,47 +139,60 @@ def main() -> int:
     from dialogue_engine.domain import load_scenario
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", choices=["dev", "tune", "tune2", "tune3", "held_out", "all", "tuning"], default="all")
-    parser.add_argument("--errors", action="store_true", help="list wrong tune lines")
+    parser.add_argument("--split", choices=[*TUNING, "held_out", "all", "tuning", "none"], default="all",
+                        help="which built-in splits to score (none: only --extra)")
+    parser.add_argument("--extra", type=Path, action="append", default=[], metavar="PATH",
+                        help="also score this YAML file (top-level keys holding lists of lines)")
+    parser.add_argument("--errors", action="store_true", help="list wrong tuning lines")
     parser.add_argument("--no-embed", action="store_true", help="rules only")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    data = {}
-    for path in (SET, DEV, TUNE2, TUNE3):
+    data: dict[str, list[dict]] = {}
+    for path in (SET, DEV, TUNE2, TUNE3, TUNE4):
         data |= yaml.safe_load(path.read_text(encoding="utf-8"))
+    for path in args.extra:
+        data |= load_extra(path)
     embed = None if args.no_embed else load_embedder()
-    tuning = ["dev", "tune", "tune2", "tune3"]
-    splits = {"all": [*tuning, "held_out"], "tuning": tuning}.get(args.split, [args.split])
-    perceivers: dict[str, RulePerceiver] = {}
+    splits = {"all": [*TUNING, "held_out"], "tuning": TUNING, "none": []}.get(args.split, [args.split])
+    splits += [k for k in data if k.startswith("extra:")]
+    readers: dict[str, dict[str, RulePerceiver]] = {"rules": {}, "model": {}}
+    seconds = Counter()
     for split in splits:
         items = data[split]
-        gold, ours, base, opt_counts = [], [], [], Counter()
+        gold, base = [], []
+        runs: dict[str, list[set[Act]]] = {"rules": [], "rules+model": [], "keywords": []}
+        opt_counts = Counter()
         for item in items:
             scen = item["scenario"]
-            if scen not in perceivers:
-                perceivers[scen] = RulePerceiver(load_scenario(scen), embed=embed)
-            p = perceivers[scen].perceive(item["text"])
+            if scen not in readers["rules"]:
+                s = load_scenario(scen)
+                readers["rules"][scen] = RulePerceiver(s, embed=embed, model=None)
+                readers["model"][scen] = RulePerceiver(s, embed=embed)
+            for key, run in (("rules", "rules"), ("model", "rules+model")):
+                start = time.perf_counter()
+                p = readers[key][scen].perceive(item["text"])
+                seconds[key] += time.perf_counter() - start
+                runs[run].append(set(p.acts))
+            seconds["lines"] += 1
             gold.append({Act(a) for a in item["acts"]})
-            ours.append(set(p.acts))
-            base.append(keyword_acts(item["text"]))
+            runs["keywords"].append(keyword_acts(item["text"]))
             want = set((item.get("mentions") or {}).get("options") or [])
             got = set(p.options) | set(p.rejected_options)
             opt_counts.update(tp=len(want & got), fp=len(got - want), fn=len(want - got))
-        m_ours, per_ours, ex_ours = score(gold, ours)
-        m_base, per_base, ex_base = score(gold, base)
-        print(f"\n{split}: {len(items)} lines")
-        print(f"{'act':<20}{'ours F1':>9}{'keywords F1':>13}")
-        for act in Act:
-            print(f"{act.value:<20}{per_ours[act]:>9.2f}{per_base[act]:>13.2f}")
-        print(f"{'macro-F1':<20}{m_ours:>9.3f}{m_base:>13.3f}")
-        print(f"{'exact act set':<20}{ex_ours:>9.3f}{ex_base:>13.3f}")
+        print_split(split, gold, runs)
         print(f"option mentions F1: {f1(opt_counts['tp'], opt_counts['fp'], opt_counts['fn']):.3f} "
               f"(tp {opt_counts['tp']}, fp {opt_counts['fp']}, fn {opt_counts['fn']})")
-        if args.errors and split != "held_out":
-            for item, g, p in zip(items, gold, ours):
+        if args.errors and split in TUNING:
+            for item, g, p in zip(items, gold, runs["rules+model"]):
                 if g != p:
                     print(f"  {item['id']}: gold {sorted(a.value for a in g)} got {sorted(a.value for a in p)}: "
                           f"{item['text']}")
+    if seconds["lines"]:
+        print(f"\nperception ms per line (mean of {seconds['lines']:.0f}, first calls included): "
+              f"rules {1000 * seconds['rules'] / seconds['lines']:.1f}, "
+              f"rules+model {1000 * seconds['model'] / seconds['lines']:.1f}")
+    if not args.no_embed:
+        print_cv()
     return 0
 
 

@@ -424,7 +424,8 @@ QUESTION_START = re.compile(
     r"(?!(we|i|you|they|he|she|it|us|our|my)\b)[a-z][\w'.-]*,?\s+(are|do|can|will|would|could) you)\b", re.I)
 
 
-def _is_question(sentence: str) -> bool:
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something: a question mark, an indirect question, or a question opening."""
     return (sentence.rstrip().endswith("?") or bool(INDIRECT_QUESTION.search(sentence))
             or (bool(QUESTION_START.search(sentence)) and not sentence.rstrip().endswith(("!", "."))))
 
@@ -462,11 +463,11 @@ def _question_acts(s: str) -> set[Act]:
 
 
 def _sentence_acts(s: str, cues: ActCues) -> set[Act]:
-    question = _is_question(s)
+    question = is_question(s)
     if question and not s.rstrip().endswith("?"):
         m = _STATED_REASON.search(s)
         head, rest = (s[:m.start()], [s[m.end():]]) if m else (s, [])
-        if rest and _is_question(head):  # "I'd like to understand what you need, because we ..."
+        if rest and is_question(head):  # "I'd like to understand what you need, because we ..."
             return _sentence_acts(head, cues) | _sentence_acts(rest[-1], cues)
     acts: set[Act] = set()
     if _threatens(s):

@@ -1,8 +1,10 @@
 """Perception: free text -> its dialogue acts, mentioned issues and options, and any proposal it states.
 
 The default :class:`RulePerceiver` works offline: the dialogue-act rules of :mod:`dialogue_engine.agents.acts`
-(with the knowledge package's embedding function for lines the rules leave open, when it is available),
-and option/issue matching by id ("A2"), label and keyword overlap. A structured proposal from the UI
+(with the knowledge package's embedding function for lines the rules leave open, when it is available), the
+learned act layer of :mod:`dialogue_engine.agents.act_model` on top of them (when the embedding function and the
+shipped model file are available; the hard guarantees are applied after it), and option/issue matching by id
+("A2"), label and keyword overlap. A structured proposal from the UI
 bypasses parsing. An LLM-based extractor implements the :class:`Perceiver` protocol too.
 """
 
@@ -16,7 +18,8 @@ from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-from dialogue_engine.agents.acts import Act, ActCues, detect_acts
+from dialogue_engine.agents.act_model import ActModel, enforce, feature_vector, lexical_features, load_act_model
+from dialogue_engine.agents.acts import Act, ActCues, detect_acts, normalize
 from dialogue_engine.agents.types import Deal
 from dialogue_engine.domain.scenario import Scenario
 
@@ -109,14 +112,28 @@ def _stem(word: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def load_embedder() -> Embed | None:
-    """The knowledge package's offline embedding function, or None (rules only) when it is unavailable."""
+    """The knowledge package's offline embedding function, or None (rules only) when it is unavailable.
+
+    Single texts are memoised (512 most recent): the rules' prototype guess and the learned act layer embed the
+    same normalised line once per turn.
+    """
     try:
         from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
     except Exception as err:  # noqa: BLE001 - any import failure means "degrade to rules"
         logger.warning("perception: no embedding function available (%s); using rules only", err)
         return None
     fn = MiniLMEmbeddingFunction()
-    return lambda texts: np.asarray(fn.embed(list(texts)), dtype=np.float32)
+
+    @functools.lru_cache(maxsize=512)
+    def one(text: str) -> np.ndarray:
+        vec = np.asarray(fn.embed([text]), dtype=np.float32)
+        vec.flags.writeable = False
+        return vec
+
+    def embed(texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        return one(texts[0]) if len(texts) == 1 else np.asarray(fn.embed(texts), dtype=np.float32)
+    return embed
 
 
 class RulePerceiver:
@@ -125,12 +142,32 @@ class RulePerceiver:
     Args:
         scenario: gives the issues and options to look for.
         embed: texts -> (n, d) embeddings; ``"auto"`` loads the knowledge package's function, None = rules only.
+        model: the learned act layer; ``"auto"`` loads the shipped file when ``embed`` is the shipped embedding
+            function (a model is trained on one embedding space), None = rules (and prototypes) only.
     """
 
-    def __init__(self, scenario: Scenario, embed: Embed | None | str = "auto"):
+    def __init__(self, scenario: Scenario, embed: Embed | None | str = "auto",
+                 model: ActModel | None | str = "auto"):
         self.scenario = scenario
         self._embed = load_embedder() if embed == "auto" else embed
+        shipped = self._embed is not None and self._embed is load_embedder()
+        self._model = (load_act_model() if shipped else None) if model == "auto" else model
         self._index()
+
+    def read_acts(self, text: str, cues: ActCues) -> tuple[Act, ...]:
+        """The acts of a line: the rules, then the learned layer (when present), then the hard guarantees."""
+        rule_acts = detect_acts(text, cues, embed=self._embed)
+        if self._model is None or self._embed is None or not text.strip():
+            return rule_acts
+        embedding = np.asarray(self._embed([normalize(text.strip())]), dtype=np.float32)[0]
+        if embedding.shape[0] != self._model.manifest.get("embedding_dim"):
+            logger.warning("perception: embedding size %d does not fit the act model; using rules only",
+                           embedding.shape[0])
+            self._model = None
+            return rule_acts
+        lexical = lexical_features(text, options=len(cues.options), rejected=len(cues.rejected),
+                                   issues=len(cues.issues))
+        return enforce(text, self._model.predict(feature_vector(embedding, rule_acts, lexical)), rule_acts)
 
     def update_scenario(self, scenario: Scenario) -> None:
         """Match against a changed scenario (options added or removed by an inject)."""
@@ -217,16 +254,15 @@ class RulePerceiver:
         """The perception of a message; a structured ``proposal`` bypasses text parsing."""
         if proposal:
             deal = Deal(proposal)
-            acts = detect_acts(text or "", ActCues(options=tuple(deal.values()), issues=tuple(deal)),
-                               embed=self._embed) if (text or "").strip() else ()
+            acts = self.read_acts(text or "", ActCues(options=tuple(deal.values()), issues=tuple(deal))) \
+                if (text or "").strip() else ()
             return Perception(acts=tuple(dict.fromkeys((*acts, Act.PROPOSE))), issues=tuple(deal),
                               options=tuple(deal.values()), proposal=deal, confidence=1.0, text=text or "")
         text = (text or "").strip()
         if not text:
             return Perception(confidence=0.2, text="")
         issues, options, against = self.mentions(text)
-        acts = detect_acts(text, ActCues(options=tuple(options), rejected=tuple(against), issues=tuple(issues)),
-                           embed=self._embed)
+        acts = self.read_acts(text, ActCues(options=tuple(options), rejected=tuple(against), issues=tuple(issues)))
         if Act.REJECT in acts and not any(a in acts for a in PROPOSING_ACTS):
             options, against = [], list(dict.fromkeys([*against, *options]))  # what a rejection names is rejected
         deal: Deal | None = None

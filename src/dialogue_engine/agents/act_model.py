@@ -1,0 +1,189 @@
+"""The learned dialogue-act layer: one-vs-rest logistic regression over a line's sentence embedding, the rules'
+reading and a few cheap lexical cues, trained offline and shipped as a small versioned ``.npz`` file.
+
+The rules of :mod:`dialogue_engine.agents.acts` read surface forms and stop generalising where the wording
+changes; the embedding carries paraphrase. The model sees both and decides per act with a threshold chosen
+by cross-validation. The hard guarantees stay rules, applied after the model (:func:`enforce`): a question is
+never an acceptance, "we accept that ..." does not accept a package, an injection is manipulation only, a bare
+acknowledgement carries no act.
+
+The file is built by ``bench/train_acts.py`` from the tuning sets in ``bench/eval``; its manifest names the
+embedding model (by its sha256), the feature layout and the hash of the training data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dialogue_engine.agents.acts import (
+    ACKNOWLEDGEMENT,
+    CONCESSION_OPENING,
+    MANIPULATION,
+    Act,
+    is_question,
+    normalize,
+    sentences,
+)
+
+logger = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).with_name("act_model.npz")
+FORMAT_VERSION = 1
+ACTS: tuple[Act, ...] = tuple(Act)
+
+_LEXICAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
+    ("ends_question", r"\?\s*\W*$"),
+    ("has_question", r"\?"),
+    ("leading_if", r"^\W*(only )?(if|unless|provided|should you|as long as)\b"),
+    ("inner_if", r".\b(if|unless|provided|as long as|in exchange|in return)\b"),
+    ("modal", r"\b(will|would|could|can|might|shall|may|'ll|'d)\b"),
+    ("second_person", r"\b(you|your|yours|u|ur)\b"),
+    ("first_plural", r"\b(we|our|us|ours)\b"),
+    ("negation", r"\b(not|no|never|cannot|nothing|none)\b|n't\b"),
+    ("accept_word", r"\b(accept\w*|agree\w*|deal|sign|on board)\b"),
+    ("consequence", r"\b(or else|otherwise|regret|consequences|walk|leave|remember|careful|elsewhere|patience)\b"),
+    ("greeting_word", r"\b(hello|hi|hey|morning|afternoon|evening|thank\w*|thanks|welcome|goodbye|bye|cheers)\b"),
+    ("wh_word", r"\b(what|why|how|which|who|when|where)\b"),
+    ("why_word", r"\b(why|reason\w*|explain\w*)\b"),
+    ("exclamation", r"!"),
+    ("digits", r"\d"),
+))
+LEXICAL_NAMES: tuple[str, ...] = tuple(n for n, _ in _LEXICAL) + (
+    "lower_case", "several_sentences", "log_words", "options_named", "options_rejected", "issues_named")
+
+
+def lexical_features(text: str, *, options: int = 0, rejected: int = 0, issues: int = 0) -> np.ndarray:
+    """Cheap cues of a line, in :data:`LEXICAL_NAMES` order (0/1 flags, plus a log word count).
+
+    Args:
+        text: the player's line.
+        options, rejected, issues: how many options spoken for, against, and issues the scenario matcher found.
+    """
+    norm = normalize(text.strip())
+    flags = [1.0 if rx.search(norm) else 0.0 for _, rx in _LEXICAL]
+    words = len(norm.split())
+    flags += [1.0 if norm == norm.lower() else 0.0, 1.0 if len(sentences(norm)) > 1 else 0.0,
+              float(np.log1p(words)) / 4.0, float(options > 0), float(rejected > 0), float(issues > 0)]
+    return np.asarray(flags, dtype=np.float32)
+
+
+def feature_vector(embedding: np.ndarray, rule_acts: Sequence[Act], lexical: np.ndarray) -> np.ndarray:
+    """One line's features: the L2-normalised embedding (of the normalised line, :func:`~acts.normalize`),
+    the rules' acts as 0/1 in :data:`ACTS` order, then the lexical cues."""
+    e = np.asarray(embedding, dtype=np.float32).ravel()
+    e = e / (np.linalg.norm(e) + 1e-9)
+    rules = np.asarray([1.0 if a in rule_acts else 0.0 for a in ACTS], dtype=np.float32)
+    return np.concatenate([e, rules, np.asarray(lexical, dtype=np.float32)])
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActModel:
+    """Trained weights: ``p(act) = sigmoid(features @ weights[:, act] + bias[act])``, on when ``>= thresholds[act]``.
+
+    Attributes:
+        weights: (n_features, n_acts).
+        bias: (n_acts,).
+        thresholds: (n_acts,) per-act decision thresholds.
+        manifest: what the file was built from (format version, acts, feature layout, embedding model, data hash).
+    """
+
+    weights: np.ndarray
+    bias: np.ndarray
+    thresholds: np.ndarray
+    manifest: dict = field(default_factory=dict)
+
+    def proba(self, features: np.ndarray) -> np.ndarray:
+        """Per-act probabilities for a (n, n_features) or (n_features,) array."""
+        z = np.asarray(features, dtype=np.float64) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def predict(self, features: np.ndarray) -> tuple[Act, ...]:
+        """The acts at or above their thresholds (at least the most probable one), in :class:`Act` order."""
+        p = self.proba(features).ravel()
+        on = p >= self.thresholds
+        if not on.any():
+            on[int(np.argmax(p))] = True
+        return tuple(a for a, keep in zip(ACTS, on) if keep)
+
+    def save(self, path: Path) -> None:
+        """Write the model as a compressed ``.npz`` with its manifest as JSON."""
+        np.savez_compressed(path, weights=self.weights.astype(np.float32), bias=self.bias.astype(np.float32),
+                            thresholds=self.thresholds.astype(np.float32),
+                            manifest=np.asarray(json.dumps(self.manifest, sort_keys=True)))
+
+    @classmethod
+    def load(cls, path: Path) -> ActModel:
+        """Read a model file; ValueError (one line) when it does not fit this code's acts or feature layout."""
+        with np.load(path, allow_pickle=False) as data:
+            manifest = json.loads(str(data["manifest"]))
+            model = cls(weights=data["weights"].astype(np.float64), bias=data["bias"].astype(np.float64),
+                        thresholds=data["thresholds"].astype(np.float64), manifest=manifest)
+        if manifest.get("format") != FORMAT_VERSION or manifest.get("acts") != [a.value for a in ACTS] or \
+                manifest.get("lexical") != list(LEXICAL_NAMES) or model.weights.shape[1] != len(ACTS) or \
+                model.weights.shape[0] != manifest.get("embedding_dim", -1) + len(ACTS) + len(LEXICAL_NAMES):
+            raise ValueError(f"{path}: act model does not match this code (format, acts or features); rebuild it "
+                             "with bench/train_acts.py")
+        return model
+
+
+@functools.lru_cache(maxsize=1)
+def load_act_model(path: str | None = None) -> ActModel | None:
+    """The shipped model (or the one at ``path``), or None (rules only) when it is missing or does not fit."""
+    target = Path(path) if path else MODEL_PATH
+    try:
+        return ActModel.load(target)
+    except (OSError, ValueError, KeyError) as err:
+        logger.warning("perception: no learned act model (%s); using rules only", str(err).splitlines()[0])
+        return None
+
+
+_EXPLICIT_ACCEPT = re.compile(r"\b(accept\w*|agreed|deal|done|sign|on board|live with|in agreement|fine by us)\b", re.I)
+_NEGATED = re.compile(r"\b(not|never|cannot|no way)\b|n't\b", re.I)
+_CONDITIONED = re.compile(r"\b(if|unless|provided|as long as|on condition)\b", re.I)
+
+
+def enforce(text: str, acts: Sequence[Act], rule_acts: Sequence[Act]) -> tuple[Act, ...]:
+    """The hard guarantees, applied after the model, in :class:`Act` order.
+
+    - an injection the rules catch is manipulation and nothing else;
+    - a bare acknowledgement ("Understood.") carries no act;
+    - a question is never an acceptance: no accept beside ask_acceptance, none in a line whose every
+      sentence is a question, and none without an explicit word of acceptance in a statement;
+    - "we accept that ..." concedes a point: no accept unless the rules read one;
+    - accept does not stand beside a rejection, a trade or a threat, nor when every statement that accepts is
+      negated ("I don't think we can accept it": a rejection) or conditional ("deal, but only if ...": a trade);
+    - a trade or an acceptance is not also a proposal.
+    """
+    norm = normalize(text.strip())
+    if Act.MANIPULATION in rule_acts and MANIPULATION.search(norm):
+        return (Act.MANIPULATION,)
+    if not rule_acts and ACKNOWLEDGEMENT.fullmatch(norm):
+        return ()
+    out = set(acts)
+    if Act.ACCEPT in out and Act.ACCEPT not in rule_acts:
+        statements = [s for s in sentences(norm) if not is_question(s)]
+        if not any(_EXPLICIT_ACCEPT.search(s) for s in statements) or any(
+                CONCESSION_OPENING.search(s) for s in statements):
+            out.discard(Act.ACCEPT)
+    if Act.ACCEPT in out and (out & {Act.ASK_ACCEPTANCE, Act.REJECT, Act.CONDITIONAL_TRADE, Act.THREATEN}
+                              or all(is_question(s) for s in sentences(norm))):
+        out.discard(Act.ACCEPT)
+    if Act.ACCEPT in out:
+        accepting = [s for s in sentences(norm) if not is_question(s) and _EXPLICIT_ACCEPT.search(s)]
+        if accepting and all(_NEGATED.search(s) for s in accepting):
+            out = (out - {Act.ACCEPT}) or {Act.REJECT}  # "I don't think we can accept it"
+        elif accepting and all(_CONDITIONED.search(s) for s in accepting):
+            out = (out - {Act.ACCEPT}) or {Act.CONDITIONAL_TRADE}  # "deal, but only if you add the hotline"
+    if out & {Act.CONDITIONAL_TRADE, Act.ACCEPT}:
+        out.discard(Act.PROPOSE)
+    if not out:
+        out = set(rule_acts)
+    return tuple(a for a in ACTS if a in out)

@@ -1,0 +1,48 @@
+"""bench_acts.py --extra: a file of lines in the evaluation format is read by top-level key; bad input is one line."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.fixture(scope="module")
+def bench_acts():
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield importlib.import_module("bench_acts")
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_extra_file_lists_become_splits(bench_acts, tmp_path):
+    path = tmp_path / "blind.yaml"
+    path.write_text("# header\nblind:\n  - {id: b1, scenario: us-china-quiet-dialogue, text: 'Deal?', "
+                    "acts: [ask_acceptance]}\nnote: not a list\n", encoding="utf-8")
+    splits = bench_acts.load_extra(path)
+    assert list(splits) == ["extra:blind"]
+    assert splits["extra:blind"][0]["acts"] == ["ask_acceptance"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("blind: [{id: b1, text: 'hi'}]\n", "needs text, scenario and acts"),
+    ("blind: [{id: b1, scenario: s, text: 'hi', acts: [wave]}]\n", "unknown act 'wave'"),
+    ("just: text\n", "no top-level key holds a list"),
+    ("blind: [unclosed\n", "cannot read"),
+])
+def test_bad_extra_files_fail_in_one_line(bench_acts, tmp_path, content, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        bench_acts.load_extra(path)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_missing_extra_file_fails_in_one_line(bench_acts, tmp_path):
+    with pytest.raises(SystemExit, match="cannot read"):
+        bench_acts.load_extra(tmp_path / "nowhere.yaml")
