@@ -198,12 +198,3 @@ def test_a_negated_or_conditional_acceptance_is_not_an_acceptance():
 @pytest.mark.parametrize("text", ["I don't think we can accept it", "deal, but only if you add the hotline"])
 def test_no_agreement_from_a_hedged_acceptance_through_the_model(perceivers, text):
     assert not perceivers("us-china-quiet-dialogue").perceive(text).accepts
-
-
-@pytest.mark.slow
-def test_the_shipped_model_is_what_the_script_builds(train_acts):
-    """Rebuilds from the shipped data (about 5 minutes on 2 shared cores); same as ``train_acts.py --check``."""
-    if load_embedder() is None:
-        pytest.skip("embedding function unavailable")
-    model, _cv = train_acts.build(train_acts.featurize(train_acts.load_lines()))
-    assert train_acts.same(model, ActModel.load(MODEL_PATH))
