@@ -9,6 +9,8 @@ Question sets (each item: a question, the file that answers it and a phrase the 
   (``int(sha256(id)[:8], 16) % 100 < 35``: 28 items; tuning);
 - ``tune_extra``: ``bench/eval/retrieval_tune_extra.yaml`` (39; tuning);
 - ``held_out``: the rest of ``retrieval_paraphrased.yaml`` (41; never used for tuning);
+- ``fresh`` and ``fresh2``: ``bench/eval/retrieval_fresh.yaml`` (126) and ``retrieval_fresh2.yaml`` (104), written
+  blind by two helper sessions from the essays only; never used for tuning (``--skip-held-out`` skips them too);
 - every ``--extra PATH``: a YAML list of ``{id, question, source, answer_locator}`` (the format of
   ``retrieval_paraphrased.yaml``), scored as it is, never used for tuning.
 
@@ -90,6 +92,8 @@ def question_sets(extra: list[Path], skip_held_out: bool) -> dict[str, list[dict
     }
     if not skip_held_out:
         sets["held_out"] = [x for x in paraphrased if not in_tune_split(x["id"])]
+        sets["fresh"] = load_entries(EVAL / "retrieval_fresh.yaml")
+        sets["fresh2"] = load_entries(EVAL / "retrieval_fresh2.yaml")
     for path in extra:
         sets[f"extra:{Path(path).name}"] = load_entries(path)
     return sets
