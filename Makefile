@@ -10,6 +10,10 @@ WHEELS ?= $(HOME)/.cache/quiet-dialogue/wheels-portable
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 PIP := $(BIN)/pip --disable-pip-version-check -q
 export PYTHONDONTWRITEBYTECODE := 1
+# `make test` spreads the tests over this many pytest-xdist worker processes (TEST_WORKERS=0: one process).
+# Tests that share a server or a database are kept on one worker by their xdist_group marks.
+TEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: install install-llm run test test-fast bench kb screenshots clean
 
@@ -40,10 +44,10 @@ run: install
 	$(BIN)/dialogue-engine serve
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_XDIST)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow"
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -99,7 +99,9 @@ async def test_good_llm_text_is_kept():
 
 async def test_round_of_agents_runs_concurrently():
     s = scenario()
-    delay = 0.3
+    # Six replies one after another would take 6 x delay; together, about one delay. The bound (2 x delay) leaves
+    # a delay's worth of time for the agents' own work, which another pytest-xdist worker on the same cores slows.
+    delay = 0.5
     agents = [PersonaAgent(persona(pid), s, pid, realizer=SlowRealizer(delay), retriever=FakeRetriever())
               for pid in ("alpha", "beta") * 3]
     await agents[0].respond(TurnContext(round=1, total_rounds=4))  # warm-up

@@ -33,6 +33,9 @@ try:
 except ImportError:
     HAVE_RAY = False
 needs_ray = pytest.mark.skipif(not HAVE_RAY, reason="ray is not installed (the 'ray' extra: pip install -e '.[ray]')")
+# One pytest-xdist worker runs this module: the Ray tests count the machine's Ray processes before and after,
+# and the Ray runs compare against the module's one process-pool batch.
+pytestmark = pytest.mark.xdist_group("ray")
 
 
 def _square(x: int) -> int:

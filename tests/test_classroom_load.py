@@ -36,6 +36,7 @@ def _assert_clean(report: LoadReport) -> None:
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG, reason="QD_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+@pytest.mark.xdist_group("postgres")  # one worker: the first to open the fresh database creates its tables
 def test_thirty_seats_at_once_through_two_processes_on_postgres():
     report = run_load(LoadPlan(database_url=_pg_url(), seats=30, tables=1, processes=2, waves=3))
     summary = report.summary()

@@ -122,6 +122,7 @@ PG = os.environ.get("QD_TEST_POSTGRES_URL")
 
 
 @pytest.mark.skipif(not PG, reason="QD_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+@pytest.mark.xdist_group("postgres")  # one worker: the first to open the fresh database creates its tables
 def test_postgres_concurrent_writers_and_a_full_exercise():
     url = PG if "+psycopg" in PG else PG.replace("postgresql://", "postgresql+psycopg://", 1)
     store = EventStore(url)

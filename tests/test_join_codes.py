@@ -287,6 +287,7 @@ PG = os.environ.get("QD_TEST_POSTGRES_URL")
 
 
 @pytest.mark.skipif(not PG, reason="QD_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+@pytest.mark.xdist_group("postgres")  # one worker: the first to open the fresh database creates its tables
 def test_postgres_codes_reissue_and_old_rows():
     url = PG if "+psycopg" in PG else PG.replace("postgresql://", "postgresql+psycopg://", 1)
     svc = ExerciseService(EventStore(url), agent_factory=stand_in_factory)

@@ -7,7 +7,8 @@ import pytest
 from qd_browser import (chat, click_button, page_text, screenshot, screenshot_path, svg_layout, type_into, wait_for,
                         wait_idle, wait_text)
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# One pytest-xdist worker runs this module, so its tests share one app server (the module's app_url).
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("e2e-play")]
 
 
 def test_solo_turn_shows_a_cited_reply(app_url, new_browser):

@@ -48,6 +48,7 @@ def _serving(port: str) -> list[int]:
     return pids
 
 
+@pytest.mark.xdist_group("postgres")  # with QD_TEST_POSTGRES_URL it shares the PostgreSQL tests' database
 def test_two_servers_show_each_others_moves(tmp_path_factory, new_browser, knowledge_store):
     reason = browser_missing()
     if reason:

@@ -25,7 +25,8 @@ from dialogue_engine.llm import Backoff, LLMMalformed
 from dialogue_engine.llm import resilient as hardened
 from dialogue_engine.llm.openai_compat import from_settings
 
-pytestmark = [pytest.mark.slow, pytest.mark.llm]
+# One pytest-xdist worker runs this module, so one llama.cpp server (the session's llama_server) serves it.
+pytestmark = [pytest.mark.slow, pytest.mark.llm, pytest.mark.xdist_group("llm")]
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTY = Scenario.model_validate(
