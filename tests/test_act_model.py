@@ -3,13 +3,12 @@ deterministic, the hard guarantees hold after the model, and real lines of every
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bench_scripts import bench_module
 
 from dialogue_engine.agents.act_model import (
     ACTS,
@@ -25,16 +24,10 @@ from dialogue_engine.agents.acts import Act
 from dialogue_engine.agents.perception import RulePerceiver, load_embedder
 from dialogue_engine.domain import load_scenario
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
-
 @pytest.fixture(scope="module")
 def train_acts():
-    sys.path.insert(0, str(BENCH))
-    try:
-        yield importlib.import_module("train_acts")
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_module("train_acts") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")

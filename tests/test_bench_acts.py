@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
+from bench_scripts import bench_module
 
 @pytest.fixture(scope="module")
 def bench_acts():
-    sys.path.insert(0, str(BENCH))
-    try:
-        yield importlib.import_module("bench_acts")
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_module("bench_acts") as module:
+        yield module
 
 
 def test_extra_file_lists_become_splits(bench_acts, tmp_path):
