@@ -235,9 +235,7 @@ class OpponentModel:
             return None
         if est.fitted is not None and est.fitted[0] == est.observations:
             return est.fitted
-        weights = self.issue_weights(party)
-        values = np.concatenate([weights[i.id] * np.array([self.option_values(party, i.id)[o.id] for o in i.options])
-                                 for i in self._scenario.issues])
+        values = self._value_vector(party)
         offsets = self._offsets()
 
         def onehot(deals: list[Deal]) -> np.ndarray:
@@ -252,14 +250,14 @@ class OpponentModel:
         est.fitted = (est.observations, fit.values, fit.reservation)
         return est.fitted
 
-    def _frequency_utilities(self, party: str, deals: np.ndarray) -> np.ndarray:
+    def _value_vector(self, party: str) -> np.ndarray:
+        """The frequency estimate as one value per option column: the issue's weight times the option's value."""
         weights = self.issue_weights(party)
-        out = np.zeros(deals.shape[0], dtype=np.float64)
-        for k, issue in enumerate(self._scenario.issues):
-            values = self.option_values(party, issue.id)
-            table = np.array([values[o.id] for o in issue.options], dtype=np.float64)
-            out += weights[issue.id] * table[deals[:, k]]
-        return out
+        return np.concatenate([weights[i.id] * np.array([self.option_values(party, i.id)[o.id] for o in i.options],
+                                                        dtype=np.float64) for i in self._scenario.issues])
+
+    def _frequency_utilities(self, party: str, deals: np.ndarray) -> np.ndarray:
+        return self._value_vector(party)[deals + self._offsets()[None, :]].sum(axis=1)
 
     def accept_level(self, party: str) -> float:
         """Estimated normalised utility at which ``party`` currently accepts."""
