@@ -26,6 +26,7 @@ BENCHES = [
     "bench_tournament.py",
     "bench_headless.py",
     "bench_deliberation.py",
+    "bench_runtime.py",
     "bench_classroom.py",
 ]
 

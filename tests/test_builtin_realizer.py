@@ -118,3 +118,16 @@ def test_the_guard_sees_a_private_number_in_any_written_form(written):
 def test_the_guard_leaves_public_years_and_small_numbers_alone():
     party = scenario().party("alpha").model_copy(update={"threshold": 61.0})
     assert not check_reply("Two issues remain since COP28 in 2023.", party, PASSAGES, public_text="COP28 2023")
+
+
+def test_the_cheap_frame_test_agrees_with_the_frame_pattern():
+    from dialogue_engine.agents.builtin import FORMAL, PLAIN, _frame_pattern, _uses_frame
+
+    templates = [t for frames in (FORMAL, PLAIN) for options in frames.values() for t in options]
+    filled = [re.sub(r"\{[^}]*\}", "the agenda", t) for t in templates]
+    texts = filled + [f"Well. {a} And then: {b}".upper() for a, b in zip(filled, reversed(filled))] + [
+        "We hear you.", "", "On the hotline, yes; on the statement, not yet."]
+    for template in templates:
+        for text in texts:
+            assert _uses_frame(template, text, text.lower()) == bool(_frame_pattern(template).search(text))
+    assert all(_uses_frame(t, f, f.lower()) for t, f in zip(templates, filled))

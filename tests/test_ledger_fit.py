@@ -61,3 +61,18 @@ def test_the_fit_can_be_switched_off_for_comparison(monkeypatch):
     watcher = Strategy(s, "lead")
     watcher.observe_vote("b", Deal({"X": "x3", "Y": "y3"}), False, blocking="Y")
     assert watcher.opponent._fit("b") is None
+
+
+def test_a_repeated_fit_is_served_from_memory_and_cannot_be_altered():
+    from dialogue_engine.negotiation import ledger_fit
+
+    prior = np.array([0.4, 0.6, 0.5, 0.3, 0.7, 0.5])
+    above, below = onehot((1, 3)), onehot((1, 4))
+    first = fit_ledger(values=prior, reservation=0.8, above=above, below=below)
+    again = fit_ledger(values=prior.copy(), reservation=0.8, above=above.copy(), below=below.copy())
+    assert again is first
+    assert not first.values.flags.writeable
+    fresh = ledger_fit._fit(values=prior, reservation=0.8, above=above, below=below)
+    assert np.array_equal(fresh.values, first.values) and fresh.reservation == first.reservation
+    other = fit_ledger(values=prior, reservation=0.7, above=above, below=below)
+    assert other is not first and other.reservation != first.reservation

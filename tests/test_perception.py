@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dialogue_engine.agents.perception import RulePerceiver
@@ -91,3 +92,23 @@ def test_embedding_prototypes_with_a_fake_embedder():
     scen = parse_model(MINI.read_text(), Scenario, str(MINI))
     p = RulePerceiver(scen, embed=embed)
     assert p.perceive("lovely weather we have").acts == (Act.OFF_TOPIC,)
+
+
+def test_readings_are_shared_between_seats_and_keyed_by_embedding_and_model(monkeypatch):
+    from dialogue_engine.agents import perception
+
+    calls = []
+    real = perception.detect_acts
+    monkeypatch.setattr(perception, "detect_acts", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    scen = parse_model(MINI.read_text(), Scenario, str(MINI))
+    line = "We can be flexible on money if you move on time, colleagues of the seventh seat."
+    seats = [RulePerceiver(scen, embed=None) for _ in range(5)]
+    assert len({p.perceive(line).acts for p in seats}) == 1
+    assert calls == [line]  # the first seat read it; the other four were served the same reading
+
+    def embed(texts):
+        return np.ones((len(texts), 3))
+
+    with_embedding = RulePerceiver(scen, embed=embed, model=None)
+    with_embedding.perceive(line)
+    assert len(calls) == 2  # another embedding function is another reading

@@ -189,6 +189,17 @@ def _frame_pattern(template: str) -> re.Pattern[str]:
     return re.compile(".+?".join(re.escape(p) for p in parts), re.IGNORECASE | re.DOTALL)
 
 
+@functools.lru_cache(maxsize=None)
+def _frame_words(template: str) -> tuple[str, ...]:
+    """A frame's fixed parts, lower-cased: a text that lacks one cannot match the frame's pattern."""
+    return tuple(p.lower() for p in re.split(r"\{[^}]*\}", template) if p)
+
+
+def _uses_frame(template: str, text: str, low: str) -> bool:
+    """Whether ``text`` (``low``: lower-cased) was written with ``template`` (a cheap substring test first)."""
+    return all(w in low for w in _frame_words(template)) and bool(_frame_pattern(template).search(text))
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
@@ -213,9 +224,10 @@ class BuiltinRealizer:
         """Count a reply this persona already gave in the conversation (read back from the log): its frames,
         passage sentences and interest phrases are then not reused until their variants run out."""
         used = self._used.setdefault(persona.id, set())
+        low = text.lower()
         for family, options in _frames_for(persona).items():
             for i, template in enumerate(options):
-                if _frame_pattern(template).search(text):
+                if _uses_frame(template, text, low):
                     used.add(f"{family}:{i}")
                     self._last[(persona.id, family)] = i
         self._spoken.setdefault(persona.id, []).append(" ".join(text.split()).lower())

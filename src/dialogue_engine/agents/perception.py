@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Protocol, runtime_checkable
 
@@ -24,6 +26,10 @@ from dialogue_engine.agents.types import Deal
 from dialogue_engine.domain.scenario import Scenario
 
 logger = logging.getLogger(__name__)
+
+_READINGS: OrderedDict[tuple, tuple] = OrderedDict()  # (text, cues, ids of embed and model) -> (embed, model, acts)
+_READINGS_SIZE = 2048
+_READINGS_LOCK = threading.Lock()
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -155,7 +161,27 @@ class RulePerceiver:
         self._index()
 
     def read_acts(self, text: str, cues: ActCues) -> tuple[Act, ...]:
-        """The acts of a line: the rules, then the learned layer (when present), then the hard guarantees."""
+        """The acts of a line: the rules, then the learned layer (when present), then the hard guarantees.
+
+        Readings are memoised per (line, cues, embedding function, model): in an exercise every seat reads
+        every message, and the reading depends on nothing else. An entry holds its embedding function and
+        model, so their ids cannot be reused while it lives."""
+        key = (text, cues, id(self._embed), id(self._model))
+        with _READINGS_LOCK:
+            hit = _READINGS.get(key)
+            if hit is not None and hit[0] is self._embed and hit[1] is self._model:
+                _READINGS.move_to_end(key)
+                return hit[2]
+        embed, model = self._embed, self._model
+        acts = self._read_acts(text, cues)
+        if self._model is model:
+            with _READINGS_LOCK:
+                _READINGS[key] = (embed, model, acts)
+                while len(_READINGS) > _READINGS_SIZE:
+                    _READINGS.popitem(last=False)
+        return acts
+
+    def _read_acts(self, text: str, cues: ActCues) -> tuple[Act, ...]:
         rule_acts = detect_acts(text, cues, embed=self._embed)
         if self._model is None or self._embed is None or not text.strip():
             return rule_acts

@@ -6,11 +6,14 @@ says about complete packages is a set of inequalities on its utility ``u`` and i
 a package it proposed or supported has ``u >= r``, a package it declined as below its minimum has
 ``u < r``. :func:`fit_ledger` finds the additive utility closest to the frequency estimate that satisfies
 them with a margin (squared hinge loss, gradient descent, a fixed number of steps: deterministic and cheap,
-a few hundred microseconds for a game of five issues).
+a few hundred microseconds for a game of five issues). Fits are memoised on their exact inputs: the seats
+of one table observe the same votes, and most refits repeat one already made.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,10 @@ ANCHOR = 1.0  # pull toward the frequency estimate (per option value)
 RESERVATION_ANCHOR = 0.5  # pull of the reservation level toward its prior estimate
 STEPS = 150
 RATE = 0.2
+CACHE_SIZE = 4096
+
+_fits: OrderedDict[tuple, "LedgerFit"] = OrderedDict()
+_fits_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +46,22 @@ def fit_ledger(*, values: np.ndarray, reservation: float, above: np.ndarray, bel
         above: (n, n_columns) one-hot rows of packages the party proposed or supported.
         below: (m, n_columns) one-hot rows of packages it declined as below its minimum.
     """
+    key = tuple((a.dtype.str, a.shape, a.tobytes()) for a in (values, above, below)) + (float(reservation),)
+    with _fits_lock:
+        fit = _fits.get(key)
+        if fit is not None:
+            _fits.move_to_end(key)
+            return fit
+    fit = _fit(values=values, reservation=reservation, above=above, below=below)
+    fit.values.flags.writeable = False
+    with _fits_lock:
+        _fits[key] = fit
+        while len(_fits) > CACHE_SIZE:
+            _fits.popitem(last=False)
+    return fit
+
+
+def _fit(*, values: np.ndarray, reservation: float, above: np.ndarray, below: np.ndarray) -> LedgerFit:
     theta = values.astype(np.float64).copy()
     r = float(reservation)
     rows = np.concatenate([above, below]).astype(np.float64)
@@ -46,12 +69,19 @@ def fit_ledger(*, values: np.ndarray, reservation: float, above: np.ndarray, bel
         return LedgerFit(values=theta, reservation=r)
     sign = np.concatenate([np.ones(above.shape[0]), -np.ones(below.shape[0])])
     scale = 1.0 / rows.shape[0]
+    columns = max(1, theta.size)
+    slack = np.empty(rows.shape[0])
     for _ in range(STEPS):
-        slack = MARGIN - sign * (rows @ theta - r)
-        active = np.maximum(slack, 0.0)
-        grad_u = -(active * sign) @ rows * scale
-        grad_r = float((active * sign).sum()) * scale
-        theta -= RATE * (2.0 * grad_u + 2.0 * ANCHOR * (theta - values) / max(1, theta.size))
+        np.matmul(rows, theta, out=slack)
+        slack -= r
+        slack *= sign
+        np.subtract(MARGIN, slack, out=slack)
+        np.maximum(slack, 0.0, out=slack)
+        slack *= sign  # each active constraint's pull, signed
+        grad_u = -(slack @ rows) * scale
+        grad_r = float(slack.sum()) * scale
+        theta -= RATE * (2.0 * grad_u + 2.0 * ANCHOR * (theta - values) / columns)
         r -= RATE * (2.0 * grad_r + 2.0 * RESERVATION_ANCHOR * (r - reservation))
-        np.clip(theta, 0.0, 1.0, out=theta)
+        np.maximum(theta, 0.0, out=theta)
+        np.minimum(theta, 1.0, out=theta)
     return LedgerFit(values=theta, reservation=float(np.clip(r, 0.0, 1.0)))
