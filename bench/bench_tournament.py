@@ -4,10 +4,11 @@ Each run is a complete headless exercise (runner, event log, injects, votes unde
 PersonaAgent in every seat and the built-in realizer. The persona strategy is compared with baselines
 measured in the same run: every seat playing the random, hardliner or conceder strategy of
 `negotiation/strategy.py`. Reported per scenario and overall: agreement rate, mean Nash ratio (no deal
-counts 0; scenarios whose Nash point gives some party no gain have no Nash ratio and are left out of that
-mean) and threshold violations (AI votes for a deal below the voter's threshold; must be 0).
+counts 0, for welfare too; scenarios whose Nash point gives some party no gain have no Nash ratio and are left out of that
+mean) and threshold violations (AI votes for a deal below the voter's threshold; must be 0). Agreement rates
+carry a 95% Wilson interval. ``--baseline-seeds`` plays the three baselines on fewer seeds than the persona.
 
-Run: `.venv/bin/python bench/bench_tournament.py [--seeds N] [--workers W] [--rounds R]`.
+Run: `.venv/bin/python bench/bench_tournament.py [--seeds N] [--baseline-seeds M] [--workers W] [--rounds R]`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def play(job: tuple[str, str, int, int | None]) -> dict:
     start = time.perf_counter()
     res = run_exercise(path, seed, None, knowledge=False, agent_factory=factory, rounds=rounds).result
     return {"scenario": res.scenario_id, "kind": kind, "seed": seed, "agreement": res.agreement,
-            "nash": res.metrics.get("nash_ratio"), "welfare": res.metrics.get("welfare_ratio"),
+            "nash": res.metrics.get("nash_ratio"),
+            "welfare": res.metrics.get("welfare_ratio") if res.agreement else 0.0,
             "rounds": res.process.rounds_to_agreement, "violations": res.process.threshold_violations,
             "seconds": time.perf_counter() - start}
 
@@ -60,10 +62,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--baseline-seeds", type=int, default=None, help="seeds for the baselines (default: --seeds)")
     ap.add_argument("--rounds", type=int, default=None, help="override every scenario's rounds")
     args = ap.parse_args()
+    from dialogue_engine.report.deal_rates import wilson
+
     paths = scenario_paths()
-    jobs = [(str(p), k, s, args.rounds) for p in paths for k in KINDS for s in range(args.seeds)]
+    seeds = {k: args.seeds if k == "persona" or args.baseline_seeds is None else args.baseline_seeds for k in KINDS}
+    jobs = [(str(p), k, s, args.rounds) for p in paths for k in KINDS for s in range(seeds[k])]
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         rows = list(pool.map(play, jobs))
@@ -87,7 +93,9 @@ def main() -> int:
         scen_with_nash = {r["scenario"] for r in rows if r["nash"] is not None}
         nash = [r["nash"] or 0.0 for r in mine if r["scenario"] in scen_with_nash]
         base[k] = (sum(r["agreement"] for r in mine) / len(mine), _mean(nash), _mean([r["welfare"] or 0.0 for r in mine]))
-        print(f"{k:>10}: agreement rate {base[k][0]:.0%} ({sum(r['agreement'] for r in mine)}/{len(mine)}), "
+        lo, hi = wilson(sum(r["agreement"] for r in mine), len(mine))
+        print(f"{k:>10}: agreement rate {base[k][0]:.0%} ({sum(r['agreement'] for r in mine)}/{len(mine)}, "
+              f"95% CI {lo:.0%}-{hi:.0%}), "
               f"mean Nash ratio {_fmt(base[k][1]).strip()}, mean welfare ratio {_fmt(base[k][2]).strip()}, "
               f"mean rounds to agreement {_fmt(_mean([r['rounds'] for r in mine if r['agreement']])).strip()}")
     p = base["persona"]
@@ -99,7 +107,8 @@ def main() -> int:
     base_game = [r for r in rows if r["scenario"] == "harbour-sport-park" and r["kind"] == "persona"]
     if base_game:
         rate = sum(r["agreement"] for r in base_game) / len(base_game)
-        print(f"LLM-Deliberation base game (harbour-sport-park): persona agreement {rate:.0%} "
+        lo, hi = wilson(sum(r["agreement"] for r in base_game), len(base_game))
+        print(f"LLM-Deliberation base game (harbour-sport-park): persona agreement {rate:.0%} (95% CI {lo:.0%}-{hi:.0%}) "
               f"(published GPT-4 cooperative runs: about 2/3 of sessions)")
     print(f"threshold violations: {sum(r['violations'] for r in rows)}")
     print(f"{len(rows)} exercises in {wall:.0f} s wall ({args.workers} workers), "

@@ -115,8 +115,9 @@ def run_exercise(scenario: Scenario | str | Path, seed: int = 0, out_dir: str | 
 
 
 def summary_row(run: int, seed: int, result: Any) -> dict[str, Any]:
-    """One CSV row of a batch."""
-    m = result.metrics
+    """One CSV row of a batch (the Nash and welfare ratios are empty without a deal: no deal is not the BATNA's
+    welfare, and the aggregates count it 0)."""
+    m = result.metrics if result.agreement else {}
     return {
         "run": run, "seed": seed, "agreement": result.agreement,
         "rounds_to_agreement": result.process.rounds_to_agreement, "rounds_played": result.process.rounds_played,
