@@ -65,11 +65,11 @@ def test_the_training_lines_never_include_held_out_lines(train_acts):
     import yaml
 
     lines = train_acts.load_lines()
-    assert {x["split"] for x in lines} == {"dev", "tune", "tune2", "tune3", "tune4", "fresh", "train_a", "train_b"}
-    assert len(lines) >= 1600
+    assert {x["split"] for x in lines} == {"dev", "tune", "tune2", "tune3", "tune4", "fresh", "train_a", "train_b",
+                                           "blind3", "train_c"}
+    assert len(lines) >= 2200
     eval_dir = Path(train_acts.EVAL)
     unseen = yaml.safe_load((eval_dir / "dialogue_acts.yaml").read_text(encoding="utf-8"))["held_out"]
-    unseen += yaml.safe_load((eval_dir / "dialogue_acts_blind3.yaml").read_text(encoding="utf-8"))["blind3"]
     shared = {x["text"] for x in unseen} & {x["text"] for x in lines}
     assert all(len(text.split()) <= 5 for text in shared), shared  # independent writers may both type "Do we have a deal?"
 
@@ -198,3 +198,40 @@ def test_a_negated_or_conditional_acceptance_is_not_an_acceptance():
 @pytest.mark.parametrize("text", ["I don't think we can accept it", "deal, but only if you add the hotline"])
 def test_no_agreement_from_a_hedged_acceptance_through_the_model(perceivers, text):
     assert not perceivers("us-china-quiet-dialogue").perceive(text).accepts
+
+
+def _synthetic(train_acts, labels: np.ndarray, features: np.ndarray) -> object:
+    n = len(labels)
+    rng = np.random.default_rng(5)
+    splits = np.asarray(["tune"] * 30 + ["fresh"] * 30 + ["train_c"] * (n - 60))
+    return train_acts.Data(embeddings=rng.normal(size=(n, 8)) + features[:, :8], rules=features.copy(),
+                           lexical=np.zeros((n, len(LEXICAL_NAMES))), labels=labels, splits=splits,
+                           groups=splits, texts=["We table the hotline."] * n, digest="")
+
+
+def test_leave_one_set_out_never_sees_the_set_it_scores(train_acts):
+    rng = np.random.default_rng(4)
+    labels = rng.random((90, len(ACTS))) < 0.3
+    result, proba = train_acts.leave_one_set_out(_synthetic(train_acts, labels, labels))
+    assert set(result["sets"]) == {"fresh", "train_c", "pooled"}  # only the blind sets are left out
+    assert result["sets"]["pooled"]["lines"] == 60 and not proba[:30].any()
+    relabelled = labels.copy()
+    relabelled[60:] = ~relabelled[60:]  # train_c's labels change: its own left-out probabilities must not
+    _, again = train_acts.leave_one_set_out(_synthetic(train_acts, relabelled, labels))
+    assert np.allclose(proba[60:], again[60:]) and not np.allclose(proba[30:60], again[30:60])
+    assert set(result["per_act"]) == {a.value for a in ACTS}
+    assert 0 <= result["mean"]["model_0.5"] <= 1
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("Obrigado. Let's leave it here for today.", "closing"),
+    ("Danke, colleagues, that was useful. On returns, we cannot move.", "opening_courtesy"),
+    ("Keep pushing this and we will tell the press who blocked it.", "veiled_consequence"),
+    ("Why not start with the hotline and see how it goes?", "suggestion_form"),
+    ("That would be very difficult for my capital.", "difficulty"),
+    ("Oh wonderful, another pledging conference.", "sarcasm_marker"),
+])
+def test_the_general_cues_fire_on_their_forms(text, cue):
+    named = dict(zip(LEXICAL_NAMES, lexical_features(text)))
+    assert named[cue] == 1
+    assert dict(zip(LEXICAL_NAMES, lexical_features("What does your side need most?")))[cue] == 0

@@ -56,12 +56,53 @@ _LEXICAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, 
     ("exclamation", r"!"),
     ("digits", r"\d"),
 ))
+_COURTESY = (r"good (morning|afternoon|evening|day)|hello|hi|hey|greetings|welcome|dear|respected|thank\w*|thanks|"
+             r"(we |i )?appreciate\w*|a pleasure|(lovely|nice|great|delighted|good) to|spasibo|merci|danke|gracias|"
+             r"obrigad[oa]|arigato|namaste|xie ?xie|shukran|salaam|bonjour|hola|guten tag|ni ?hao|asante|grazie")
+_OPENING_COURTESY = re.compile(rf"^\W*({_COURTESY})\b", re.I)
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
+    # leave-taking in its many forms, which the embedding of a longer line drowns
+    ("closing", r"\b(reconvene|pick (this|it) up|leave it (here|there|at that)|call it a (day|night)|safe travels?|"
+                r"until tomorrow|see you|talk soon|good ?night|goodbye|bye|farewell|adjourn|speak (again )?(soon|tomorrow)|"
+                r"for (today|tonight)|regards to)\b"),
+    ("foreign_courtesy", r"\b(spasibo|merci|danke|gracias|obrigad[oa]|arigato|namaste|xie ?xie|shukran|salaam|bonjour|"
+                         r"hola|guten tag|ni ?hao|asante|grazie)\b"),
+    # veiled threats, deadlines and exits: a consequence the speaker controls
+    ("veiled_consequence", r"\b(very seriously|(next|evening|first) (plane|flight)|on a plane|fly home|go home|"
+                           r"stop (attending|coming)|end (our|this|the) (participation|channel|talks)|long memor\w*|"
+                           r"will remember|find out|other (ways|options|partners)|route around|tell the (press|media)|"
+                           r"go public|say so publicly|brief (every|the press)|our own (coalition|way)|"
+                           r"think (carefully|about it|twice)|be careful|walk (out|away)|pull out|stay out|no second|"
+                           r"last chance|final offer|take it or leave it|"
+                           r"by (tonight|tomorrow|monday|friday|six|noon|midnight)|deadline|or else|block\w*|"
+                           r"regret\w*|consequences?|elsewhere)\b"),
+    ("instead", r"\b(instead|rather|in its place|alternatively)\b"),
+    # proposals in question form
+    ("suggestion_form", r"\b(why not|how about|what about|what if|suppose|how would you feel about)\b"),
+    # indirect or plain refusal
+    ("difficulty", r"\b(difficult\w*|difficulty|reservations?|too far|non-?starter|out of the question|"
+                   r"not (possible|acceptable|realistic)|impossible|unacceptable|cannot|can't|won't|will not|no way|"
+                   r"draw\w* the line|red line|stops?|the max)\b"),
+    ("sarcasm_marker", r"(\b(oh|sure|great|brilliant|wonderful|lovely|splendid|fantastic|excellent|marvellous|perfect|"
+                       r"how generous|what a|said no|lol|lmao|yeah right)\b|\U0001F644|\U0001F602|\U0001F643)"),
+    ("tabling", r"\b(we (propose|suggest|table|offer|put forward|would put|could put|'d put|'d suggest|would suggest)|"
+                r"our (offer|proposal|position)|let's|i'd (suggest|propose|put)|put .{0,40} on the table)\b"),
+    ("acceptance_question", r"\b(live with|accept|agree|on board|ok for|okay for|deal)\b[^.!]*\?"),
+    ("if_you_then_we", r"\bif\b[^.?!]*\b(you|your|they)\b[^.?!]*\b(we|our|us|i)\b"),
+    ("need_words", r"\b(need\w*|want\w*|priority|priorities|matters? (most|to us)|cares? about|essential|"
+                   r"everything for us|the whole point|non-negotiable)\b"),
+))
 LEXICAL_NAMES: tuple[str, ...] = tuple(n for n, _ in _LEXICAL) + (
-    "lower_case", "several_sentences", "log_words", "options_named", "options_rejected", "issues_named")
+    "lower_case", "several_sentences", "log_words", "options_named", "options_rejected", "issues_named") + (
+    "opening_courtesy",) + tuple(n for n, _ in _CUES) + ("first_sentence_question", "last_sentence_question",
+                                                          "questions")
 
 
 def lexical_features(text: str, *, options: int = 0, rejected: int = 0, issues: int = 0) -> np.ndarray:
-    """Cheap cues of a line, in :data:`LEXICAL_NAMES` order (0/1 flags, plus a log word count).
+    """Cheap cues of a line, in :data:`LEXICAL_NAMES` order (0/1 flags, a log word count, the share of up to three
+    questions): surface forms (question mark, "if", modals, persons, negation), the scenario matcher's counts,
+    and general cues of the acts the embedding blurs in a longer line (a courteous opening or a closing, a veiled
+    consequence, a suggestion in question form, an indirect refusal, sarcasm markers, tabling words).
 
     Args:
         text: the player's line.
@@ -70,8 +111,13 @@ def lexical_features(text: str, *, options: int = 0, rejected: int = 0, issues: 
     norm = normalize(text.strip())
     flags = [1.0 if rx.search(norm) else 0.0 for _, rx in _LEXICAL]
     words = len(norm.split())
-    flags += [1.0 if norm == norm.lower() else 0.0, 1.0 if len(sentences(norm)) > 1 else 0.0,
+    parts = sentences(norm) or [norm]
+    flags += [1.0 if norm == norm.lower() else 0.0, 1.0 if len(parts) > 1 else 0.0,
               float(np.log1p(words)) / 4.0, float(options > 0), float(rejected > 0), float(issues > 0)]
+    flags.append(1.0 if _OPENING_COURTESY.search(parts[0]) else 0.0)
+    flags += [1.0 if rx.search(norm) else 0.0 for _, rx in _CUES]
+    asked = [is_question(x) for x in parts]
+    flags += [float(asked[0]), float(asked[-1]), min(3, sum(asked)) / 3.0]
     return np.asarray(flags, dtype=np.float32)
 
 
