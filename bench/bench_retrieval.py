@@ -131,7 +131,7 @@ def compare(kb: KnowledgeBase, previous: KnowledgeBase, sets: dict[str, list[dic
     """Current vs previous search on every set, all three modes (same chunks)."""
     rows = []
     for name, questions in sets.items():
-        for label, store, base in (("current", kb, SearchConfig()), ("previous", previous, SearchConfig.legacy())):
+        for label, store, base in (("current", kb, SearchConfig()), ("sentences", kb, SearchConfig.sentence_level()), ("previous", previous, SearchConfig.legacy())):
             for mode in (SearchMode.HYBRID, SearchMode.LEXICAL, SearchMode.DENSE):
                 recall, mrr, missed = evaluate(store.with_search_config(replace(base, mode=mode)), questions)
                 rows.append([name, len(questions), label, mode.value, f"{recall:.3f}", f"{mrr:.3f}"])

@@ -1,0 +1,124 @@
+"""Word-piece MaxSim rerank: content pieces, packing, ingest, the fusion's third voice and old stores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dialogue_engine.knowledge import KnowledgeBase, SearchConfig
+from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction, TokenStates
+from dialogue_engine.knowledge.sentences import METADATA_KEY as SENTENCES_KEY
+from dialogue_engine.knowledge.sentences import chunk_sentences
+from dialogue_engine.knowledge.tokens import (
+    METADATA_KEY,
+    content_mask,
+    content_vectors,
+    maxsim,
+    pack_codes,
+    unpack_codes,
+)
+
+from test_knowledge_sentences import HARBOUR
+
+
+def test_content_pieces_drop_special_tokens_punctuation_stop_and_question_words():
+    pieces = ("[CLS]", "what", "did", "the", "keeper", "##s", "receive", "?", ",", "2021", "[SEP]")
+    assert content_mask(pieces).tolist() == [False, False, False, False, True, True, True, False, False, True, False]
+
+
+def test_codes_round_trip_as_signs_and_malformed_values_are_none():
+    rng = np.random.default_rng(5)
+    states = [TokenStates(pieces=("[CLS]", "harbour", "fees", "[SEP]"), vectors=rng.normal(size=(4, 384))),
+              TokenStates(pieces=("[CLS]", "the", "lamp", "[SEP]"), vectors=rng.normal(size=(4, 384)))]
+    packed = pack_codes(states)
+    codes = unpack_codes(packed)
+    assert codes is not None and codes.shape == (3, 384)  # harbour, fees, lamp
+    expected = np.concatenate([states[0].vectors[1:3], states[1].vectors[2:3]])
+    assert np.array_equal(codes > 0, expected > 0)
+    assert np.allclose(np.linalg.norm(codes, axis=1), 1.0)
+    body = packed.split(":")[1]
+    for bad in (None, 7, "", "junk", "3:not base64!!", "4:" + body, "0:"):
+        assert unpack_codes(bad) is None
+
+
+def test_maxsim_is_the_mean_of_each_query_pieces_best_match():
+    eye = np.eye(4, dtype=np.float32)
+    chunk = np.array([eye[0], 0.6 * eye[1] + 0.8 * eye[2]])
+    query = np.array([eye[0], eye[1]])
+    assert maxsim(query, chunk) == pytest.approx((1.0 + 0.6) / 2)
+    assert maxsim(query, np.zeros((0, 4))) == 0.0
+
+
+def test_token_states_come_from_the_same_forward_pass_as_the_embedding():
+    embedder = MiniLMEmbeddingFunction()
+    texts = ["The harbour board sets mooring fees every spring.", "Fees?", "A much longer sentence about the lamp."]
+    vectors, states = embedder.embed_with_tokens(texts)
+    assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)
+    for vector, state in zip(vectors, states):
+        assert state.pieces[0] == "[CLS]" and state.pieces[-1] == "[SEP]" and "[PAD]" not in state.pieces
+        mean = state.vectors.mean(axis=0)
+        assert np.allclose(vector, mean / np.linalg.norm(mean), atol=1e-4)
+
+
+@pytest.fixture
+def harbour_kb(tmp_path):
+    path = tmp_path / "harbour-town.md"
+    path.write_text(HARBOUR, encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "store")
+    kb.ingest([path])
+    return kb
+
+
+def test_ingest_stores_the_sign_bits_of_each_chunks_content_pieces(harbour_kb):
+    stored = harbour_kb.store.all_chunks()
+    for text, meta in zip(stored.texts, stored.metadatas):
+        _, states = harbour_kb.embedder.embed_with_tokens(chunk_sentences(text))
+        expected = np.concatenate([content_vectors(s) for s in states])
+        codes = unpack_codes(meta[METADATA_KEY])
+        assert codes is not None and codes.shape == expected.shape
+        assert np.mean((codes > 0) == (expected > 0)) > 0.99  # same signs (batching may move values near 0)
+    hit = harbour_kb.search("mooring fees", k=1)[0]
+    assert METADATA_KEY not in hit.text
+
+
+def test_the_rerank_adds_a_third_reciprocal_rank_voice(harbour_kb):
+    from knowledge_helpers import DOCS
+
+    harbour_kb.ingest([DOCS / "harbour-compact.md", DOCS / "lantern-festival.html", DOCS / "orchard-notes.txt"])
+    question = "Who settles quarrels over what boats are charged?"
+    cfg = SearchConfig(token_rerank=4)
+    total = harbour_kb.count()
+    before = {h.chunk_id: h.score for h in
+              harbour_kb.with_search_config(SearchConfig(token_weight=0.0)).search(question, k=total)}
+    after = {h.chunk_id: h.score for h in harbour_kb.with_search_config(cfg).search(question, k=total)}
+    state = harbour_kb.searcher._lexical_state()
+    candidates = sorted(before, key=lambda cid: (-before[cid], cid))[: cfg.token_rerank]
+    _, states = harbour_kb.embedder.embed_with_tokens([question])
+    pieces = content_vectors(states[0])
+    sims = {cid: maxsim(pieces, unpack_codes(state.chunks.metadatas[state.position[cid]][METADATA_KEY]))
+            for cid in candidates}
+    order = sorted(candidates, key=lambda cid: (-sims[cid], cid))
+    for cid in before:
+        bonus = cfg.token_weight / (cfg.rrf_k + order.index(cid) + 1) if cid in order else 0.0
+        assert after[cid] == pytest.approx(before[cid] + bonus, abs=2e-6)
+    assert len(set(order)) == 4 and any(after[c] != before[c] for c in order)
+
+
+def test_a_store_without_token_codes_searches_as_before(tmp_path, monkeypatch):
+    path = tmp_path / "harbour-town.md"
+    path.write_text(HARBOUR, encoding="utf-8")
+    real_embed = KnowledgeBase._embed
+
+    def sentences_only(self, chunks, progress):
+        vectors, meta = real_embed(self, chunks, progress)
+        return vectors, {cid: {SENTENCES_KEY: m[SENTENCES_KEY]} for cid, m in meta.items()}
+
+    monkeypatch.setattr(KnowledgeBase, "_embed", sentences_only)
+    kb = KnowledgeBase(tmp_path / "store")
+    kb.ingest([path])
+    assert all(METADATA_KEY not in m for m in kb.store.all_chunks().metadatas)
+    question = "What present did the man who kept the beacon get when he stopped working?"
+    with_rerank = kb.search(question, k=2)
+    without = kb.with_search_config(SearchConfig.sentence_level()).search(question, k=2)
+    assert [(h.chunk_id, h.score) for h in with_rerank] == [(h.chunk_id, h.score) for h in without]
+    assert with_rerank[0].section == "Harbour fees"
