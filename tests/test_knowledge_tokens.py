@@ -14,6 +14,7 @@ from dialogue_engine.knowledge.tokens import (
     content_mask,
     content_vectors,
     maxsim,
+    maxsim_many,
     pack_codes,
     unpack_codes,
 )
@@ -47,6 +48,19 @@ def test_maxsim_is_the_mean_of_each_query_pieces_best_match():
     query = np.array([eye[0], eye[1]])
     assert maxsim(query, chunk) == pytest.approx((1.0 + 0.6) / 2)
     assert maxsim(query, np.zeros((0, 4))) == 0.0
+
+
+def test_maxsim_many_scores_each_packed_chunk_as_maxsim_does():
+    rng = np.random.default_rng(9)
+    packed = [pack_codes([TokenStates(pieces=("[CLS]",) + ("word",) * n + ("[SEP]",), vectors=rng.normal(size=(n + 2, 384)))])
+              for n in (3, 1, 5)]
+    query = content_vectors(TokenStates(pieces=("[CLS]", "fees", "lamp", "[SEP]"), vectors=rng.normal(size=(4, 384))))
+    values = [packed[0], None, packed[1], "junk", packed[2]]
+    scores = maxsim_many(query, values)
+    assert scores[1] is None and scores[3] is None
+    for got, value in zip([scores[0], scores[2], scores[4]], packed):
+        assert got == pytest.approx(maxsim(query, unpack_codes(value)), abs=1e-6)
+    assert maxsim_many(query, [None]) == [None]
 
 
 def test_token_states_come_from_the_same_forward_pass_as_the_embedding():

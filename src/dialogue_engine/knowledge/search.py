@@ -17,7 +17,7 @@ from dialogue_engine.knowledge.lexical import LexicalIndex
 from dialogue_engine.knowledge.sentences import SentenceMatrix
 from dialogue_engine.knowledge.store import ChunkStore, StoredChunks, _as_list, to_chroma_where
 from dialogue_engine.knowledge.tokens import METADATA_KEY as TOKENS_KEY
-from dialogue_engine.knowledge.tokens import content_vectors, maxsim, unpack_codes
+from dialogue_engine.knowledge.tokens import content_vectors, maxsim_many
 from dialogue_engine.knowledge.types import Hit, Where
 
 log = logging.getLogger(__name__)
@@ -200,14 +200,10 @@ class HybridSearcher:
     def _token_voice(self, state: _LexicalState, query_pieces: np.ndarray, fused: dict[str, float]) -> None:
         """Add the word-piece MaxSim order of the fusion's ``token_rerank`` best chunks to ``fused`` (in place)."""
         cfg = self.config
-        candidates = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.token_rerank]
-        scored = []
-        for cid, _ in candidates:
-            i = state.position.get(cid)
-            codes = None if i is None else unpack_codes(state.chunks.metadatas[i].get(TOKENS_KEY))
-            if codes is not None:
-                scored.append((maxsim(query_pieces, codes), cid))
-        scored.sort(key=lambda sc: (-sc[0], sc[1]))
+        candidates = [cid for cid, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.token_rerank]]
+        values = [state.chunks.metadatas[state.position[cid]].get(TOKENS_KEY) if cid in state.position else None
+                  for cid in candidates]
+        scored = sorted((-sim, cid) for sim, cid in zip(maxsim_many(query_pieces, values), candidates) if sim is not None)
         for rank, (_, cid) in enumerate(scored, start=1):
             fused[cid] += cfg.token_weight / (cfg.rrf_k + rank)
 

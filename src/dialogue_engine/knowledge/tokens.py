@@ -56,8 +56,8 @@ def pack_codes(states: list[TokenStates]) -> str:
     return f"{len(bits)}:" + base64.b64encode(bits.tobytes()).decode("ascii")
 
 
-def unpack_codes(value: object) -> np.ndarray | None:
-    """The ``(n, 384)`` matrix of +-1/sqrt(384) that :func:`pack_codes` encoded, or None when missing or malformed."""
+def _packed_bits(value: object) -> np.ndarray | None:
+    """The ``(n, 48)`` bytes :func:`pack_codes` encoded, or None when missing or malformed."""
     if not isinstance(value, str) or ":" not in value:
         return None
     head, _, body = value.partition(":")
@@ -68,12 +68,34 @@ def unpack_codes(value: object) -> np.ndarray | None:
         return None
     if n <= 0 or raw.size != n * _BYTES:
         return None
-    signs = np.unpackbits(raw.reshape(n, _BYTES), axis=1).astype(np.float32) * 2.0 - 1.0
-    return signs / np.sqrt(DIMENSIONS)
+    return raw.reshape(n, _BYTES)
+
+
+def _signs(bits: np.ndarray) -> np.ndarray:
+    return (np.unpackbits(bits, axis=1).astype(np.float32) * 2.0 - 1.0) / np.sqrt(DIMENSIONS)
+
+
+def unpack_codes(value: object) -> np.ndarray | None:
+    """The ``(n, 384)`` matrix of +-1/sqrt(384) that :func:`pack_codes` encoded, or None when missing or malformed."""
+    bits = _packed_bits(value)
+    return None if bits is None else _signs(bits)
 
 
 def maxsim(query: np.ndarray, codes: np.ndarray) -> float:
     """Mean over the query's piece vectors of their best cosine with the chunk's pieces."""
     if not len(query) or not len(codes):
         return 0.0
-    return float((query @ codes.T).max(axis=1).mean())
+    return float((codes @ query.T).max(axis=0).mean())
+
+
+def maxsim_many(query: np.ndarray, values: list[object]) -> list[float | None]:
+    """:func:`maxsim` of the query against each packed value (None for a missing or malformed one).
+
+    One small product per chunk: stacking the 30 candidates into one product was 5x slower on the shared
+    2-core machine (the BLAS library splits a product that size over threads that then wait for the cores).
+    """
+    scores: list[float | None] = []
+    for value in values:
+        bits = _packed_bits(value)
+        scores.append(None if bits is None else maxsim(query, _signs(bits)))
+    return scores
