@@ -11,6 +11,7 @@ from dialogue_engine.knowledge.sentences import METADATA_KEY as SENTENCES_KEY
 from dialogue_engine.knowledge.sentences import chunk_sentences
 from dialogue_engine.knowledge.tokens import (
     METADATA_KEY,
+    codes,
     content_mask,
     content_vectors,
     maxsim,
@@ -27,34 +28,40 @@ def test_content_pieces_drop_special_tokens_punctuation_stop_and_question_words(
     assert content_mask(pieces).tolist() == [False, False, False, False, True, True, True, False, False, True, False]
 
 
-def test_codes_round_trip_as_signs_and_malformed_values_are_none():
+def test_codes_round_trip_as_sign_bits_and_malformed_values_are_none():
     rng = np.random.default_rng(5)
     states = [TokenStates(pieces=("[CLS]", "harbour", "fees", "[SEP]"), vectors=rng.normal(size=(4, 384))),
               TokenStates(pieces=("[CLS]", "the", "lamp", "[SEP]"), vectors=rng.normal(size=(4, 384)))]
     packed = pack_codes(states)
-    codes = unpack_codes(packed)
-    assert codes is not None and codes.shape == (3, 384)  # harbour, fees, lamp
+    bits = unpack_codes(packed)
+    assert bits is not None and bits.shape == (3, 48)  # harbour, fees, lamp
     expected = np.concatenate([states[0].vectors[1:3], states[1].vectors[2:3]])
-    assert np.array_equal(codes > 0, expected > 0)
-    assert np.allclose(np.linalg.norm(codes, axis=1), 1.0)
+    assert np.array_equal(np.unpackbits(bits, axis=1).astype(bool), expected > 0)
+    assert np.array_equal(bits, codes(states))
     body = packed.split(":")[1]
     for bad in (None, 7, "", "junk", "3:not base64!!", "4:" + body, "0:"):
         assert unpack_codes(bad) is None
 
 
-def test_maxsim_is_the_mean_of_each_query_pieces_best_match():
-    eye = np.eye(4, dtype=np.float32)
-    chunk = np.array([eye[0], 0.6 * eye[1] + 0.8 * eye[2]])
-    query = np.array([eye[0], eye[1]])
-    assert maxsim(query, chunk) == pytest.approx((1.0 + 0.6) / 2)
-    assert maxsim(query, np.zeros((0, 4))) == 0.0
+def _signs(bits):
+    return np.unpackbits(bits, axis=1).astype(np.float32) * 2 - 1
+
+
+def test_maxsim_is_the_mean_of_each_query_pieces_best_sign_cosine():
+    rng = np.random.default_rng(2)
+    query = np.packbits(rng.normal(size=(4, 384)) > 0, axis=1)
+    chunk = np.packbits(rng.normal(size=(7, 384)) > 0, axis=1)
+    cosines = _signs(query) @ _signs(chunk).T / 384
+    assert maxsim(query, chunk) == pytest.approx(float(cosines.max(axis=1).mean()), abs=1e-6)
+    assert maxsim(chunk[:2], chunk) == pytest.approx(1.0)  # its own pieces match exactly
+    assert maxsim(query, np.zeros((0, 48), np.uint8)) == 0.0
 
 
 def test_maxsim_many_scores_each_packed_chunk_as_maxsim_does():
     rng = np.random.default_rng(9)
     packed = [pack_codes([TokenStates(pieces=("[CLS]",) + ("word",) * n + ("[SEP]",), vectors=rng.normal(size=(n + 2, 384)))])
               for n in (3, 1, 5)]
-    query = content_vectors(TokenStates(pieces=("[CLS]", "fees", "lamp", "[SEP]"), vectors=rng.normal(size=(4, 384))))
+    query = codes([TokenStates(pieces=("[CLS]", "fees", "lamp", "[SEP]"), vectors=rng.normal(size=(4, 384)))])
     values = [packed[0], None, packed[1], "junk", packed[2]]
     scores = maxsim_many(query, values)
     assert scores[1] is None and scores[3] is None
@@ -87,10 +94,10 @@ def test_ingest_stores_the_sign_bits_of_each_chunks_content_pieces(harbour_kb):
     stored = harbour_kb.store.all_chunks()
     for text, meta in zip(stored.texts, stored.metadatas):
         _, states = harbour_kb.embedder.embed_with_tokens(chunk_sentences(text))
-        expected = np.concatenate([content_vectors(s) for s in states])
-        codes = unpack_codes(meta[METADATA_KEY])
-        assert codes is not None and codes.shape == expected.shape
-        assert np.mean((codes > 0) == (expected > 0)) > 0.99  # same signs (batching may move values near 0)
+        expected = np.concatenate([content_vectors(s) for s in states]) > 0
+        bits = unpack_codes(meta[METADATA_KEY])
+        assert bits is not None and len(bits) == len(expected)
+        assert np.mean(np.unpackbits(bits, axis=1).astype(bool) == expected) > 0.99  # batching moves values near 0
     hit = harbour_kb.search("mooring fees", k=1)[0]
     assert METADATA_KEY not in hit.text
 
@@ -108,7 +115,7 @@ def test_the_rerank_adds_a_third_reciprocal_rank_voice(harbour_kb):
     state = harbour_kb.searcher._lexical_state()
     candidates = sorted(before, key=lambda cid: (-before[cid], cid))[: cfg.token_rerank]
     _, states = harbour_kb.embedder.embed_with_tokens([question])
-    pieces = content_vectors(states[0])
+    pieces = codes(states)
     sims = {cid: maxsim(pieces, unpack_codes(state.chunks.metadatas[state.position[cid]][METADATA_KEY]))
             for cid in candidates}
     order = sorted(candidates, key=lambda cid: (-sims[cid], cid))

@@ -17,7 +17,7 @@ from dialogue_engine.knowledge.lexical import LexicalIndex
 from dialogue_engine.knowledge.sentences import SentenceMatrix
 from dialogue_engine.knowledge.store import ChunkStore, StoredChunks, _as_list, to_chroma_where
 from dialogue_engine.knowledge.tokens import METADATA_KEY as TOKENS_KEY
-from dialogue_engine.knowledge.tokens import content_vectors, maxsim_many
+from dialogue_engine.knowledge.tokens import codes, maxsim_many
 from dialogue_engine.knowledge.types import Hit, Where
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ class SearchConfig:
     for the ``sentence_pool`` chunks whose own vector is closest (reading every sentence vector of 10,000
     chunks cost ~20 ms a query). With ``sentence_weight=0`` the dense ranking is the chunk vector's alone.
 
-    The ``token_rerank`` best chunks of that fusion are then matched word piece by word piece (MaxSim, see
-    :mod:`dialogue_engine.knowledge.tokens`) and their order by it adds ``token_weight / (rrf_k + rank)``;
+    The ``token_rerank`` best chunks of that fusion are then matched word piece by word piece (MaxSim over sign
+    bits, see :mod:`dialogue_engine.knowledge.tokens`) and their order by it adds ``token_weight / (rrf_k + rank)``;
     ``token_weight=0`` skips it (chunks stored without word-piece codes take no part in that voice).
     """
 
@@ -187,7 +187,7 @@ class HybridSearcher:
         if cfg.mode in (SearchMode.HYBRID, SearchMode.DENSE):
             if cfg.token_weight > 0:
                 vectors, states = self.embedder.embed_with_tokens([query])
-                embedding, query_pieces = vectors[0], content_vectors(states[0])
+                embedding, query_pieces = vectors[0], codes(states)
             else:
                 embedding = self.embedder.embed([query])[0]
             for rank, cid in enumerate(self._dense(state, embedding, n, where, mask), start=1):
