@@ -1,6 +1,6 @@
 """Retrieval quality on the essays: the current search beside the previous one (same run, same chunks).
 
-Usage: python bench/bench_retrieval.py [--extra PATH]... [--skip-held-out] [--verbose] [--sweep]
+Usage: python bench/bench_retrieval.py [--extra PATH]... [--tuning SET,...] [--skip-held-out] [--verbose] [--sweep]
 
 Question sets (each item: a question, the file that answers it and a phrase the answering passage contains):
 
@@ -8,14 +8,19 @@ Question sets (each item: a question, the file that answers it and a phrase the 
 - ``tune``: the part of ``bench/eval/retrieval_paraphrased.yaml`` whose id hashes into the tuning split
   (``int(sha256(id)[:8], 16) % 100 < 35``: 28 items; tuning);
 - ``tune_extra``: ``bench/eval/retrieval_tune_extra.yaml`` (39; tuning);
-- ``held_out``: the rest of ``retrieval_paraphrased.yaml`` (41; never used for tuning);
+- ``held_out``: the rest of ``retrieval_paraphrased.yaml`` (41);
 - ``fresh`` and ``fresh2``: ``bench/eval/retrieval_fresh.yaml`` (126) and ``retrieval_fresh2.yaml`` (104), written
-  blind by two helper sessions from the essays only; never used for tuning (``--skip-held-out`` skips them too);
+  blind by two helper sessions from the essays only (``--skip-held-out`` skips these three);
 - every ``--extra PATH``: a YAML list of ``{id, question, source, answer_locator}`` (the format of
-  ``retrieval_paraphrased.yaml``), scored as it is, never used for tuning.
+  ``retrieval_paraphrased.yaml``), scored as it is, never tuning (its set is named ``extra:<file name>``).
+
+``--tuning`` names the sets that have been used for tuning (default: every built-in set, since the word-piece
+rerank was developed on questions, tune, tune_extra and fresh and checked on held_out and fresh2); the table
+marks each set ``tuning`` or ``unseen``, and ``--verbose`` / ``--sweep`` only ever look at tuning sets.
 
 For each set: recall@5 and MRR@10 of the current search (``SearchConfig()`` on a store ingested by this
-code: sentence vectors, chunk vector = their mean) and the previous one (``SearchConfig.legacy()`` on a
+code: sentence vectors, chunk vector = their mean, word-piece codes), the sentence-level search before the
+word-piece rerank (``SearchConfig.sentence_level()``, same store) and the first one (``SearchConfig.legacy()`` on a
 store whose chunk vectors embed ``section. text`` whole, as ingest did before), in hybrid, BM25-only and
 dense-only modes. Both stores hold the same chunks. A hit is a retrieved chunk of the
 right source that contains the phrase (case-insensitive, whitespace and quotes normalised). ``--verbose``
@@ -47,7 +52,7 @@ EVAL = ROOT / "bench" / "eval"
 QUESTIONS = EVAL / "questions.yaml"
 PARAPHRASED = EVAL / "retrieval_paraphrased.yaml"
 TUNE_EXTRA = EVAL / "retrieval_tune_extra.yaml"
-TUNING_SETS = ("questions", "tune", "tune_extra")
+BUILT_IN_SETS = ("questions", "tune", "tune_extra", "held_out", "fresh", "fresh2")
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
@@ -127,32 +132,35 @@ def previous_knowledge_base(store_dir: Path) -> KnowledgeBase:
     return kb
 
 
-def compare(kb: KnowledgeBase, previous: KnowledgeBase, sets: dict[str, list[dict]], verbose: bool) -> None:
-    """Current vs previous search on every set, all three modes (same chunks)."""
+def compare(kb: KnowledgeBase, previous: KnowledgeBase, sets: dict[str, list[dict]], tuning: set[str],
+            verbose: bool) -> None:
+    """Current vs earlier searches on every set, all three modes (same chunks)."""
     rows = []
     for name, questions in sets.items():
-        for label, store, base in (("current", kb, SearchConfig()), ("previous", previous, SearchConfig.legacy())):
+        role = "tuning" if name in tuning else "unseen"
+        for label, store, base in (("current", kb, SearchConfig()), ("sentences", kb, SearchConfig.sentence_level()), ("previous", previous, SearchConfig.legacy())):
             for mode in (SearchMode.HYBRID, SearchMode.LEXICAL, SearchMode.DENSE):
                 recall, mrr, missed = evaluate(store.with_search_config(replace(base, mode=mode)), questions)
-                rows.append([name, len(questions), label, mode.value, f"{recall:.3f}", f"{mrr:.3f}"])
-                if verbose and name in TUNING_SETS and mode is SearchMode.HYBRID and missed:
+                rows.append([name, role, len(questions), label, mode.value, f"{recall:.3f}", f"{mrr:.3f}"])
+                if verbose and name in tuning and mode is SearchMode.HYBRID and missed:
                     print(f"  {name} / {label} hybrid missed at 5 ({len(missed)}): " + " | ".join(missed), file=sys.stderr)
-    print(table(["set", "n", "search", "mode", "recall@5", "MRR@10"], rows))
+    print(table(["set", "role", "n", "search", "mode", "recall@5", "MRR@10"], rows))
 
 
-def sweep(kb: KnowledgeBase, sets: dict[str, list[dict]]) -> None:
-    """Fusion settings, hybrid only, on the tuning sets (never on held-out or --extra sets)."""
+def sweep(kb: KnowledgeBase, sets: dict[str, list[dict]], tuning: set[str]) -> None:
+    """Fusion settings, hybrid only, on the tuning sets (never on unseen or --extra sets)."""
+    names = [n for n in sets if n in tuning]
     rows = []
-    for k in (5, 10, 60):
-        for lw in (0.2, 0.35, 0.5, 1.0):
-            for sw in (0.0, 0.5, 0.7):
-                config = SearchConfig(rrf_k=k, lexical_weight=lw, sentence_weight=sw)
-                row: list[object] = [k, lw, sw]
-                for name in TUNING_SETS:
+    for k in (5, 10):
+        for lw in (0.2, 0.35, 0.5):
+            for tw in (0.0, 0.6, 1.0):
+                config = SearchConfig(rrf_k=k, lexical_weight=lw, token_weight=tw)
+                row: list[object] = [k, lw, tw]
+                for name in names:
                     recall, mrr, _ = evaluate(kb.with_search_config(config), sets[name])
                     row += [f"{recall:.3f}", f"{mrr:.3f}"]
                 rows.append(row)
-    headers = ["rrf_k", "w_bm25", "w_sentence"] + [f"{n} {m}" for n in TUNING_SETS for m in ("R@5", "MRR")]
+    headers = ["rrf_k", "w_bm25", "w_tokens"] + [f"{n} {m}" for n in names for m in ("R@5", "MRR")]
     print(table(headers, rows))
 
 
@@ -160,12 +168,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--extra", action="append", type=Path, default=[], metavar="PATH",
                         help="also score this question file (list of {id, question, source, answer_locator})")
-    parser.add_argument("--skip-held-out", action="store_true", help="do not score the held-out split")
+    parser.add_argument("--tuning", default=",".join(BUILT_IN_SETS), metavar="SET,...",
+                        help="the sets used for tuning (default: every built-in set; --extra sets never are)")
+    parser.add_argument("--skip-held-out", action="store_true", help="do not score held_out, fresh and fresh2")
     parser.add_argument("--verbose", action="store_true", help="list hybrid misses on the tuning sets")
     parser.add_argument("--sweep", action="store_true", help="also try fusion settings (tuning sets only)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     sets = question_sets(args.extra, args.skip_held_out)
+    tuning = {n.strip() for n in args.tuning.split(",") if n.strip()}
+    unknown = sorted(tuning - set(BUILT_IN_SETS))
+    if unknown:
+        sys.exit(f"error: --tuning: unknown set {unknown[0]} (built-in sets: {', '.join(BUILT_IN_SETS)})")
     sizes = ", ".join(f"{name} {len(qs)}" for name, qs in sets.items())
     print(f"questions: {sizes}; over {len(source_files())} essays ({machine_note()})")
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,9 +190,9 @@ def main() -> None:
         with timer() as elapsed_previous:
             previous.ingest(source_files())
         print(f"{report.added} chunks ingested in {elapsed():.1f}s (previous way: {elapsed_previous():.1f}s)\n")
-        compare(kb, previous, sets, args.verbose)
+        compare(kb, previous, sets, tuning, args.verbose)
         if args.sweep:
-            sweep(kb, sets)
+            sweep(kb, sets, tuning)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ import numpy as np
 
 from dialogue_engine.config import get_settings
 from dialogue_engine.knowledge.chunking import ChunkingConfig, chunk_document
-from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
+from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction, TokenStates
 from dialogue_engine.knowledge.loading import collect_files, load_document, normalize_tags
 from dialogue_engine.knowledge.search import HybridSearcher, SearchConfig
 from dialogue_engine.knowledge.sentences import METADATA_KEY, chunk_sentences, pack
 from dialogue_engine.knowledge.store import ChunkStore
+from dialogue_engine.knowledge.tokens import METADATA_KEY as TOKENS_KEY
+from dialogue_engine.knowledge.tokens import pack_codes
 from dialogue_engine.knowledge.types import (
     Chunk,
     Document,
@@ -214,18 +216,23 @@ class KnowledgeBase:
         return not namespace or source.startswith(f"{namespace}/")
 
     def _embed(self, chunks: list[Chunk], progress: Progress | None) -> tuple[np.ndarray, dict[str, dict[str, str]]]:
-        """Per chunk: the embeddings of its sentences (packed, by chunk id) and their normalised mean.
+        """Per chunk: the embeddings of its sentences and its content word pieces' sign bits (both packed, by
+        chunk id), and the sentences' normalised mean.
 
         The mean stands for the chunk in Chroma's index and in the chunk term of the dense score; it ranked
         as well as embedding the whole passage on the tuning sets and halves the embedding work at ingest.
+        The word pieces come from the same forward pass (see :mod:`dialogue_engine.knowledge.tokens`).
         """
         sentences = [chunk_sentences(c.text) or [embedding_text(c)] for c in chunks]
         texts = [s for group in sentences for s in group]
         parts = []
+        states: list[TokenStates] = []
         for start in range(0, len(texts), EMBED_BATCH):
             if progress:
                 progress("embed", start, len(texts))
-            parts.append(self.embedder.embed(texts[start : start + EMBED_BATCH]))
+            vectors_part, states_part = self.embedder.embed_with_tokens(texts[start : start + EMBED_BATCH])
+            parts.append(vectors_part)
+            states.extend(states_part)
         if progress:
             progress("embed", len(texts), len(texts))
         vectors = np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
@@ -237,7 +244,10 @@ class KnowledgeBase:
             offset += len(group)
             mean = block.mean(axis=0)
             chunk_vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-            per_chunk[chunk.chunk_id] = {METADATA_KEY: pack(block)}
+            per_chunk[chunk.chunk_id] = {
+                METADATA_KEY: pack(block),
+                TOKENS_KEY: pack_codes(states[offset - len(group) : offset]),
+            }
         return chunk_vectors, per_chunk
 
     def _write(

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from dialogue_engine.knowledge.types import Chunk, Document
 
-# 4: chunks carry their sentence embeddings (metadata "sentence_vectors"), so older stores are rebuilt.
-CHUNKER_VERSION = "4"
+# 4: chunks carry their sentence embeddings (metadata "sentence_vectors"); 5: and the sign bits of their content
+# word pieces (metadata "token_codes"), so older stores are rebuilt.
+CHUNKER_VERSION = "5"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
 

@@ -30,6 +30,14 @@ MAX_TOKENS = 256
 DIMENSIONS = 384
 
 
+@dataclass(frozen=True, kw_only=True)
+class TokenStates:
+    """One text's word pieces (``[CLS]`` ... ``[SEP]``) and the model's contextual vector for each."""
+
+    pieces: tuple[str, ...]
+    vectors: np.ndarray
+
+
 @dataclass
 class _Model:
     session: Any
@@ -128,8 +136,32 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
             out[idx] = self._forward(model, [texts[i] for i in idx])
         return out
 
+    def embed_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenStates]]:
+        """Like :meth:`embed`, plus each text's word pieces and their contextual vectors (same forward pass).
+
+        The token vectors are the model's last hidden states before pooling, padding removed, special
+        tokens ([CLS], [SEP]) kept; nothing is normalised.
+        """
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        states: list[TokenStates] = [TokenStates(pieces=(), vectors=np.zeros((0, DIMENSIONS), np.float32))] * len(texts)
+        if not texts:
+            return out, states
+        model = _load(self.model_path, self.tokenizer_path, self.expected_sha256)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            pooled, tokens = self._run(model, [texts[i] for i in idx])
+            out[idx] = pooled
+            for i, state in zip(idx, tokens):
+                states[i] = state
+        return out, states
+
+    @classmethod
+    def _forward(cls, model: _Model, texts: list[str]) -> np.ndarray:
+        return cls._run(model, texts)[0]
+
     @staticmethod
-    def _forward(model: _Model, texts: list[str]) -> np.ndarray:
+    def _run(model: _Model, texts: list[str]) -> tuple[np.ndarray, list[TokenStates]]:
         encodings = model.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -140,7 +172,11 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        tokens = [
+            TokenStates(pieces=tuple(e.tokens[: int(m.sum())]), vectors=h[: int(m.sum())].astype(np.float32))
+            for e, m, h in zip(encodings, mask, hidden)
+        ]
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32), tokens
 
     @staticmethod
     def name() -> str:

@@ -12,7 +12,8 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
 @lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
+def stopwords() -> frozenset[str]:
+    """bm25s's English stop words plus a few more (also used to pick content word pieces)."""
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN) | {"s", "t", "also", "would", "could", "should", "may", "might", "us", "one"}
@@ -41,7 +42,7 @@ def stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed terms."""
-    stop = _stopwords()
+    stop = stopwords()
     words = (w.replace("\u2019", "'").split("'")[0] for w in _WORD.findall(text.lower()))
     return [stem(w) for w in words if w and w not in stop]
 

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (chunk and sentence embeddings) and lexical (BM25) candidates fused by reciprocal rank."""
+"""Hybrid retrieval: dense (chunk and sentence embeddings) and lexical (BM25) candidates fused by reciprocal rank,
+the best of them reranked by word-piece matching (a third voice in the fusion)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from dialogue_engine.knowledge.embedding import MiniLMEmbeddingFunction
 from dialogue_engine.knowledge.lexical import LexicalIndex
 from dialogue_engine.knowledge.sentences import SentenceMatrix
 from dialogue_engine.knowledge.store import ChunkStore, StoredChunks, _as_list, to_chroma_where
+from dialogue_engine.knowledge.tokens import METADATA_KEY as TOKENS_KEY
+from dialogue_engine.knowledge.tokens import codes, maxsim_many
 from dialogue_engine.knowledge.types import Hit, Where
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,10 @@ class SearchConfig:
     best neighbour). Sentences are scored for every chunk of a store of up to ``sentence_pool`` chunks, else
     for the ``sentence_pool`` chunks whose own vector is closest (reading every sentence vector of 10,000
     chunks cost ~20 ms a query). With ``sentence_weight=0`` the dense ranking is the chunk vector's alone.
+
+    The ``token_rerank`` best chunks of that fusion are then matched word piece by word piece (MaxSim over sign
+    bits, see :mod:`dialogue_engine.knowledge.tokens`) and their order by it adds ``token_weight / (rrf_k + rank)``;
+    ``token_weight=0`` skips it (chunks stored without word-piece codes take no part in that voice).
     """
 
     rrf_k: int = 5
@@ -50,11 +57,18 @@ class SearchConfig:
     sentence_weight: float = 0.7
     neighbour_weight: float = 0.2
     sentence_pool: int = 400
+    token_weight: float = 1.0
+    token_rerank: int = 30
 
     @classmethod
     def legacy(cls) -> "SearchConfig":
         """The settings before sentence-level scoring (chunk embeddings only, RRF k=60, equal weights)."""
-        return cls(rrf_k=60, lexical_weight=1.0, sentence_weight=0.0, neighbour_weight=0.0)
+        return cls(rrf_k=60, lexical_weight=1.0, sentence_weight=0.0, neighbour_weight=0.0, token_weight=0.0)
+
+    @classmethod
+    def sentence_level(cls) -> "SearchConfig":
+        """The settings before the word-piece rerank (sentence-level dense scoring and BM25 only)."""
+        return cls(token_weight=0.0)
 
 
 def lexical_text(title: str, section: str, text: str) -> str:
@@ -169,12 +183,29 @@ class HybridSearcher:
             for rank, i in enumerate((i for i in top if scores[i] > 0), start=1):
                 cid = state.chunks.ids[i]
                 fused[cid] = fused.get(cid, 0.0) + cfg.lexical_weight / (cfg.rrf_k + rank)
+        query_pieces: np.ndarray | None = None
         if cfg.mode in (SearchMode.HYBRID, SearchMode.DENSE):
-            embedding = self.embedder.embed([query])[0]
+            if cfg.token_weight > 0:
+                vectors, states = self.embedder.embed_with_tokens([query])
+                embedding, query_pieces = vectors[0], codes(states)
+            else:
+                embedding = self.embedder.embed([query])[0]
             for rank, cid in enumerate(self._dense(state, embedding, n, where, mask), start=1):
                 fused[cid] = fused.get(cid, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank)
+        if query_pieces is not None and fused:
+            self._token_voice(state, query_pieces, fused)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [self._hit(state, cid, score) for cid, score in best if cid in state.position]
+
+    def _token_voice(self, state: _LexicalState, query_pieces: np.ndarray, fused: dict[str, float]) -> None:
+        """Add the word-piece MaxSim order of the fusion's ``token_rerank`` best chunks to ``fused`` (in place)."""
+        cfg = self.config
+        candidates = [cid for cid, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.token_rerank]]
+        values = [state.chunks.metadatas[state.position[cid]].get(TOKENS_KEY) if cid in state.position else None
+                  for cid in candidates]
+        scored = sorted((-sim, cid) for sim, cid in zip(maxsim_many(query_pieces, values), candidates) if sim is not None)
+        for rank, (_, cid) in enumerate(scored, start=1):
+            fused[cid] += cfg.token_weight / (cfg.rrf_k + rank)
 
     def _dense(self, state: _LexicalState, embedding: np.ndarray, n: int, where: Where | None,
                mask: np.ndarray | None) -> list[str]:
