@@ -86,7 +86,7 @@ def _scenario(variant: str):
 
 
 def main() -> int:
-    from dialogue_engine.report.deal_rates import summarize, wilson
+    from dialogue_engine.report.deal_rates import summarize
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=50)
@@ -97,9 +97,14 @@ def main() -> int:
     ap.add_argument("--games", type=int, default=0,
                     help="also play this many generated games of the base game's difficulty (all cooperative)")
     ap.add_argument("--game-seeds", type=int, default=10, help="seeds per generated game")
+    ap.add_argument("--modes", default=None, help=f"comma list of {', '.join(MODES)} (overrides the two flags above)")
     args = ap.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     modes = ["tactics"] + ([] if args.no_baseline else ["baseline"]) + (["chair"] if args.chair else [])
+    if args.modes:
+        modes = [m for m in args.modes.split(",") if m]
+        if unknown := [m for m in modes if m not in MODES]:
+            ap.error(f"unknown mode(s): {', '.join(unknown)}")
     jobs = [(v, s, m) for v in variants for m in modes for s in range(args.seeds)]
     games = [f"gen-{GENERATED_FROM + k}" for k in range(args.games)]
     jobs += [(g, s, m) for g in games for m in modes for s in range(args.game_seeds)]
@@ -123,7 +128,6 @@ def main() -> int:
             label = MODES[m]
             print(f"{'generated':10} {label:26} final {s['final']} | any round {s['any_round']} | strict {s['strict']} "
                   f"| violations {s['violations']} | welfare {s['welfare']:.3f} | {s['seconds']:.2f} s/run")
-    _ = wilson
     print(f"{len(rows)} exercises in {wall:.0f} s wall ({args.workers} workers)")
     return 0
 
