@@ -102,3 +102,20 @@ def test_a_proposal_holding_an_option_an_inject_removed_is_compared_without_cras
     changes, keeps = _compare(after_inject, before, now)
     assert [(c.issue, c.before) for c in changes] == [(scenario.issue("capital").title, removed)]
     assert len(keeps) == len(scenario.issues) - 1
+
+
+async def test_a_package_that_also_refuses_others_is_not_read_back_as_every_issue_being_a_red_line():
+    # Another seat's message in the base game: a whole package, then why another package falls short. Every
+    # issue is mentioned, so none is singled out; the reply used to say all five "will not work for you".
+    from dialogue_engine.domain import persona_for
+
+    line = ('Our proposal: on Infrastructure Mix, land-based; on Ecological Impact, Improve; on Employment Rules, '
+            'No Union preference; on Federal Loan, $3 billion; and on Compensation to other cities, "SportCo" pays no '
+            'compensation to "Other cities". What Mayor tabled we could not accept: Ecological Impact leaves us short.')
+    scenario = load_scenario("src/dialogue_engine/negotiation/data/harbour_sport_park.yaml")
+    agent = PersonaAgent(persona_for(scenario.party("union")), scenario, "union", seed=1)
+    incoming = Observation(round=1, speaker="enviroment", kind=ObservationKind.MESSAGE, text=line)
+    agent.observe(incoming)
+    reply = await agent.respond(TurnContext(round=1, total_rounds=scenario.rounds, incoming=incoming))
+    acknowledgement = re.split(r"(?<=[.;])\s", reply.message)[0]
+    assert sum(i.title in acknowledgement for i in scenario.issues) <= 2, reply.message

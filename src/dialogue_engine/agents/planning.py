@@ -37,6 +37,10 @@ class AnswerKind(str, Enum):
     MANIPULATION = "manipulation"
 
 
+NAMED_ISSUES = 2
+"""At most this many issues are named when a red line or an interest is acknowledged by issue, not by option."""
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Answer:
     """One thing the reply must say before its move.
@@ -219,10 +223,10 @@ def plan_reply(persona: Persona, party: Party, scenario: Scenario, move: Move, t
         fact, cite = turn.fact if turn.fact else ("", None)
         answers.append(Answer(kind=AnswerKind.FACT, fact=fact, cite=cite))
     if Act.REJECT in acts:
-        labels = _option_labels(scenario, turn.rejected) or _issue_titles(scenario, turn.issues)
+        labels = _option_labels(scenario, turn.rejected) or _named_issues(scenario, turn.issues)
         answers.append(Answer(kind=AnswerKind.RED_LINE, points=tuple(labels)))
     if Act.SHARE_INTEREST in acts:
-        answers.append(Answer(kind=AnswerKind.INTEREST, points=tuple(_issue_titles(scenario, turn.issues))))
+        answers.append(Answer(kind=AnswerKind.INTEREST, points=tuple(_named_issues(scenario, turn.issues))))
     if Act.CONDITIONAL_TRADE in acts:
         answers.append(Answer(kind=AnswerKind.TRADE, yes=move.kind == MoveKind.ACCEPT))
     if Act.OFF_TOPIC in acts and not answers:
@@ -238,6 +242,12 @@ def plan_reply(persona: Persona, party: Party, scenario: Scenario, move: Move, t
     brief = bool(acts) and acts <= {Act.GREET, Act.OFF_TOPIC, Act.SHARE_INTEREST} | questions and not asked_for_package
     return DialoguePlan(answers=tuple(answers), move=move, changes=tuple(changes), keeps=tuple(keeps),
                         restate=restate, stands=stands and not asked_for_package, brief=brief, depth=depth)
+
+
+def _named_issues(scenario: Scenario, issue_ids: tuple[str, ...] | list[str]) -> list[str]:
+    """The titles of the issues a line singles out; none when it touches more than ``NAMED_ISSUES`` (a line that
+    mentions every issue, such as a whole package, singles none out: "all five issues matter to you" says nothing)."""
+    return _issue_titles(scenario, issue_ids) if len(issue_ids) <= NAMED_ISSUES else []
 
 
 def _issue_titles(scenario: Scenario, issue_ids: tuple[str, ...] | list[str]) -> list[str]:
