@@ -97,6 +97,13 @@ def score(gold: list[set[Act]], pred: list[set[Act]]) -> tuple[float, dict[Act, 
     return sum(per.values()) / len(per), per, exact
 
 
+def built_in_splits(choice: str) -> list[str]:
+    """The built-in splits a ``--split`` choice scores: ``unseen`` is held_out, the one split never tuned or
+    trained on; ``tuning`` every split the rules or the learned layer saw."""
+    return {"all": [*TUNING, "held_out"], "tuning": list(TUNING), "unseen": ["held_out"], "none": []}.get(
+        choice, [choice])
+
+
 def load_extra(path: Path) -> dict[str, list[dict]]:
     """The lists of lines in an extra file, by top-level key (split name ``extra:KEY``); SystemExit on bad input."""
     import yaml
@@ -171,8 +178,7 @@ def main() -> int:
     for path in args.extra:
         data |= load_extra(path)
     embed = None if args.no_embed else load_embedder()
-    splits = {"all": [*TUNING, "held_out"], "tuning": TUNING, "unseen": ["held_out"],
-              "none": []}.get(args.split, [args.split])
+    splits = built_in_splits(args.split)
     splits += [k for k in data if k.startswith("extra:")]
     readers: dict[str, dict[str, RulePerceiver]] = {"rules": {}, "model": {}}
     seconds = Counter()
