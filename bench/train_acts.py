@@ -7,9 +7,9 @@ blind, which the rules were never tuned on: ``tune4``, ``fresh`` (scored once as
 ``blind3`` (the unseen set of the previous model, scored once: rules 0.769, model 0.873; retired as unseen and
 trained on since), ``train_c`` (written for training, over-representing hard pairs) and ``blind4`` (the unseen set
 of the model after that, scored once: model 0.893; retired likewise). A line whose text repeats an earlier source's
-is dropped. Features per line: the
-MiniLM sentence embedding perception uses (``perception.load_embedder``, of the line with chat shorthand spelled
-out, ``acts.normalize``), the rules' acts (``detect_acts`` with the scenario's option cues) and cheap lexical cues
+is dropped. Features per line: the MiniLM sentence embedding perception uses (``perception.load_embedder``, of the
+line with chat shorthand spelled out, ``acts.normalize``), the rules' acts (``detect_acts`` with the scenario's
+option cues) and cheap lexical cues
 (``act_model.lexical_features``).
 
 The rules were tuned on dev, tune, tune2 and tune3, so on those lines their reading is nearly perfect and a
