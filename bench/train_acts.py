@@ -9,8 +9,7 @@ trained on since), ``train_c`` (written for training, over-representing hard pai
 of the model after that, scored once: model 0.893; retired likewise). A line whose text repeats an earlier source's
 is dropped. Features per line: the MiniLM sentence embedding perception uses (``perception.load_embedder``, of the
 line with chat shorthand spelled out, ``acts.normalize``), the rules' acts (``detect_acts`` with the scenario's
-option cues) and cheap lexical cues
-(``act_model.lexical_features``).
+option cues) and cheap lexical cues (``act_model.lexical_features``).
 
 The rules were tuned on dev, tune, tune2 and tune3, so on those lines their reading is nearly perfect and a
 model would learn to copy it. On the blind sets they err at honest rates; the script flips the rule features of
