@@ -66,8 +66,8 @@ def test_the_training_lines_never_include_held_out_lines(train_acts):
 
     lines = train_acts.load_lines()
     assert {x["split"] for x in lines} == {"dev", "tune", "tune2", "tune3", "tune4", "fresh", "train_a", "train_b",
-                                           "blind3", "train_c"}
-    assert len(lines) >= 2200
+                                           "blind3", "train_c", "blind4"}
+    assert len(lines) >= 2600
     eval_dir = Path(train_acts.EVAL)
     unseen = yaml.safe_load((eval_dir / "dialogue_acts.yaml").read_text(encoding="utf-8"))["held_out"]
     shared = {x["text"] for x in unseen} & {x["text"] for x in lines}
@@ -115,6 +115,32 @@ def test_a_model_file_that_does_not_fit_is_refused_in_one_line(tmp_path, caplog)
     with caplog.at_level(logging.WARNING):
         assert load_act_model(str(tmp_path / "junk.npz")) is None
     assert any("rules only" in r.getMessage() and "\n" not in r.getMessage() for r in caplog.records)
+
+
+def test_no_training_line_repeats_another(train_acts):
+    lines = train_acts.load_lines()
+    keys = [train_acts.text_key(x["text"]) for x in lines]
+    assert len(keys) == len(set(keys))
+    kept = [x for x in lines if x["text"] == "What does Beijing most need to take home from this channel?"]
+    assert [x["split"] for x in kept] == ["fresh"]  # the first source keeps it; train_c's copy is dropped
+
+
+def test_sentence_cues_tell_a_stated_need_from_an_asked_one():
+    stated = dict(zip(LEXICAL_NAMES, lexical_features("The crisis channel matters most to us.")))
+    asked = dict(zip(LEXICAL_NAMES, lexical_features("What matters most to Beijing here?")))
+    assert stated["stated_need"] == 1 and stated["asked_need"] == 0
+    assert asked["asked_need"] == 1 and asked["stated_need"] == 0
+
+
+@pytest.mark.parametrize(("text", "cue"), [
+    ("Is it true that no African state holds a permanent seat?", "fact_question"),
+    ("Broad relief is out. Narrow waivers, on the other hand, we could agree today.", "counter_offer"),
+    ("A resident board is too slow for the projects we have.", "clause_refusal"),
+    ("Raise that once more and this conversation is over.", "veiled_harm"),
+])
+def test_sentence_cues_fire_on_their_pattern_and_not_on_a_plain_line(text, cue):
+    assert dict(zip(LEXICAL_NAMES, lexical_features(text)))[cue] == 1
+    assert dict(zip(LEXICAL_NAMES, lexical_features("We table the hotline and the agenda.")))[cue] == 0
 
 
 def test_lexical_features_have_their_names():
@@ -193,6 +219,13 @@ def test_a_negated_or_conditional_acceptance_is_not_an_acceptance():
     assert enforce("Deal, but only if you add the hotline.", (Act.ACCEPT,), (Act.ACCEPT,)) == (
         Act.CONDITIONAL_TRADE,)
     assert enforce("We accept the package. We will not reopen it.", (Act.ACCEPT,), (Act.ACCEPT,)) == (Act.ACCEPT,)
+    assert enforce("We cannot accept this, but we could look at the hotline.", (Act.ACCEPT,), ()) == (Act.REJECT,)
+
+
+def test_a_grudging_acceptance_is_an_acceptance():
+    text = "Fine. I don't love it, but the United States accepts this package."
+    assert enforce(text, (Act.ACCEPT,), ()) == (Act.ACCEPT,)
+    assert enforce("Not the number we hoped for, but yes: we accept this text.", (Act.ACCEPT,), ()) == (Act.ACCEPT,)
 
 
 @pytest.mark.parametrize("text", ["I don't think we can accept it", "deal, but only if you add the hotline"])

@@ -38,3 +38,11 @@ def test_bad_extra_files_fail_in_one_line(bench_acts, tmp_path, content, message
 def test_a_missing_extra_file_fails_in_one_line(bench_acts, tmp_path):
     with pytest.raises(SystemExit, match="cannot read"):
         bench_acts.load_extra(tmp_path / "nowhere.yaml")
+
+
+def test_blind4_is_a_tuning_split_and_unseen_is_held_out_only(bench_acts):
+    assert "blind4" in bench_acts.TUNING
+    assert bench_acts.built_in_splits("unseen") == ["held_out", "blind5"]
+    assert not set(bench_acts.built_in_splits("unseen")) & set(bench_acts.TUNING)
+    assert "blind4" in bench_acts.built_in_splits("all")
+    assert bench_acts.built_in_splits("blind4") == ["blind4"]

@@ -92,10 +92,26 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.
     ("need_words", r"\b(need\w*|want\w*|priority|priorities|matters? (most|to us)|cares? about|essential|"
                    r"everything for us|the whole point|non-negotiable)\b"),
 ))
+# cues read per sentence: what a statement of need, a question about needs, a fact check and a counter-offer look like
+_NEED = re.compile(r"\b(needs?|cares? about|matters?|(most|more) important|priorit(y|ies)|worr(y|ies)|hurts?|has to|"
+                   r"have to|must|values?|essential|go home without|return home without|core of it|test of)\b", re.I)
+_FACT_QUESTION = re.compile(r"\b(is it (true|correct|right|the case)|is that (right|correct|true|so)|(has|have|did|does) "
+                            r"any|is there|are there|how (many|much|long|often)|(in )?what year|when (did|was|were)|"
+                            r"remind me)\b", re.I)
+_COUNTER_OFFER = re.compile(r"(,\s*yes\W*$|\b(we|i) (could|can|would|are ready to|'d) (support|agree|accept|live with|go "
+                            r"with|put forward|back|offer)\b|where we can meet|on the other hand|\binstead\b)", re.I)
+_CLAUSE_REFUSAL = re.compile(r"\b(is|are) (out|dead|off the table|not on the table)\b|\bno thanks\b|^\W*(forget|no to|"
+                             r"not)\b|\b(hard|difficult) (for [\w-]+ )?to (accept|sell|explain|justify)|\ba mistake\b|"
+                             r"\btoo (slow|weak|little|much|late|far)\b|second-class", re.I)
+_VEILED = re.compile(r"\bmay (well )?find\b|\b(conversation|talks?|this|it) (is|are) over\b|\bdone here\b|"
+                     r"\bleave the table\b|\bunder review\b|\b(once|one) more (time )?and\b|\bdepends? on what\b|"
+                     r"\bother (places|markets|buyers|suppliers)\b", re.I)
+_CLAUSE = re.compile(r"[;:]|,?\s*\b(?:but|however|yet)\b", re.I)
+_SENTENCE_CUES = ("stated_need", "asked_need", "fact_question", "counter_offer", "clause_refusal", "veiled_harm")
 LEXICAL_NAMES: tuple[str, ...] = tuple(n for n, _ in _LEXICAL) + (
     "lower_case", "several_sentences", "log_words", "options_named", "options_rejected", "issues_named") + (
     "opening_courtesy",) + tuple(n for n, _ in _CUES) + ("first_sentence_question", "last_sentence_question",
-                                                          "questions")
+                                                          "questions") + _SENTENCE_CUES
 
 
 def lexical_features(text: str, *, options: int = 0, rejected: int = 0, issues: int = 0) -> np.ndarray:
@@ -118,7 +134,20 @@ def lexical_features(text: str, *, options: int = 0, rejected: int = 0, issues: 
     flags += [1.0 if rx.search(norm) else 0.0 for _, rx in _CUES]
     asked = [is_question(x) for x in parts]
     flags += [float(asked[0]), float(asked[-1]), min(3, sum(asked)) / 3.0]
+    flags += _sentence_cues(parts, asked)
     return np.asarray(flags, dtype=np.float32)
+
+
+def _sentence_cues(parts: list[str], asked: list[bool]) -> list[float]:
+    """Cues that depend on whether their sentence asks or states, in :data:`_SENTENCE_CUES` order: a need stated,
+    a need asked about, a fact-checking question, a counter-offer, a refusal in a clause, a veiled harm."""
+    stated = [x for x, q in zip(parts, asked) if not q]
+    questions = [x for x, q in zip(parts, asked) if q]
+    return [float(any(_NEED.search(x) for x in stated)), float(any(_NEED.search(x) for x in questions)),
+            float(any(_FACT_QUESTION.search(x) for x in questions)),
+            float(any(_COUNTER_OFFER.search(x) for x in stated)),
+            float(any(_CLAUSE_REFUSAL.search(c) for x in stated for c in _CLAUSE.split(x))),
+            float(any(_VEILED.search(x) for x in stated))]
 
 
 def feature_vector(embedding: np.ndarray, rule_acts: Sequence[Act], lexical: np.ndarray) -> np.ndarray:
@@ -205,7 +234,8 @@ def enforce(text: str, acts: Sequence[Act], rule_acts: Sequence[Act]) -> tuple[A
       sentence is a question, and none without an explicit word of acceptance in a statement;
     - "we accept that ..." concedes a point: no accept unless the rules read one;
     - accept does not stand beside a rejection, a trade or a threat, nor when every statement that accepts is
-      negated ("I don't think we can accept it": a rejection) or conditional ("deal, but only if ...": a trade);
+      negated ("I don't think we can accept it": a rejection; the clause that accepts counts, so "I don't love it,
+      but we accept" accepts) or conditional ("deal, but only if ...": a trade);
     - a trade or an acceptance is not also a proposal.
     """
     norm = normalize(text.strip())
@@ -224,7 +254,8 @@ def enforce(text: str, acts: Sequence[Act], rule_acts: Sequence[Act]) -> tuple[A
         out.discard(Act.ACCEPT)
     if Act.ACCEPT in out:
         accepting = [s for s in sentences(norm) if not is_question(s) and _EXPLICIT_ACCEPT.search(s)]
-        if accepting and all(_NEGATED.search(s) for s in accepting):
+        clauses = [c for s in accepting for c in _CLAUSE.split(s) if c and _EXPLICIT_ACCEPT.search(c)]
+        if clauses and all(_NEGATED.search(c) for c in clauses):
             out = (out - {Act.ACCEPT}) or {Act.REJECT}  # "I don't think we can accept it"
         elif accepting and all(_CONDITIONED.search(s) for s in accepting):
             out = (out - {Act.ACCEPT}) or {Act.CONDITIONAL_TRADE}  # "deal, but only if you add the hotline"
