@@ -148,13 +148,24 @@ async def test_stream_realize_streams_then_falls_back_on_failure():
 
 
 async def test_rounds_run_concurrently():
-    """Six personas against a model with a fixed delay take about one delay, not six."""
-    realizer, _, _ = resilient(fakes.slow(delay=0.2))
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    """Six personas against a slow model are all waiting on it at once (sequential calls would wait one at a time)."""
+    from dialogue_engine.llm.testing import ScriptedModel
+
+    class Counting(ScriptedModel):
+        waiting = peak = 0
+
+        async def _next(self, *args):
+            Counting.waiting += 1
+            Counting.peak = max(Counting.peak, Counting.waiting)
+            try:
+                return await super()._next(*args)
+            finally:
+                Counting.waiting -= 1
+
+    realizer, _, _ = resilient(Counting({"text": "After some thought, yes.", "cited": []}, delay=0.05))
     outs = await asyncio.gather(*(realizer.realize(fakes.sample_request()) for _ in range(6)))
     assert all(o.source == "llm" for o in outs)
-    assert loop.time() - start < 0.2 * 4  # sequential would take 0.2 * 6
+    assert Counting.peak == 6
 
 
 async def test_make_realizer_with_a_fake_model_and_stand_in_fallback():
