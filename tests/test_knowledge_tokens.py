@@ -20,7 +20,7 @@ from dialogue_engine.knowledge.tokens import (
     unpack_codes,
 )
 
-from test_knowledge_sentences import HARBOUR
+from test_knowledge_sentences import HARBOUR, harbour_kb  # noqa: F401 - the same ingested store serves both files
 
 
 def test_content_pieces_drop_special_tokens_punctuation_stop_and_question_words():
@@ -79,15 +79,6 @@ def test_token_states_come_from_the_same_forward_pass_as_the_embedding():
         assert state.pieces[0] == "[CLS]" and state.pieces[-1] == "[SEP]" and "[PAD]" not in state.pieces
         mean = state.vectors.mean(axis=0)
         assert np.allclose(vector, mean / np.linalg.norm(mean), atol=1e-4)
-
-
-@pytest.fixture
-def harbour_kb(tmp_path):
-    path = tmp_path / "harbour-town.md"
-    path.write_text(HARBOUR, encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "store")
-    kb.ingest([path])
-    return kb
 
 
 def test_ingest_stores_the_sign_bits_of_each_chunks_content_pieces(harbour_kb):
