@@ -126,15 +126,7 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embeddings of ``texts`` as a (n, 384) float32 array, in input order."""
-        if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        model = _load(self.model_path, self.tokenizer_path, self.expected_sha256)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            out[idx] = self._forward(model, [texts[i] for i in idx])
-        return out
+        return self._embed(texts, tokens=False)[0]
 
     def embed_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenStates]]:
         """Like :meth:`embed`, plus each text's word pieces and their contextual vectors (same forward pass).
@@ -142,6 +134,10 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         The token vectors are the model's last hidden states before pooling, padding removed, special
         tokens ([CLS], [SEP]) kept; nothing is normalised.
         """
+        return self._embed(texts, tokens=True)
+
+    def _embed(self, texts: list[str], *, tokens: bool) -> tuple[np.ndarray, list[TokenStates]]:
+        """Forward passes over batches of similar length; token states only when ``tokens`` (else empty)."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         states: list[TokenStates] = [TokenStates(pieces=(), vectors=np.zeros((0, DIMENSIONS), np.float32))] * len(texts)
         if not texts:
@@ -150,18 +146,13 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            pooled, tokens = self._run(model, [texts[i] for i in idx])
-            out[idx] = pooled
-            for i, state in zip(idx, tokens):
+            out[idx], batch_states = self._run(model, [texts[i] for i in idx], tokens=tokens)
+            for i, state in zip(idx, batch_states):
                 states[i] = state
         return out, states
 
-    @classmethod
-    def _forward(cls, model: _Model, texts: list[str]) -> np.ndarray:
-        return cls._run(model, texts)[0]
-
     @staticmethod
-    def _run(model: _Model, texts: list[str]) -> tuple[np.ndarray, list[TokenStates]]:
+    def _run(model: _Model, texts: list[str], *, tokens: bool) -> tuple[np.ndarray, list[TokenStates]]:
         encodings = model.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -172,11 +163,11 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        tokens = [
+        states = [
             TokenStates(pieces=tuple(e.tokens[: int(m.sum())]), vectors=h[: int(m.sum())].astype(np.float32))
             for e, m, h in zip(encodings, mask, hidden)
-        ]
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32), tokens
+        ] if tokens else []
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32), states
 
     @staticmethod
     def name() -> str:
