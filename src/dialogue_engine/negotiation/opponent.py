@@ -253,8 +253,11 @@ class OpponentModel:
     def _value_vector(self, party: str) -> np.ndarray:
         """The frequency estimate as one value per option column: the issue's weight times the option's value."""
         weights = self.issue_weights(party)
-        return np.concatenate([weights[i.id] * np.array([self.option_values(party, i.id)[o.id] for o in i.options],
-                                                        dtype=np.float64) for i in self._scenario.issues])
+        columns = []
+        for issue in self._scenario.issues:
+            values = self.option_values(party, issue.id)
+            columns.append(weights[issue.id] * np.array([values[o.id] for o in issue.options], dtype=np.float64))
+        return np.concatenate(columns)
 
     def _frequency_utilities(self, party: str, deals: np.ndarray) -> np.ndarray:
         return self._value_vector(party)[deals + self._offsets()[None, :]].sum(axis=1)
