@@ -12,9 +12,8 @@ of one table observe the same votes, and most refits repeat one already made.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -24,9 +23,6 @@ RESERVATION_ANCHOR = 0.5  # pull of the reservation level toward its prior estim
 STEPS = 150
 RATE = 0.2
 CACHE_SIZE = 4096
-
-_fits: OrderedDict[tuple, "LedgerFit"] = OrderedDict()
-_fits_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,18 +42,23 @@ def fit_ledger(*, values: np.ndarray, reservation: float, above: np.ndarray, bel
         above: (n, n_columns) one-hot rows of packages the party proposed or supported.
         below: (m, n_columns) one-hot rows of packages it declined as below its minimum.
     """
-    key = tuple((a.dtype.str, a.shape, a.tobytes()) for a in (values, above, below)) + (float(reservation),)
-    with _fits_lock:
-        fit = _fits.get(key)
-        if fit is not None:
-            _fits.move_to_end(key)
-            return fit
-    fit = _fit(values=values, reservation=reservation, above=above, below=below)
+    return _memo(_frozen(values), float(reservation), _frozen(above), _frozen(below))
+
+
+def _frozen(array: np.ndarray) -> tuple[tuple[int, ...], bytes]:
+    """A float64 array as a hashable key: its shape and its bytes."""
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    return array.shape, array.tobytes()
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _memo(values: tuple, reservation: float, above: tuple, below: tuple) -> LedgerFit:
+    def thaw(frozen: tuple) -> np.ndarray:
+        shape, raw = frozen
+        return np.frombuffer(raw, dtype=np.float64).reshape(shape)
+
+    fit = _fit(values=thaw(values), reservation=reservation, above=thaw(above), below=thaw(below))
     fit.values.flags.writeable = False
-    with _fits_lock:
-        _fits[key] = fit
-        while len(_fits) > CACHE_SIZE:
-            _fits.popitem(last=False)
     return fit
 
 
