@@ -1,13 +1,12 @@
 """Offline fitting of :class:`~dialogue_engine.agents.act_model.ActModel`: L2 logistic regression per act (Newton),
-grouped cross-validation (one fold per scenario) and per-act thresholds chosen on out-of-fold probabilities.
+per-act thresholds chosen on held-out probabilities (the cross-validation itself is ``bench/train_acts.py --cv``:
+leave one set written blind out at a time).
 
-Numpy only and deterministic: no random initialisation, folds in sorted group order, ties in the threshold
-search broken toward the middle of the grid.
+Numpy only and deterministic: no random initialisation, ties in the threshold search broken toward the middle
+of the grid.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -36,17 +35,6 @@ def fit_all(x: np.ndarray, labels: np.ndarray, l2: float) -> tuple[np.ndarray, n
     """(weights (d, n_acts), bias (n_acts,)) of one model per act column of ``labels`` (n, n_acts) in {0, 1}."""
     fits = [fit_logistic(x, labels[:, j].astype(np.float64), l2) for j in range(labels.shape[1])]
     return np.stack([w for w, _ in fits], axis=1), np.asarray([b for _, b in fits])
-
-
-def out_of_fold(x: np.ndarray, labels: np.ndarray, groups: Sequence[str], l2: float) -> np.ndarray:
-    """Per-act probabilities of every line from a model that never saw its group (one fold per group)."""
-    groups = np.asarray(groups)
-    proba = np.zeros(labels.shape, dtype=np.float64)
-    for g in sorted(set(groups.tolist())):
-        test = groups == g
-        w, b = fit_all(x[~test], labels[~test], l2)
-        proba[test] = 1.0 / (1.0 + np.exp(-np.clip(x[test] @ w + b, -30, 30)))
-    return proba
 
 
 def f1(gold: np.ndarray, pred: np.ndarray) -> float:
