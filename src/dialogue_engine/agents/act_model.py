@@ -56,17 +56,17 @@ _LEXICAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, 
     ("exclamation", r"!"),
     ("digits", r"\d"),
 ))
+_FOREIGN_COURTESY = (r"spasibo|merci|danke|gracias|obrigad[oa]|arigato|namaste|xie ?xie|shukran|salaam|bonjour|"
+                     r"hola|guten tag|ni ?hao|asante|grazie")
 _COURTESY = (r"good (morning|afternoon|evening|day)|hello|hi|hey|greetings|welcome|dear|respected|thank\w*|thanks|"
-             r"(we |i )?appreciate\w*|a pleasure|(lovely|nice|great|delighted|good) to|spasibo|merci|danke|gracias|"
-             r"obrigad[oa]|arigato|namaste|xie ?xie|shukran|salaam|bonjour|hola|guten tag|ni ?hao|asante|grazie")
+             r"(we |i )?appreciate\w*|a pleasure|(lovely|nice|great|delighted|good) to|" + _FOREIGN_COURTESY)
 _OPENING_COURTESY = re.compile(rf"^\W*({_COURTESY})\b", re.I)
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
     # leave-taking in its many forms, which the embedding of a longer line drowns
     ("closing", r"\b(reconvene|pick (this|it) up|leave it (here|there|at that)|call it a (day|night)|safe travels?|"
                 r"until tomorrow|see you|talk soon|good ?night|goodbye|bye|farewell|adjourn|speak (again )?(soon|tomorrow)|"
                 r"for (today|tonight)|regards to)\b"),
-    ("foreign_courtesy", r"\b(spasibo|merci|danke|gracias|obrigad[oa]|arigato|namaste|xie ?xie|shukran|salaam|bonjour|"
-                         r"hola|guten tag|ni ?hao|asante|grazie)\b"),
+    ("foreign_courtesy", rf"\b({_FOREIGN_COURTESY})\b"),
     # veiled threats, deadlines and exits: a consequence the speaker controls
     ("veiled_consequence", r"\b(very seriously|(next|evening|first) (plane|flight)|on a plane|fly home|go home|"
                            r"stop (attending|coming)|end (our|this|the) (participation|channel|talks)|long memor\w*|"
