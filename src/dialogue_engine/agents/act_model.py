@@ -244,16 +244,17 @@ def enforce(text: str, acts: Sequence[Act], rule_acts: Sequence[Act]) -> tuple[A
     if not rule_acts and ACKNOWLEDGEMENT.fullmatch(norm):
         return ()
     out = set(acts)
+    parts = sentences(norm) if Act.ACCEPT in out else []
+    statements = [s for s in parts if not is_question(s)]
     if Act.ACCEPT in out and Act.ACCEPT not in rule_acts:
-        statements = [s for s in sentences(norm) if not is_question(s)]
         if not any(_EXPLICIT_ACCEPT.search(s) for s in statements) or any(
                 CONCESSION_OPENING.search(s) for s in statements):
             out.discard(Act.ACCEPT)
     if Act.ACCEPT in out and (out & {Act.ASK_ACCEPTANCE, Act.REJECT, Act.CONDITIONAL_TRADE, Act.THREATEN}
-                              or all(is_question(s) for s in sentences(norm))):
+                              or len(statements) == 0):
         out.discard(Act.ACCEPT)
     if Act.ACCEPT in out:
-        accepting = [s for s in sentences(norm) if not is_question(s) and _EXPLICIT_ACCEPT.search(s)]
+        accepting = [s for s in statements if _EXPLICIT_ACCEPT.search(s)]
         clauses = [c for s in accepting for c in _CLAUSE.split(s) if c and _EXPLICIT_ACCEPT.search(c)]
         if clauses and all(_NEGATED.search(c) for c in clauses):
             out = (out - {Act.ACCEPT}) or {Act.REJECT}  # "I don't think we can accept it"
