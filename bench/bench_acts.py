@@ -41,26 +41,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from _common import ROOT, ensure_src_on_path
+from _common import ensure_src_on_path
 
 ensure_src_on_path()
 
 from dialogue_engine.agents.acts import Act  # noqa: E402
 
-SET = ROOT / "bench" / "eval" / "dialogue_acts.yaml"
-DEV = ROOT / "bench" / "eval" / "dialogue_acts_dev.yaml"
-TUNE2 = ROOT / "bench" / "eval" / "dialogue_acts_tune2.yaml"
-TUNE3 = ROOT / "bench" / "eval" / "dialogue_acts_tune3.yaml"
-TUNE4 = ROOT / "bench" / "eval" / "dialogue_acts_tune4.yaml"
-FRESH = ROOT / "bench" / "eval" / "dialogue_acts_fresh.yaml"  # written blind, scored once, then trained on
-TRAIN_A = ROOT / "bench" / "eval" / "dialogue_acts_train_a.yaml"
-TRAIN_B = ROOT / "bench" / "eval" / "dialogue_acts_train_b.yaml"
-BLIND3 = ROOT / "bench" / "eval" / "dialogue_acts_blind3.yaml"  # written blind, scored once, then trained on
-TRAIN_C = ROOT / "bench" / "eval" / "dialogue_acts_train_c.yaml"
-BLIND4 = ROOT / "bench" / "eval" / "dialogue_acts_blind4.yaml"  # written blind, scored once, then trained on
-BLIND5 = ROOT / "bench" / "eval" / "dialogue_acts_blind5.yaml"  # written blind, the unseen set: never tuned or trained on
+from train_acts import EVAL, SOURCES  # noqa: E402 - the training sets, listed once for both scripts
+
+BLIND5 = EVAL / "dialogue_acts_blind5.yaml"  # written blind, the unseen set: never tuned or trained on
 UNSEEN = ("held_out", "blind5")
-TUNING = ["dev", "tune", "tune2", "tune3", "tune4", "fresh", "train_a", "train_b", "blind3", "train_c", "blind4"]
+TUNING = [split for split, _ in SOURCES]
 
 KEYWORDS: dict[Act, tuple[str, ...]] = {
     Act.GREET: ("good morning", "hello", "welcome", "thank you"),
@@ -178,7 +169,7 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     data: dict[str, list[dict]] = {}
-    for path in (SET, DEV, TUNE2, TUNE3, TUNE4, FRESH, TRAIN_A, TRAIN_B, BLIND3, TRAIN_C, BLIND4, BLIND5):
+    for path in dict.fromkeys([*(EVAL / name for _, name in SOURCES), BLIND5]):
         data |= yaml.safe_load(path.read_text(encoding="utf-8"))
     for path in args.extra:
         data |= load_extra(path)
