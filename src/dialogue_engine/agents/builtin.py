@@ -182,17 +182,21 @@ def _frames_for(persona: Persona) -> Frames:
     return FORMAL if "formal" in formality and "informal" not in formality else PLAIN
 
 
+def _frame_parts(template: str) -> list[str]:
+    """A frame's fixed text between its slots (empty where a slot opens or closes the frame)."""
+    return re.split(r"\{[^}]*\}", template)
+
+
 @functools.lru_cache(maxsize=None)
 def _frame_pattern(template: str) -> re.Pattern[str]:
     """A frame as a pattern: its fixed words literally, its slots as anything."""
-    parts = re.split(r"\{[^}]*\}", template)
-    return re.compile(".+?".join(re.escape(p) for p in parts), re.IGNORECASE | re.DOTALL)
+    return re.compile(".+?".join(re.escape(p) for p in _frame_parts(template)), re.IGNORECASE | re.DOTALL)
 
 
 @functools.lru_cache(maxsize=None)
 def _frame_words(template: str) -> tuple[str, ...]:
     """A frame's fixed parts, lower-cased: a text that lacks one cannot match the frame's pattern."""
-    return tuple(p.lower() for p in re.split(r"\{[^}]*\}", template) if p)
+    return tuple(p.lower() for p in _frame_parts(template) if p)
 
 
 def _uses_frame(template: str, text: str, low: str) -> bool:
