@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,3 +28,23 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def _built_index(tmp_path_factory) -> Path:
+    """The shipped notes indexed once per test process (``kb build`` in a child process, so the store is closed)."""
+    data = tmp_path_factory.mktemp("qd-index")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QD_", "OPENAI_"))}
+    env |= {"QD_DATA_DIR": str(data), "QD_CONTENT_DIR": str(ROOT), "QD_ENV_FILE": ""}
+    subprocess.run([sys.executable, "-m", "dialogue_engine.cli", "kb", "build"], env=env, check=True,
+                   capture_output=True, timeout=600)
+    return data / "store"
+
+
+@pytest.fixture
+def shipped_index(_built_index) -> Path:
+    """This test's data folder starts with the shipped notes already indexed: a copy of one build per process,
+    so pages that open the knowledge base skip a build of about 20 seconds and writes stay with the test."""
+    store = get_settings().resolved_store_dir
+    shutil.copytree(_built_index, store)
+    return store

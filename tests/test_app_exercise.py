@@ -11,19 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from dialogue_engine.domain import load_scenarios
 
+pytestmark = pytest.mark.usefixtures("shipped_index")  # the notes indexed once, not per test
+
 APP = Path(__file__).resolve().parent.parent / "app" / "main.py"
-
-
-@pytest.fixture
-def shared_store(tmp_path_factory, monkeypatch):
-    """One knowledge store for this module's tests (built once), each test keeping its own database."""
-    global _STORE
-    if "_STORE" not in globals():
-        _STORE = tmp_path_factory.mktemp("qd-app-store")
-    monkeypatch.setenv("QD_STORE_DIR", str(_STORE))
-    from dialogue_engine.config import get_settings
-
-    get_settings.cache_clear()
 
 
 def page(path: str) -> AppTest:
@@ -64,14 +54,14 @@ def facilitator(code: str) -> AppTest:
     return at
 
 
-def test_codes_are_random_and_distinct(shared_store):
+def test_codes_are_random_and_distinct():
     _, info = create_exercise()
     codes = [info.facilitator_code] + [s.code for s in info.seats if s.human]
     assert len(set(codes)) == len(codes)
     assert all(len(c.replace("-", "")) >= 8 for c in codes)
 
 
-def test_seat_session_holds_only_its_own_private_data(shared_store):
+def test_seat_session_holds_only_its_own_private_data():
     _, info = create_exercise()
     humans = [s for s in info.seats if s.human]
     me, other = humans[0], humans[1]
@@ -89,7 +79,7 @@ def test_seat_session_holds_only_its_own_private_data(shared_store):
     assert other.code not in held and info.facilitator_code not in held
 
 
-def test_exercise_propose_and_the_other_seat_sees_it(shared_store):
+def test_exercise_propose_and_the_other_seat_sees_it():
     _, info = create_exercise()
     a_seat, b_seat = [s for s in info.seats if s.human][:2]
     fac = facilitator(info.facilitator_code)
@@ -119,7 +109,7 @@ def _plots(at) -> list[str]:
     return [m.value for m in at.markdown if 'class="deal-plot"' in m.value]
 
 
-def test_facilitator_console_and_debrief(shared_store):
+def test_facilitator_console_and_debrief():
     _, info = create_exercise()
     fac = facilitator(info.facilitator_code)
     fac.button(key="fac_start").click().run()
@@ -152,7 +142,7 @@ def test_facilitator_console_and_debrief(shared_store):
     assert _plots(fac), "and live in the console"
 
 
-def test_debrief_with_a_seat_code_shows_only_the_seats_own_plot(shared_store):
+def test_debrief_with_a_seat_code_shows_only_the_seats_own_plot():
     _, info = create_exercise()
     seat = next(s for s in info.seats if s.human)
     d = page("screens/debrief.py")
@@ -165,7 +155,7 @@ def test_debrief_with_a_seat_code_shows_only_the_seats_own_plot(shared_store):
     assert 'class="nash"' not in plot and 'class="passable"' not in plot, "no other seat's numbers"
 
 
-def test_wrong_code_shows_one_line(shared_store):
+def test_wrong_code_shows_one_line():
     at = page("screens/exercise.py")
     at.text_input(key="ex_join_code").set_value("not-a-real-code")
     [b for b in at.button if b.label == "Join"][0].click().run()
@@ -173,7 +163,7 @@ def test_wrong_code_shows_one_line(shared_store):
     assert len(errors(at)) == 1 and "\n" not in errors(at)[0]
 
 
-def test_a_refresh_keeps_the_player_in_the_seat(shared_store):
+def test_a_refresh_keeps_the_player_in_the_seat():
     _, info = create_exercise()
     me = [s for s in info.seats if s.human][0]
     at = _join(me.code)
@@ -185,7 +175,7 @@ def test_a_refresh_keeps_the_player_in_the_seat(shared_store):
     assert not fresh.exception and fresh.session_state["ex_code"] == me.code
 
 
-def test_create_page_offers_links_and_a_code_sheet(shared_store):
+def test_create_page_offers_links_and_a_code_sheet():
     at, info = create_exercise()
     shown = " ".join(c.value for c in at.code)
     for seat in info.seats:
@@ -198,14 +188,14 @@ def test_create_page_offers_links_and_a_code_sheet(shared_store):
     assert join_field.placeholder == "K7QF-M3XD"
 
 
-def test_a_code_typed_loosely_joins_and_the_address_holds_it_cleanly(shared_store):
+def test_a_code_typed_loosely_joins_and_the_address_holds_it_cleanly():
     _, info = create_exercise()
     me = [s for s in info.seats if s.human][0]
     at = _join("  " + me.code.lower().replace("-", " ") + " ")
     assert at.session_state["ex_code"] == me.code and at.query_params.get("seat") == me.code
 
 
-def test_facilitator_reissues_a_code_and_the_old_link_stops_working(shared_store):
+def test_facilitator_reissues_a_code_and_the_old_link_stops_working():
     _, info = create_exercise()
     me = [s for s in info.seats if s.human][0]
     fac = facilitator(info.facilitator_code)
@@ -230,7 +220,7 @@ def test_facilitator_reissues_a_code_and_the_old_link_stops_working(shared_store
     assert _join(fresh).session_state["ex_code"] == fresh
 
 
-def test_facilitator_forks_the_exercise_and_opens_the_fork(shared_store):
+def test_facilitator_forks_the_exercise_and_opens_the_fork():
     _, info = create_exercise()
     fac = facilitator(info.facilitator_code)
     fac.button(key="fac_start").click().run()

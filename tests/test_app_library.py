@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.usefixtures("shipped_index")  # the notes indexed once, not per test
 
 APP = Path(__file__).resolve().parent.parent / "app" / "main.py"
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dialogue_engine.config import Settings, get_settings
@@ -18,6 +19,8 @@ from dialogue_engine.exercise.runtime import build_runtime
 from dialogue_engine.exercise.service import ExerciseService
 from dialogue_engine.llm.testing import FakeOpenAIServer
 from dialogue_engine.ui.solo import ReplyStream, SoloSession, reply_markdown
+
+pytestmark = pytest.mark.usefixtures("shipped_index")  # the notes indexed once, not per test
 
 APP = Path(__file__).resolve().parent.parent / "app" / "main.py"
 SCENARIO = load_scenario("us-china-quiet-dialogue")
