@@ -14,10 +14,13 @@ from dialogue_engine.agents.act_model import (
     ACTS,
     LEXICAL_NAMES,
     MODEL_PATH,
+    WORD_SCALE,
     ActModel,
     enforce,
     lexical_features,
     load_act_model,
+    word_features,
+    word_grams,
 )
 from dialogue_engine.agents.act_training import choose_thresholds, decide, fit_all
 from dialogue_engine.agents.acts import Act
@@ -47,7 +50,8 @@ def test_the_shipped_model_loads_and_is_small():
     model = ActModel.load(MODEL_PATH)
     assert MODEL_PATH.stat().st_size < 300_000
     assert model.manifest["acts"] == [a.value for a in ACTS]
-    assert model.weights.shape == (model.manifest["embedding_dim"] + len(ACTS) + len(LEXICAL_NAMES), len(ACTS))
+    assert model.weights.shape == (model.manifest["embedding_dim"] + len(ACTS) + len(LEXICAL_NAMES) + len(model.vocabulary),
+                                   len(ACTS))
     assert np.all((model.thresholds > 0) & (model.thresholds < 1))
 
 
@@ -66,8 +70,9 @@ def test_the_training_lines_never_include_held_out_lines(train_acts):
 
     lines = train_acts.load_lines()
     assert {x["split"] for x in lines} == {"dev", "tune", "tune2", "tune3", "tune4", "fresh", "train_a", "train_b",
-                                           "blind3", "train_c", "blind4"}
-    assert len(lines) >= 2600
+                                           "blind3", "train_c", "blind4", "blind5", "train_d"}
+    assert len(lines) >= 3400
+    assert "blind6" not in {x["split"] for x in lines}  # the unseen set
     eval_dir = Path(train_acts.EVAL)
     unseen = yaml.safe_load((eval_dir / "dialogue_acts.yaml").read_text(encoding="utf-8"))["held_out"]
     shared = {x["text"] for x in unseen} & {x["text"] for x in lines}
@@ -98,12 +103,23 @@ def test_the_rule_noise_is_seeded_and_only_touches_tuned_lines(train_acts):
     rules[:20, 0] = ~rules[:20, 0]  # the honest split's rules err on manipulation
     data = train_acts.Data(embeddings=np.zeros((n, 4)), rules=rules, lexical=np.zeros((n, len(LEXICAL_NAMES))),
                            labels=labels, splits=np.asarray(["tune4"] * 20 + ["tune"] * 40),
-                           groups=np.asarray(["a"] * n), texts=[""] * n, digest="")
+                           groups=np.asarray(["a"] * n), texts=[""] * n, grams=[frozenset()] * n, digest="")
     a, b = train_acts.training_rules(data), train_acts.training_rules(data)
     assert np.array_equal(a, b)
     assert np.array_equal(a[:20], rules[:20])
     assert not np.array_equal(a[20:, 0], rules[20:, 0])
     assert np.array_equal(a[20:, 1:], rules[20:, 1:])  # no honest errors on the other acts: nothing flipped
+
+
+def test_word_features_flag_the_vocabulary_the_line_contains():
+    assert word_grams("We'll WALK away, frankly.") == {"we'll", "walk", "away", "frankly", "we'll_walk", "walk_away",
+                                                     "away_frankly"}
+    flags = word_features("If you walk away, so do we.", ("walk_away", "hotline", "we"))
+    assert flags.tolist() == [pytest.approx(WORD_SCALE), 0.0, pytest.approx(WORD_SCALE)]
+    model = ActModel.load(MODEL_PATH)
+    assert 100 <= len(model.vocabulary) == len(set(model.vocabulary))
+    assert model.weights.shape[0] == model.manifest["embedding_dim"] + len(ACTS) + len(LEXICAL_NAMES) + \
+        len(model.vocabulary)
 
 
 def test_a_model_file_that_does_not_fit_is_refused_in_one_line(tmp_path, caplog):
@@ -241,7 +257,8 @@ def _synthetic(train_acts, labels: np.ndarray, features: np.ndarray) -> object:
     splits = np.asarray(["tune"] * 30 + ["fresh"] * 30 + ["train_c"] * (n - 60))
     return train_acts.Data(embeddings=rng.normal(size=(n, 8)) + features[:, :8], rules=features.copy(),
                            lexical=np.zeros((n, len(LEXICAL_NAMES))), labels=labels, splits=splits,
-                           groups=splits, texts=["We table the hotline."] * n, digest="")
+                           groups=splits, texts=["We table the hotline."] * n,
+                           grams=[word_grams("We table the hotline.")] * n, digest="")
 
 
 def test_leave_one_set_out_never_sees_the_set_it_scores(train_acts):

@@ -42,7 +42,7 @@ def test_a_missing_extra_file_fails_in_one_line(bench_acts, tmp_path):
 
 def test_blind4_is_a_tuning_split_and_unseen_is_held_out_only(bench_acts):
     assert "blind4" in bench_acts.TUNING
-    assert bench_acts.built_in_splits("unseen") == ["held_out", "blind5"]
+    assert bench_acts.built_in_splits("unseen") == ["held_out", "blind6"]
     assert not set(bench_acts.built_in_splits("unseen")) & set(bench_acts.TUNING)
     assert "blind4" in bench_acts.built_in_splits("all")
     assert bench_acts.built_in_splits("blind4") == ["blind4"]

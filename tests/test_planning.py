@@ -117,5 +117,6 @@ async def test_a_package_that_also_refuses_others_is_not_read_back_as_every_issu
     incoming = Observation(round=1, speaker="enviroment", kind=ObservationKind.MESSAGE, text=line)
     agent.observe(incoming)
     reply = await agent.respond(TurnContext(round=1, total_rounds=scenario.rounds, incoming=incoming))
-    acknowledgement = re.split(r"(?<=[.;])\s", reply.message)[0]
-    assert sum(i.title in acknowledgement for i in scenario.issues) <= 2, reply.message
+    acknowledgements = [s for s in re.split(r"(?<=[.;])\s", reply.message)
+                        if re.search(r"\b(for you|to you|your priority|your objection)\b", s)]
+    assert all(sum(i.title in s for i in scenario.issues) <= 2 for s in acknowledgements), reply.message

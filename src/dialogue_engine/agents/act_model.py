@@ -1,5 +1,6 @@
 """The learned dialogue-act layer: one-vs-rest logistic regression over a line's sentence embedding, the rules'
-reading and a few cheap lexical cues, trained offline and shipped as a small versioned ``.npz`` file.
+reading, a few cheap lexical cues and which of the training lines' commonest words and word pairs it contains,
+trained offline and shipped as a small versioned ``.npz`` file.
 
 The rules of :mod:`dialogue_engine.agents.acts` read surface forms and stop generalising where the wording
 changes; the embedding carries paraphrase. The model sees both and decides per act with a threshold chosen
@@ -36,7 +37,10 @@ from dialogue_engine.agents.acts import (
 logger = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).with_name("act_model.npz")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+WORD_SCALE = 0.7
+"""The value of a vocabulary flag that is on (the features after the lexical cues, format 2)."""
+_WORD = re.compile(r"[a-z']+")
 ACTS: tuple[Act, ...] = tuple(Act)
 
 _LEXICAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
@@ -150,13 +154,28 @@ def _sentence_cues(parts: list[str], asked: list[bool]) -> list[float]:
             float(any(_VEILED.search(x) for x in stated))]
 
 
-def feature_vector(embedding: np.ndarray, rule_acts: Sequence[Act], lexical: np.ndarray) -> np.ndarray:
+def word_grams(text: str) -> frozenset[str]:
+    """The words and adjacent word pairs (``"walk_away"``) of the normalised, lower-cased line."""
+    words = _WORD.findall(normalize(text.strip()).lower())
+    return frozenset(words) | frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
+
+
+def word_features(text: str, vocabulary: Sequence[str]) -> np.ndarray:
+    """:data:`WORD_SCALE` for each entry of ``vocabulary`` (words and word pairs) the line contains, else 0."""
+    grams = word_grams(text)
+    return np.asarray([WORD_SCALE if w in grams else 0.0 for w in vocabulary], dtype=np.float32)
+
+
+def feature_vector(embedding: np.ndarray, rule_acts: Sequence[Act], lexical: np.ndarray,
+                   words: np.ndarray | None = None) -> np.ndarray:
     """One line's features: the L2-normalised embedding (of the normalised line, :func:`~acts.normalize`),
-    the rules' acts as 0/1 in :data:`ACTS` order, then the lexical cues."""
+    the rules' acts as 0/1 in :data:`ACTS` order, the lexical cues, then the vocabulary flags
+    (:func:`word_features`; none for a model without a vocabulary)."""
     e = np.asarray(embedding, dtype=np.float32).ravel()
     e = e / (np.linalg.norm(e) + 1e-9)
     rules = np.asarray([1.0 if a in rule_acts else 0.0 for a in ACTS], dtype=np.float32)
-    return np.concatenate([e, rules, np.asarray(lexical, dtype=np.float32)])
+    tail = np.zeros(0, dtype=np.float32) if words is None else np.asarray(words, dtype=np.float32)
+    return np.concatenate([e, rules, np.asarray(lexical, dtype=np.float32), tail])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +193,11 @@ class ActModel:
     bias: np.ndarray
     thresholds: np.ndarray
     manifest: dict = field(default_factory=dict)
+
+    @property
+    def vocabulary(self) -> tuple[str, ...]:
+        """The words and word pairs whose presence is a feature (:func:`word_features`), from the manifest."""
+        return tuple(self.manifest.get("vocabulary", ()))
 
     def proba(self, features: np.ndarray) -> np.ndarray:
         """Per-act probabilities for a (n, n_features) or (n_features,) array."""
@@ -203,7 +227,8 @@ class ActModel:
                         thresholds=data["thresholds"].astype(np.float64), manifest=manifest)
         if manifest.get("format") != FORMAT_VERSION or manifest.get("acts") != [a.value for a in ACTS] or \
                 manifest.get("lexical") != list(LEXICAL_NAMES) or model.weights.shape[1] != len(ACTS) or \
-                model.weights.shape[0] != manifest.get("embedding_dim", -1) + len(ACTS) + len(LEXICAL_NAMES):
+                model.weights.shape[0] != manifest.get("embedding_dim", -1) + len(ACTS) + len(LEXICAL_NAMES) + \
+                len(model.vocabulary):
             raise ValueError(f"{path}: act model does not match this code (format, acts or features); rebuild it "
                              "with bench/train_acts.py")
         return model

@@ -20,7 +20,14 @@ from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-from dialogue_engine.agents.act_model import ActModel, enforce, feature_vector, lexical_features, load_act_model
+from dialogue_engine.agents.act_model import (
+    ActModel,
+    enforce,
+    feature_vector,
+    lexical_features,
+    load_act_model,
+    word_features,
+)
 from dialogue_engine.agents.acts import Act, ActCues, detect_acts, normalize
 from dialogue_engine.agents.types import Deal
 from dialogue_engine.domain.scenario import Scenario
@@ -193,7 +200,8 @@ class RulePerceiver:
             return rule_acts
         lexical = lexical_features(text, options=len(cues.options), rejected=len(cues.rejected),
                                    issues=len(cues.issues))
-        return enforce(text, self._model.predict(feature_vector(embedding, rule_acts, lexical)), rule_acts)
+        words = word_features(text, self._model.vocabulary)
+        return enforce(text, self._model.predict(feature_vector(embedding, rule_acts, lexical, words)), rule_acts)
 
     def update_scenario(self, scenario: Scenario) -> None:
         """Match against a changed scenario (options added or removed by an inject)."""
