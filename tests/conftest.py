@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,15 +37,19 @@ def _built_index(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("qd-index")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QD_", "OPENAI_"))}
     env |= {"QD_DATA_DIR": str(data), "QD_CONTENT_DIR": str(ROOT), "QD_ENV_FILE": ""}
-    subprocess.run([sys.executable, "-m", "dialogue_engine.cli", "kb", "build"], env=env, check=True,
-                   capture_output=True, timeout=600)
+    run = subprocess.run([sys.executable, "-m", "dialogue_engine.cli", "kb", "build"], env=env,
+                         capture_output=True, text=True, timeout=600)
+    if run.returncode:
+        pytest.fail(f"kb build for the test index failed ({run.returncode}): {run.stderr[-2000:]}")
     return data / "store"
 
 
 @pytest.fixture
-def shipped_index(_built_index) -> Path:
+def shipped_index(_built_index) -> Iterator[Path]:
     """This test's data folder starts with the shipped notes already indexed: a copy of one build per process,
-    so pages that open the knowledge base skip a build of about 20 seconds and writes stay with the test."""
+    so pages that open the knowledge base skip a build of about 20 seconds and writes stay with the test.
+    The copy (about 16 MB) is removed afterwards."""
     store = get_settings().resolved_store_dir
     shutil.copytree(_built_index, store)
-    return store
+    yield store
+    shutil.rmtree(store, ignore_errors=True)

@@ -50,8 +50,8 @@ def test_the_shipped_model_loads_and_is_small():
     model = ActModel.load(MODEL_PATH)
     assert MODEL_PATH.stat().st_size < 300_000
     assert model.manifest["acts"] == [a.value for a in ACTS]
-    assert model.weights.shape == (model.manifest["embedding_dim"] + len(ACTS) + len(LEXICAL_NAMES) + len(model.vocabulary),
-                                   len(ACTS))
+    features = model.manifest["embedding_dim"] + len(ACTS) + len(LEXICAL_NAMES) + len(model.vocabulary)
+    assert model.weights.shape == (features, len(ACTS))
     assert np.all((model.thresholds > 0) & (model.thresholds < 1))
 
 
@@ -77,6 +77,10 @@ def test_the_training_lines_never_include_held_out_lines(train_acts):
     unseen = yaml.safe_load((eval_dir / "dialogue_acts.yaml").read_text(encoding="utf-8"))["held_out"]
     shared = {x["text"] for x in unseen} & {x["text"] for x in lines}
     assert all(len(text.split()) <= 5 for text in shared), shared  # independent writers may both type "Do we have a deal?"
+    blind6 = yaml.safe_load((eval_dir / "dialogue_acts_blind6.yaml").read_text(encoding="utf-8"))["blind6"]
+    trained = {train_acts.text_key(x["text"]) for x in lines}
+    repeated = [x["text"] for x in blind6 if train_acts.text_key(x["text"]) in trained]
+    assert len(repeated) <= 2, repeated  # "Deal, then?" and one pledge question, written by two writers alike
 
 
 def test_training_is_deterministic():

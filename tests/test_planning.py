@@ -120,3 +120,9 @@ async def test_a_package_that_also_refuses_others_is_not_read_back_as_every_issu
     acknowledgements = [s for s in re.split(r"(?<=[.;])\s", reply.message)
                         if re.search(r"\b(for you|to you|your priority|your objection)\b", s)]
     assert all(sum(i.title in s for i in scenario.issues) <= 2 for s in acknowledgements), reply.message
+    # whatever the act reader makes of this line, a red line or interest touching every issue names none
+    from dialogue_engine.agents.planning import NAMED_ISSUES, _named_issues
+
+    every = [i.id for i in scenario.issues]
+    assert _named_issues(scenario, every) == []
+    assert len(_named_issues(scenario, every[:NAMED_ISSUES])) == NAMED_ISSUES

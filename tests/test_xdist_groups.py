@@ -5,12 +5,16 @@ started its own llama.cpp server, and two on two cores timed out in CI. This che
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import textwrap
 
+import pytest
 
+
+@pytest.mark.slow  # three interpreters: about 15 s
 def test_tests_in_one_xdist_group_run_on_one_worker(tmp_path):
     (tmp_path / "test_grouped.py").write_text(textwrap.dedent("""
         import pytest
@@ -25,6 +29,7 @@ def test_tests_in_one_xdist_group_run_on_one_worker(tmp_path):
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup", "-v",
          "test_grouped.py"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
     )
     assert run.returncode == 0, run.stdout[-2000:]
     workers = re.findall(r"\[(gw\d+)\].*PASSED", run.stdout)

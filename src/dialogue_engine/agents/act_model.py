@@ -228,9 +228,10 @@ class ActModel:
         if manifest.get("format") != FORMAT_VERSION or manifest.get("acts") != [a.value for a in ACTS] or \
                 manifest.get("lexical") != list(LEXICAL_NAMES) or model.weights.shape[1] != len(ACTS) or \
                 model.weights.shape[0] != manifest.get("embedding_dim", -1) + len(ACTS) + len(LEXICAL_NAMES) + \
-                len(model.vocabulary):
-            raise ValueError(f"{path}: act model does not match this code (format, acts or features); rebuild it "
-                             "with bench/train_acts.py")
+                len(model.vocabulary) or manifest.get("word_scale") != WORD_SCALE or \
+                len(set(model.vocabulary)) != len(model.vocabulary):
+            raise ValueError(f"{path}: act model does not match this code (format, acts, features or word scale); "
+                             "rebuild it with bench/train_acts.py")
         return model
 
 
