@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from qd_browser import browser_missing, build_knowledge, close_driver, make_driver, running_app
+from qd_browser import browser_missing, close_driver, make_driver, running_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-@contextmanager
-def locked(path: Path):
-    """Hold an exclusive lock on ``path`` (created if missing) across processes."""
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 @pytest.fixture(scope="session")
-def knowledge_store(tmp_path_factory):
-    """The knowledge index, built once per session (each module's server starts from a copy of it).
-
-    Under pytest-xdist the workers share one build: the first to take the lock builds it in the run's
-    common temporary folder, the others wait and then reuse it.
-    """
+def knowledge_store(built_index):
+    """The knowledge index, built once per run (``built_index``); each module's server starts from a copy of it."""
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return build_knowledge(tmp_path_factory.mktemp("qd-kb"))
-    shared = tmp_path_factory.getbasetemp().parent / "qd-kb"
-    with locked(shared.with_suffix(".lock")):
-        if not (shared / "built").exists():
-            shared.mkdir(exist_ok=True)
-            build_knowledge(shared)
-            (shared / "built").touch()
-    return shared / "store"
+    return built_index
 
 
 @pytest.fixture(scope="module")

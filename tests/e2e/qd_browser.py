@@ -54,13 +54,6 @@ def _command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "dialogue_engine.cli"]
 
 
-def build_knowledge(data_dir: Path, timeout: float = 600.0) -> Path:
-    """``dialogue-engine kb build`` into ``data_dir``; the store folder (copy it to seed other servers)."""
-    subprocess.run([*_command(), "kb", "build"], cwd=ROOT, env=_env(data_dir, 0), check=False,
-                   capture_output=True, timeout=timeout)
-    return data_dir / "store"
-
-
 @contextmanager
 def running_app(data_dir: Path, timeout: float = 120.0, *, env_extra: dict[str, str] | None = None):
     """``dialogue-engine kb build`` then ``dialogue-engine serve`` on a free port; yield the base URL.
