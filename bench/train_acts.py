@@ -54,6 +54,7 @@ from dialogue_engine.agents.act_model import (  # noqa: E402
     enforce,
     feature_vector,
     lexical_features,
+    vocabulary_flags,
     word_grams,
 )
 from dialogue_engine.agents.act_training import f1  # noqa: E402
@@ -184,12 +185,8 @@ def vocabulary(data: Data, rows: np.ndarray) -> list[str]:
 def design(data: Data, rules: np.ndarray, words: list[str]) -> np.ndarray:
     """The (n, n_features) matrix in the model's layout (vocabulary ``words``), the embedding scaled by
     :data:`EMBEDDING_SCALE`."""
-    index = {w: j for j, w in enumerate(words)}
-    flags = np.zeros((len(data.texts), len(words)), dtype=np.float32)
-    for i, grams in enumerate(data.grams):
-        flags[i, [index[g] for g in grams if g in index]] = WORD_SCALE
-    rows = [feature_vector(e, [a for a, on in zip(ACTS, r) if on], lx, f) for e, r, lx, f in
-            zip(data.embeddings, rules, data.lexical, flags)]
+    rows = [feature_vector(e, [a for a, on in zip(ACTS, r) if on], lx, vocabulary_flags(g, words)) for e, r, lx, g in
+            zip(data.embeddings, rules, data.lexical, data.grams)]
     x = np.stack(rows).astype(np.float64)
     x[:, :data.embeddings.shape[1]] *= EMBEDDING_SCALE
     return x

@@ -160,10 +160,14 @@ def word_grams(text: str) -> frozenset[str]:
     return frozenset(words) | frozenset(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 
+def vocabulary_flags(grams: frozenset[str], vocabulary: Sequence[str]) -> np.ndarray:
+    """:data:`WORD_SCALE` for each entry of ``vocabulary`` that is among ``grams`` (:func:`word_grams`), else 0."""
+    return np.asarray([WORD_SCALE if w in grams else 0.0 for w in vocabulary], dtype=np.float32)
+
+
 def word_features(text: str, vocabulary: Sequence[str]) -> np.ndarray:
     """:data:`WORD_SCALE` for each entry of ``vocabulary`` (words and word pairs) the line contains, else 0."""
-    grams = word_grams(text)
-    return np.asarray([WORD_SCALE if w in grams else 0.0 for w in vocabulary], dtype=np.float32)
+    return vocabulary_flags(word_grams(text), vocabulary)
 
 
 def feature_vector(embedding: np.ndarray, rule_acts: Sequence[Act], lexical: np.ndarray,
