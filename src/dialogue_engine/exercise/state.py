@@ -126,9 +126,13 @@ class ExerciseState:
 
     @property
     def current_proposal(self) -> ProposalRec | None:
-        """The most recent proposal (the one on the table)."""
+        """The one on the table: the most recent proposal, or, once a proposal has passed, that one (seats may
+        have tabled newer packages in the same phase before the pass was counted)."""
         if not self.proposals:
             return None
+        agreed = (self.outcome or {}).get("proposal") if (self.outcome or {}).get("agreement") else None
+        if agreed is not None and int(agreed) in self.proposals:
+            return self.proposals[int(agreed)]
         return self.proposals[max(self.proposals)]
 
     def standing_offer(self, party: str) -> ProposalRec | None:

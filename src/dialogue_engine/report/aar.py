@@ -40,7 +40,7 @@ class Report:
     strengths: list[str]
     improvements: list[str]
     plan: list[tuple[str, str, str, str]]
-    coaching: list[tuple[str, list[tuple[str, bool, str, list[str]]]]]
+    coaching: list[tuple[str, list[tuple[str, bool | None, str, list[str]]]]]
     charts: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -175,9 +175,11 @@ def build_report(state: ExerciseState, result: ExerciseResult) -> Report:
     coaching = []
     plan = []
     for party, ch in result.coaching.items():
-        crits = [(c.title, c.met, c.feedback, c.quotes) for c in ch.criteria]
+        crits = [(c.title, c.met if c.applies else None, c.feedback, c.quotes) for c in ch.criteria]
         coaching.append((state.base.party_name(party), crits))
         for c in ch.criteria:
+            if not c.applies:
+                continue
             if c.met:
                 strengths.append(f"{state.base.party_name(party)}: {c.title.lower()}.")
             else:
@@ -233,7 +235,7 @@ def to_markdown(rep: Report) -> str:
         for who, crits in rep.coaching:
             md += [f"### {who}", ""]
             for title, met, fb, quotes in crits:
-                md.append(f"- {'✔' if met else '✘'} **{title}** — {fb}")
+                md.append(f"- {'–' if met is None else '✔' if met else '✘'} **{title}** — {fb}")
                 md += [f"  > {plain_markdown(q)}" for q in quotes]
             md.append("")
     md += ["", "## Improvement plan", "", "| Area | Action | Owner | When |", "|---|---|---|---|"]
@@ -281,7 +283,8 @@ def to_html(rep: Report) -> str:
         for who, crits in rep.coaching:
             h.append(f"<h3>{e(who)}</h3><ul>")
             for title, met, fb, quotes in crits:
-                mark = "<span class='met'>✔</span>" if met else "<span class='not'>✘</span>"
+                mark = ("<span class='na'>–</span>" if met is None else "<span class='met'>✔</span>" if met
+                        else "<span class='not'>✘</span>")
                 h.append(f"<li>{mark} <b>{e(title)}</b> — {e(fb)}"
                          + "".join(f"<blockquote>{e(q)}</blockquote>" for q in quotes) + "</li>")
             h.append("</ul>")

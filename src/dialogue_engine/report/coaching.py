@@ -24,7 +24,11 @@ EPS = 1e-9
 
 
 class Criterion(BaseModel):
-    """One rubric line: met or not, with feedback (ending in what to try next time) and the quotes it rests on."""
+    """One rubric line: met or not, with feedback (ending in what to try next time) and the quotes it rests on.
+
+    ``applies`` is false when the seat's play gave the criterion nothing to judge (it accepted no deal, say);
+    such a line is shown as not applicable and counts neither as met nor as missed.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -33,6 +37,7 @@ class Criterion(BaseModel):
     met: bool
     feedback: str
     quotes: list[str] = Field(default_factory=list)
+    applies: bool = True
 
 
 class Coaching(BaseModel):
@@ -46,8 +51,13 @@ class Coaching(BaseModel):
 
     @property
     def met(self) -> int:
-        """How many criteria are met."""
-        return sum(1 for c in self.criteria if c.met)
+        """How many applicable criteria are met."""
+        return sum(1 for c in self.criteria if c.met and c.applies)
+
+    @property
+    def applicable(self) -> int:
+        """How many criteria apply to this seat's play."""
+        return sum(1 for c in self.criteria if c.applies)
 
 
 @dataclass(frozen=True)
@@ -114,9 +124,34 @@ def _any(key: str, reads: list[_Read]) -> bool:
     return any(r.whole[key] for r in reads)
 
 
+def _acceptance(scenario: Scenario, party: str, agreed: Deal | None, accepted: bool, quotes: _Quotes) -> Criterion:
+    """Criterion 10: the seat said yes only to what beats walking away."""
+    me = scenario.party(party)
+    below = agreed is not None and not me.accepts(agreed)
+    title = "Accepted only what beats walking away"
+    if agreed is None:
+        return Criterion(id="accepted_above_minimum", title=title, met=True, applies=False, feedback=(
+            "No deal was agreed, so there was no yes to check against your minimum. Next time: before you accept, "
+            "check the package against your brief."))
+    if not accepted:
+        worth = (f"; it is worth {_fmt(me.utility(agreed))} to you, below your minimum of {_fmt(me.threshold)}"
+                 if below else "")
+        return Criterion(id="accepted_above_minimum", title=title, met=True, applies=False, feedback=(
+            f"The deal passed without your yes{worth}. Next time: when a package you cannot accept gathers votes, "
+            "say why in public and table an alternative before the vote closes."))
+    if below:
+        return Criterion(id="accepted_above_minimum", title=title, met=False, feedback=(
+            f"Mistake: you agreed to a package worth {_fmt(me.utility(agreed))} to you, below your minimum of "
+            f"{_fmt(me.threshold)}; walking away would have served you better. Next time: check every offer "
+            "against your brief before you say yes."), quotes=quotes.pick(lambda _f, s: Act.ACCEPT in detect_acts(s)))
+    return Criterion(id="accepted_above_minimum", title=title, met=True, feedback=(
+        "Nothing you agreed to fell below your minimum. Next time: keep checking each offer against your "
+        "brief before you accept."))
+
+
 def coach(scenario: Scenario, party: str, lines: Sequence[PlayerLine],
           proposals_before: Sequence[Deal | None] | None = None, walked_away: bool = False,
-          agreed: Deal | None = None) -> Coaching:
+          agreed: Deal | None = None, accepted: bool = True) -> Coaching:
     """Assess a human seat against the rubric, from its lines (acts, mentions) and its moves in the event log.
 
     Args:
@@ -127,6 +162,8 @@ def coach(scenario: Scenario, party: str, lines: Sequence[PlayerLine],
         walked_away: the seat left the table.
         agreed: the deal that was agreed, if any (one below the seat's minimum is always called a mistake;
             one that a passable deal dominates left value on the table).
+        accepted: whether the seat itself said yes to ``agreed`` (voted for it or tabled it); a deal that passed
+            without its yes is not its mistake, so the acceptance criterion does not apply.
     """
     reader = LineReader(scenario)
     texts = [ln for ln in lines if ln.text.strip()]
@@ -276,18 +313,8 @@ def coach(scenario: Scenario, party: str, lines: Sequence[PlayerLine],
                   "back your key claim with one concrete fact (\"according to UNHCR, ...\")."),
         quotes=picks.get("used_evidence", [])))
 
-    # 10. accepted only what beats walking away (a mistake, always called out)
-    below = agreed is not None and not me.accepts(agreed)
-    accept_quote = quotes.pick(lambda _f, s: Act.ACCEPT in detect_acts(s)) if below else []
-    if below:
-        fb = (f"Mistake: you agreed to a package worth {_fmt(me.utility(agreed))} to you, below your minimum of "
-              f"{_fmt(me.threshold)}; walking away would have served you better. Next time: check every offer "
-              "against your brief before you say yes.")
-    else:
-        fb = ("Nothing you agreed to fell below your minimum. Next time: keep checking each offer against your "
-              "brief before you accept.")
-    out.append(Criterion(id="accepted_above_minimum", title="Accepted only what beats walking away", met=not below,
-                         feedback=fb, quotes=accept_quote))
+    # 10. accepted only what beats walking away (a mistake, always called out; only for a deal the seat said yes to)
+    out.append(_acceptance(scenario, party, agreed, accepted, quotes))
 
     # 11. value left on the table (only with a deal): against the passable deals that dominate it
     if agreed is not None and space is not None and scenario.is_complete(agreed):

@@ -134,8 +134,10 @@ def _coaching_for(state: ExerciseState, party: str) -> Coaching:
     proposal_lines = [ln for ln in lines if ln.proposal]
     outcome = state.outcome or {}
     agreed = Deal.of(outcome.get("deal")) if outcome.get("agreement") and outcome.get("deal") else None
+    passed = state.proposals.get(int(outcome["proposal"])) if agreed and outcome.get("proposal") is not None else None
+    accepted = passed is None or bool(passed.votes.get(party)) or passed.proposer == party
     return coach(state.scenario, party, [ln for ln in lines if not ln.proposal] + proposal_lines,
-                 proposals_before=before, walked_away=party in state.walked_out, agreed=agreed)
+                 proposals_before=before, walked_away=party in state.walked_out, agreed=agreed, accepted=accepted)
 
 
 def score(state: ExerciseState) -> ExerciseResult:

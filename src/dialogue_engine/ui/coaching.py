@@ -25,9 +25,9 @@ def seat_debrief(service: Any, exercise_id: str, party: str) -> str:
                    f"(threshold {seat.threshold:g}).")
     coaching = result.coaching.get(party)
     if coaching:
-        out.append(f"**Coaching** — {coaching.met} of {len(coaching.criteria)} criteria met:")
+        out.append(f"**Coaching** — {coaching.met} of {coaching.applicable} criteria met:")
         for c in coaching.criteria:
-            mark = "✓" if c.met else "✗"
+            mark = "–" if not c.applies else "✓" if c.met else "✗"
             line = f"- {mark} **{c.title}** — {c.feedback}"
             for q in c.quotes[:2]:
                 line += f"\n  > {plain_markdown(q)}"
