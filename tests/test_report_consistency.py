@@ -122,6 +122,7 @@ def _check(scenario: Scenario, state, result) -> None:
     ratio = result.metrics["nash_ratio"]
     if ratio is None:
         assert "Nash ratio is undefined" in md
+        assert all(s.at_nash is None for s in out.seats), "no Nash point column beside an undefined Nash ratio"
     elif ratio == 0:
         assert "Nash ratio 0:" in md and any(s.margin <= 1e-9 for s in out.seats)
         assert any(f"{n} gain" in md for n in out.without_gain()), "a zero Nash ratio names who gains nothing"

@@ -28,7 +28,8 @@ class SeatOutcome:
 
     Attributes:
         utility, margin: its total for the deal and that total minus its minimum (None with no deal).
-        at_nash: its total at the Nash point (None when no deal passes).
+        at_nash: its total at the Nash point (None when no deal passes, or when no passable deal gives every party
+            a gain, so that the Nash ratio is undefined).
         best_passable: its best total among deals that pass the rule on the minimums (None when none pass).
         left_on_table: what it would gain in the passable deal that dominates the outcome with the largest
             sum (0 on the frontier; None with no deal, or when no passable deal dominates a deal that is
@@ -165,7 +166,9 @@ def outcome_of(state: ExerciseState, result: ExerciseResult, space: DealSpace | 
     m = result.metrics
     deal = result.deal
     nash = m.get("nash") if isinstance(m.get("nash"), dict) else None
-    at_nash = (nash or {}).get("utilities", {})
+    # A Nash point means something only when it gives every party a gain (its product of gains is positive);
+    # the metrics leave the ratio undefined otherwise, and then no column shows its totals.
+    at_nash = (nash or {}).get("utilities", {}) if m.get("nash_ratio") is not None else {}
     passes = bool(space.passes[space.index_of(deal)]) if deal is not None else None
     pareto = bool(m.get("pareto_optimal")) if deal is not None else None
     left = _left_on_table(space, deal, bool(pareto)) if deal is not None else None
