@@ -92,15 +92,16 @@ def compose(view) -> None:
 
 def propose(view) -> None:
     with st.expander("Make a proposal", expanded=False):
-        with st.form("ex_propose"):
-            deal = {}
-            for issue in view.issues:
-                opts = {o["id"]: o["label"] for o in issue["options"]}
-                deal[issue["id"]] = st.selectbox(issue["title"], list(opts), format_func=opts.get,
-                                                 key=f"ex_pick_{issue['id']}")
-            note = st.text_input("Say something with it (optional)", key="ex_prop_note", max_chars=views.MESSAGE_CHARS)
-            sent = st.form_submit_button("Propose", disabled=not view.can_propose)
-        st.caption(f"Worth {points(view, deal):g} points to you (threshold {view.brief.threshold:g}).")
+        # No form: each pick reruns, so the points below are those of the package as picked now.
+        deal = {}
+        for issue in view.issues:
+            opts = {o["id"]: o["label"] for o in issue["options"]}
+            deal[issue["id"]] = st.selectbox(issue["title"], list(opts), format_func=opts.get,
+                                             key=f"ex_pick_{issue['id']}")
+        st.caption(f"This package is worth {points(view, deal):g} points to you "
+                   f"(threshold {view.brief.threshold:g}).")
+        note = st.text_input("Say something with it (optional)", key="ex_prop_note", max_chars=views.MESSAGE_CHARS)
+        sent = st.button("Propose", disabled=not view.can_propose, key="ex_propose")
         if sent:
             service().propose(st.session_state["ex_code"], deal, note)
             st.rerun()

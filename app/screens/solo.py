@@ -67,15 +67,15 @@ def chat(session: SoloSession, view) -> None:
 def proposal_builder(session: SoloSession, view) -> None:
     s = session.scenario
     with st.expander("Put a package on the table"):
-        with st.form("solo_proposal"):
-            deal = {}
-            for issue in s.issues:
-                deal[issue.id] = st.selectbox(issue.title, [o.id for o in issue.options], key=f"solo_pick_{issue.id}",
-                                              format_func=lambda o, i=issue: i.option(o).label)
-            note = st.text_input("Say something with it (optional)", key="solo_note", max_chars=views.MESSAGE_CHARS)
-            sent = st.form_submit_button("Propose this package")
-        st.caption(f"The package shown is worth {points(view, deal):g} points to you "
+        # No form: each pick reruns the page, so the points below are those of the package as picked now.
+        deal = {}
+        for issue in s.issues:
+            deal[issue.id] = st.selectbox(issue.title, [o.id for o in issue.options], key=f"solo_pick_{issue.id}",
+                                          format_func=lambda o, i=issue: i.option(o).label)
+        st.caption(f"This package is worth {points(view, deal):g} points to you "
                    f"(your threshold: {view.brief.threshold:g}).")
+        note = st.text_input("Say something with it (optional)", key="solo_note", max_chars=views.MESSAGE_CHARS)
+        sent = st.button("Propose this package", key="solo_propose")
         if sent:
             say(session, service(), text=note or None, proposal=deal)
             st.rerun()
