@@ -150,7 +150,8 @@ def seat_panel() -> None:
         if c.paused and not c.ended:
             st.info("The facilitator has paused the exercise: messages, proposals and votes wait until it resumes.")
         for inj in view.injects:
-            st.info(f"**Inject — {views.plain(inj.title)}** (round {inj.round}): {views.plain(inj.text)}")
+            st.info(f"**Inject — {views.plain(inj.title)}** (round {inj.round}): {views.plain(inj.text)}"
+                    + (f" **{inj.for_you}**" if inj.for_you else ""))
         left, right = st.columns([3, 2])
         with left:
             st.markdown("**Public channel**")

@@ -119,7 +119,8 @@ def play(session: SoloSession) -> None:
     st.markdown(f"**{view.title}** — you are **{view.brief.name}**, talking with **{session.counterpart_name}**. "
                 f"Round {max(view.clock.round, 1)} of {view.clock.total_rounds}.")
     for inject in view.injects:
-        st.info(f"**{views.plain(inject.title)}** — {views.plain(inject.text)}")
+        st.info(f"**{views.plain(inject.title)}** — {views.plain(inject.text)}"
+                + (f" **{inject.for_you}**" if inject.for_you else ""))
     brief(view, first=not view.transcript)
     chat(session, view)
     if view.outcome is not None or st.session_state.get("solo_ended"):

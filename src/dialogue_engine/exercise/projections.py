@@ -79,7 +79,7 @@ def seat_view(state: ExerciseState, party: str) -> SeatView:
         proposals=[proposal_view(state, p) for p in state.proposals.values()],
         current_proposal=proposal_view(state, table) if table else None,
         my_utility=state.scenario.total(party, table.deal) if table else None,
-        injects=[inject_view(i) for i in state.injects],
+        injects=seat_injects(state, party),
         issues=[{"id": i.id, "title": i.title, "description": i.description,
                  "options": [{"id": o.id, "label": o.label, "description": o.description} for o in i.options]}
                 for i in state.scenario.issues],
@@ -153,10 +153,31 @@ def proposal_view(state: ExerciseState, p: ProposalRec) -> ProposalView:
                         votes=dict(p.votes), reasons=dict(p.reasons), status=p.status, final=p.final)
 
 
-def inject_view(i: InjectRec) -> InjectView:
-    """A fired inject."""
+def inject_view(i: InjectRec, for_you: str | None = None) -> InjectView:
+    """A fired inject (``for_you``: what it changed in the viewing seat's brief)."""
     return InjectView(seq=i.seq, round=i.round, inject_id=i.inject_id, title=i.title, text=i.text,
-                      fired_by=i.fired_by)
+                      fired_by=i.fired_by, for_you=for_you)
+
+
+def seat_injects(state: ExerciseState, party: str) -> list[InjectView]:
+    """The fired injects as one seat sees them: each says what it changed in that seat's own brief (its minimum
+    before and after, or that its points for some options moved), so a change never passes unannounced."""
+    threshold = state.base.party(party).threshold
+    out = []
+    for inject in state.injects:
+        notes = []
+        for eff in inject.effects:
+            if eff.get("party") != party:
+                continue
+            if eff.get("kind") == "change_threshold":
+                before = threshold
+                value, delta = eff.get("value"), eff.get("delta")
+                threshold = float(value) if value is not None else threshold + float(delta or 0)
+                notes.append(f"your minimum is now {threshold:g} (it was {before:g})")
+            elif eff.get("kind") == "change_score":
+                notes.append("your points for some options have changed (see your brief)")
+        out.append(inject_view(inject, "For you: " + "; ".join(dict.fromkeys(notes)) + "." if notes else None))
+    return out
 
 
 def outcome_view(state: ExerciseState, party: str | None = None) -> Outcome | None:

@@ -146,6 +146,8 @@ class InjectView(View):
     title: str
     text: str
     fired_by: str = "schedule"
+    for_you: str | None = None
+    """In a seat's view: what the inject changed in that seat's own brief (its minimum, its points), if anything."""
 
 
 class Clock(View):

@@ -1,4 +1,5 @@
-"""Once a proposal passes, the deal on the table is that one; the acceptance criterion judges only a seat's own yes."""
+"""What a seat is told: after a pass, the deal on the table is that one; the acceptance criterion judges only the
+seat's own yes; an inject says what it changed in the seat's brief."""
 
 from __future__ import annotations
 
@@ -60,3 +61,15 @@ def test_the_passed_proposal_stays_on_the_table_and_the_debrief_marks_what_does_
     assert crit.applies and crit.met  # alpha said yes, to a deal at its minimum
     text = seat_debrief(svc, info.exercise_id, "alpha")
     assert "criteria met" in text and "✗ **Accepted only" not in text
+
+
+def test_an_inject_tells_the_seat_it_touches_its_new_minimum(tmp_path):
+    svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
+    info = svc.create(load_scenario(MINI), ["alpha", "beta"], seed=1)
+    fc, codes = info.facilitator_code, {s.party: s.code for s in info.seats if s.code}
+    svc.start(fc)
+    svc.fire_inject(fc, "shock")  # beta's minimum: 50 - 5
+    beta, alpha = svc.seat_view(codes["beta"]), svc.seat_view(codes["alpha"])
+    assert beta.injects[-1].for_you == "For you: your minimum is now 45 (it was 50)."
+    assert beta.brief.threshold == 45
+    assert alpha.injects[-1].title == "A shock" and alpha.injects[-1].for_you is None
