@@ -57,3 +57,24 @@ def test_accepting_below_ones_minimum_needs_confirmation_and_is_coached_as_a_mis
     coaching = score(state).coaching["united-states"]
     crit = next(c for c in coaching.criteria if c.id == "accepted_above_minimum")
     assert not crit.met and "minimum" in crit.feedback
+
+
+def test_the_round_shown_is_the_one_the_next_message_plays_and_the_last_is_announced(svc):
+    from dialogue_engine.domain import load_scenario
+    from dialogue_engine.ui.solo import SoloSession
+
+    session = SoloSession.start(svc, load_scenario("us-china-quiet-dialogue"), "united-states", "china", seed=2)
+    view = session.view(svc)
+    total = view.clock.total_rounds
+    assert session.next_round(view) == 1 and not session.last_round(view)
+    for n in range(1, total):
+        session.send(svc, text="Why does the Strait language matter so much to you?")
+        view = session.view(svc)
+        if view.outcome is not None:
+            break
+        assert session.next_round(view) == n + 1
+        assert session.last_round(view) == (n + 1 == total)
+    if view.outcome is None:
+        session.send(svc, text="Then let us stop here for today.")
+        view = session.view(svc)
+    assert view.outcome is not None and not session.last_round(view)

@@ -117,7 +117,10 @@ def play(session: SoloSession) -> None:
     svc = service()
     view = session.view(svc)
     st.markdown(f"**{view.title}** — you are **{view.brief.name}**, talking with **{session.counterpart_name}**. "
-                f"Round {max(view.clock.round, 1)} of {view.clock.total_rounds}.")
+                f"Round {session.next_round(view)} of {view.clock.total_rounds}.")
+    if session.last_round(view) and not st.session_state.get("solo_ended"):
+        st.warning("Last round: the talk ends after your next message. Accept their offer or make your final "
+                   "proposal now.")
     for inject in view.injects:
         st.info(f"**{views.plain(inject.title)}** — {views.plain(inject.text)}"
                 + (f" **{inject.for_you}**" if inject.for_you else ""))

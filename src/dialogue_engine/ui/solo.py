@@ -41,6 +41,15 @@ class SoloSession:
         """What the human seat sees now."""
         return service.seat_view(self.code)
 
+    def next_round(self, view: SeatView) -> int:
+        """The round the human's next message plays: each of its messages is one round of the scenario's clock."""
+        said = sum(1 for entry in view.transcript if entry.speaker == self.human_party)
+        return min(said + 1, view.clock.total_rounds)
+
+    def last_round(self, view: SeatView) -> bool:
+        """Whether the human's next message is its last: the talk ends after the reply to it."""
+        return view.outcome is None and self.next_round(view) >= view.clock.total_rounds
+
     def send(self, service: Any, text: str | None = None, proposal: Deal | None = None, *,
              on_text: Callable[[str], object] | None = None) -> list[TranscriptEntry]:
         """Say something and/or table a package; returns the new lines (the counterpart's reply last).
