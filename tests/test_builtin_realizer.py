@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key
+from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key, mid_sentence
 from dialogue_engine.agents.guard import check_reply, scrub
 from dialogue_engine.agents.realizer import RealizeRequest
 from dialogue_engine.agents.types import Citation, Move, MoveKind
@@ -131,3 +131,13 @@ def test_the_cheap_frame_test_agrees_with_the_frame_pattern():
         for text in texts:
             assert _uses_frame(template, text, text.lower()) == bool(_frame_pattern(template).search(text))
     assert all(_uses_frame(t, f, f.lower()) for t, f in zip(templates, filled))
+
+
+def test_scenario_names_inside_a_sentence_lose_their_capital_unless_they_look_proper():
+    assert mid_sentence("What the dialogue takes up first") == "what the dialogue takes up first"
+    assert mid_sentence("Military crisis channel") == "military crisis channel"
+    assert mid_sentence("A pilot with a sunset") == "a pilot with a sunset"
+    assert mid_sentence("Refugees' right to work") == "refugees' right to work"
+    for proper in ("Taiwan Strait language", "Middle East stability", "AI in nuclear command and control",
+                   "U.S. export controls", "AI-enabled biological design tools", ""):
+        assert mid_sentence(proper) == proper

@@ -141,8 +141,28 @@ def _and(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def mid_sentence(name: str) -> str:
+    """A scenario's name for an issue or an option as it reads inside a sentence: "what the dialogue takes up
+    first", "defence hotline". Names that look proper keep their capital: an acronym or an initialism ("AI-enabled
+    tools", "U.S. language") or a first word followed by another capitalised one ("Taiwan Strait language")."""
+    words = name.split()
+    if not words:
+        return name
+    first = words[0]
+    plain = first[:1].isupper() and (len(first) == 1 or first[1:].islower())
+    if not plain or (len(words) > 1 and words[1][:1].isupper()):
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def _names(items: Sequence[str]) -> str:
+    """Scenario names joined as they read inside a sentence ("x, y and z")."""
+    return _and([mid_sentence(i) for i in items])
+
+
 def deal_phrase(lines: Sequence[tuple[str, str]]) -> str:
-    """'on Money, Mid; on Time, Later' for (issue title, option label) pairs."""
+    """'on Money, Mid; on Time, Later' for (issue title, option label) pairs: a package is read out as a list of
+    names, so they keep their capitals."""
     if not lines:
         return "the package as it stands"
     parts = [f"on {title}, {label}" for title, label in lines]
@@ -279,7 +299,7 @@ class BuiltinRealizer:
         if plan.bears:
             parts.append(say("bears", names=_and(list(plan.bears))))
         for name, issue in plan.declines[:2]:
-            parts.append(say("declines", name=name, issue=issue))
+            parts.append(say("declines", name=name, issue=mid_sentence(issue)))
         if not plan.brief and request.passages and not cited and plan.move.kind != MoveKind.WALK_AWAY:
             topic = " ".join([request.issue_title, request.incoming.text if request.incoming and
                               request.incoming.text else ""])
@@ -332,7 +352,7 @@ class BuiltinRealizer:
             return out
         if kind == AnswerKind.PRIORITIES:
             points = list(answer.points)
-            issue = points.pop() if points else ""
+            issue = mid_sentence(points.pop()) if points else ""
             out = [say("priorities_2", p0=points[0], p1=points[1]) if len(points) >= 2 else
                    say("priorities_1", p0=points[0]) if points else ""]
             if issue:
@@ -343,7 +363,7 @@ class BuiltinRealizer:
         if kind == AnswerKind.REASONS:
             if not answer.points:
                 return []
-            out = [say("reasons", issue=answer.issue or "this", p0=answer.points[0])]
+            out = [say("reasons", issue=mid_sentence(answer.issue) or "this", p0=answer.points[0])]
             if len(answer.points) > 1:
                 out.append(say("reasons_more", p1=answer.points[1]))
             passage = _passage(request, answer.cite)
@@ -371,11 +391,11 @@ class BuiltinRealizer:
             return [say("accept_no") if answer.theirs else say("accept_ours")]
         if kind == AnswerKind.RED_LINE:
             if answer.points:
-                return [say("red_line", labels=_and(answer.points))]
+                return [say("red_line", labels=_names(answer.points))]
             return [say("red_line_general")]
         if kind == AnswerKind.INTEREST:
             if answer.points:
-                return [say("interest", labels=_and(answer.points))]
+                return [say("interest", labels=_names(answer.points))]
             return [say("interest_general")]
         if kind == AnswerKind.TRADE:
             return [say("trade_yes" if answer.yes else "trade_no")]
@@ -385,7 +405,7 @@ class BuiltinRealizer:
         move = plan.move
         kind = move.kind
         deal = deal_phrase(request.proposal_lines)
-        issue = request.issue_title or "the main issue"
+        issue = mid_sentence(request.issue_title) or "the main issue"
         if kind == MoveKind.ACCEPT:
             return [say("accept_move", deal=deal)]
         if kind == MoveKind.WALK_AWAY:
@@ -402,16 +422,18 @@ class BuiltinRealizer:
             if plan.answers:
                 return [say("stands")]
             return [say("stands"), say("ask_back", issue=issue)]
-        changes = _and([f"{c.issue} goes to {c.after} rather than {c.before}" for c in plan.changes])
+        changes = _and([f"{mid_sentence(c.issue)} goes to {mid_sentence(c.after)} rather than {mid_sentence(c.before)}"
+                        for c in plan.changes])
         if plan.restate or (not plan.changes and not plan.keeps):
             return [say("propose_new", deal=deal)]
         if not plan.changes:
-            return [say("keeps_rest", keeps=_and(plan.keeps))]
+            return [say("keeps_rest", keeps=_names(plan.keeps))]
         if plan.keeps and kind == MoveKind.COUNTER and plan.changes:
-            return [say("counter_theirs", keeps=_and(plan.keeps), changes=changes)]
+            return [say("counter_theirs", keeps=_names(plan.keeps), changes=changes)]
         if kind == MoveKind.COUNTER:
             return [say("counter_theirs_all", changes=changes)]
-        moved = _and([f"{c.after} on {c.issue} instead of {c.before}" for c in plan.changes])
+        moved = _and([f"{mid_sentence(c.after)} on {mid_sentence(c.issue)} instead of {mid_sentence(c.before)}"
+                      for c in plan.changes])
         return [say("move_ours", changes=moved)]
 
 
