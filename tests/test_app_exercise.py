@@ -163,6 +163,13 @@ def test_wrong_code_shows_one_line():
     assert len(errors(at)) == 1 and "\n" not in errors(at)[0]
 
 
+def test_an_empty_join_code_says_what_to_type():
+    at = page("screens/exercise.py")
+    [b for b in at.button if b.label == "Join"][0].click().run()
+    assert not at.exception
+    assert len(errors(at)) == 1 and "join code" in errors(at)[0]
+
+
 def test_a_refresh_keeps_the_player_in_the_seat():
     _, info = create_exercise()
     me = [s for s in info.seats if s.human][0]

@@ -49,6 +49,8 @@ def codes_panel(info) -> None:
     """The codes of the exercise just created: shown now only (they are stored hashed), with links and a sheet."""
     st.success(f"Exercise {info.exercise_id} created. Hand each player their code or link; keep the facilitator "
                "code. Codes are shown only now: print the sheet, or reissue a code later in the Facilitator console.")
+    st.info("Next: open the **Facilitator console** with the facilitator code and press **Start** once the players "
+            "have joined; then **Advance** moves the exercise from phase to phase.")
     st.markdown("**Facilitator code** (Facilitator console and Debrief):")
     st.code(info.facilitator_code, language=None)
     root = joinflow.app_root(st.context.url)
@@ -69,6 +71,8 @@ def join() -> None:
         code = st.text_input("Join code", value=st.query_params.get("code", ""), key="ex_join_code",
                              placeholder="K7QF-M3XD", max_chars=64, help="Capital or small letters; the dash is optional.")
         go = st.form_submit_button("Join")
+    if go and not code.strip():
+        st.error("Type the join code you were given (for example K7QF-M3XD), or open the link that came with it.")
     if go and code.strip():
         seat = service().join(code)
         if seat.party is None:
@@ -149,6 +153,9 @@ def seat_panel() -> None:
                 st.warning(f"Ended without agreement: {view.outcome.reason}")
         if c.paused and not c.ended:
             st.info("The facilitator has paused the exercise: messages, proposals and votes wait until it resumes.")
+        if c.phase.value in ("setup", "briefing") and not c.ended:
+            st.info("Waiting for the facilitator to start the rounds: the talks open then. Read your private brief "
+                    "meanwhile.")
         for inj in view.injects:
             st.info(f"**Inject — {views.plain(inj.title)}** (round {inj.round}): {views.plain(inj.text)}"
                     + (f" **{inj.for_you}**" if inj.for_you else ""))
