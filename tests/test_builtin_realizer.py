@@ -138,6 +138,7 @@ def test_scenario_names_inside_a_sentence_lose_their_capital_unless_they_look_pr
     assert mid_sentence("Military crisis channel") == "military crisis channel"
     assert mid_sentence("A pilot with a sunset") == "a pilot with a sunset"
     assert mid_sentence("Refugees' right to work") == "refugees' right to work"
+    assert mid_sentence("Stronger U.S. language") == "stronger U.S. language"
     for proper in ("Taiwan Strait language", "Middle East stability", "AI in nuclear command and control",
                    "U.S. export controls", "AI-enabled biological design tools", ""):
         assert mid_sentence(proper) == proper

@@ -58,7 +58,7 @@ FORMAL: Frames = {
     "interest": ("We understand that what matters most to you is {labels}.", "We hear that your priority is {labels}.",
                  "We will keep {labels} in view, since we hear how much that counts for you."),
     "interest_general": ("We understand what matters to you, and we will keep it in view.",
-                         "We hear your concern, and it is a fair one."),
+                         "We hear what you need from this, and it is a fair point."),
     "trade_yes": ("That trade works for us.", "We can make that exchange."),
     "trade_no": ("We are open to a trade, but not quite that one.", "A trade is the right idea; the balance is not there yet."),
     "threat": ("Pressure will not move us; a better offer might.", "We do not negotiate under threat, but we remain at the table.",
@@ -143,14 +143,17 @@ def _and(items: Sequence[str]) -> str:
 
 def mid_sentence(name: str) -> str:
     """A scenario's name for an issue or an option as it reads inside a sentence: "what the dialogue takes up
-    first", "defence hotline". Names that look proper keep their capital: an acronym or an initialism ("AI-enabled
-    tools", "U.S. language") or a first word followed by another capitalised one ("Taiwan Strait language")."""
+    first", "defence hotline", "stronger U.S. language". Names that look proper keep their capital: one that opens
+    with an acronym or an initialism ("AI-enabled tools", "U.S. language") or with two capitalised words ("Taiwan
+    Strait language", "Middle East stability")."""
     words = name.split()
     if not words:
         return name
-    first = words[0]
-    plain = first[:1].isupper() and (len(first) == 1 or first[1:].islower())
-    if not plain or (len(words) > 1 and words[1][:1].isupper()):
+
+    def titled(word: str) -> bool:
+        return word[:1].isupper() and (len(word) == 1 or word[1:].islower())
+
+    if not titled(words[0]) or (len(words) > 1 and titled(words[1]) and words[1].isalpha()):
         return name
     return name[:1].lower() + name[1:]
 
