@@ -6,9 +6,10 @@ import asyncio
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key, mid_sentence
+from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key, mid_sentence, talking_point
 from dialogue_engine.agents.guard import check_reply, scrub
 from dialogue_engine.agents.realizer import RealizeRequest
 from dialogue_engine.agents.types import Citation, Move, MoveKind
@@ -142,3 +143,12 @@ def test_scenario_names_inside_a_sentence_lose_their_capital_unless_they_look_pr
     for proper in ("Taiwan Strait language", "Middle East stability", "AI in nuclear command and control",
                    "U.S. export controls", "AI-enabled biological design tools", ""):
         assert mid_sentence(proper) == proper
+
+
+def test_a_talking_point_never_quotes_a_pointer_to_another_note():
+    text = ("See the note on the Rodrik-Walt buckets. Many governments seek outside money for a low-carbon "
+            "transition and for adapting to harsher weather (see the note on climate finance).")
+    passage = Citation(n=2, chunk_id="c2", source="finance.md", title="Finance", text=text)
+    point = talking_point(passage, "money for the transition", np.random.default_rng(0))
+    assert point is not None and "see the note" not in point.lower() and "Rodrik" not in point
+    assert point.endswith("harsher weather [2].")

@@ -118,6 +118,10 @@ PLAIN: Frames = FORMAL | {
 _PROMISES = re.compile(r"\b(two|three|four|five|several|a few) (points|things|observations|remarks)\b", re.I)
 _MD = re.compile(r"(^|\s)[#>*_`]+|[*_`]+(\s|$)|\[(\d+)\]|\[([^\]]*)\]\([^)]*\)")
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+_POINTER = re.compile(r"\s*\((?:see|cf\.?)\s[^)]*\)", re.I)
+"""A note's cross-reference in brackets ("(see the note on climate finance)"): dropped from a quoted sentence."""
+_POINTER_SENTENCE = re.compile(r"^\W*(?:see|cf\.?)\s", re.I)
+"""A sentence that only points elsewhere ("See the note on the AIIB episode."): never a talking point."""
 
 
 def _clean(text: str) -> str:
@@ -182,7 +186,8 @@ def talking_point(passage: Citation, topic: str, rng: np.random.Generator, taboo
     Sentences for which ``said`` is true (already used in this conversation) are skipped; the one chosen is
     passed to ``note``.
     """
-    sentences = [s.strip() for s in _SENT.split(_clean(passage.text)) if not said(s.strip())]
+    sentences = [_POINTER.sub("", s).strip() for s in _SENT.split(_clean(passage.text))]
+    sentences = [s for s in sentences if s and not _POINTER_SENTENCE.match(s) and not said(s)]
     taboo_low = [t.lower() for t in taboo]
     usable = [s for s in sentences if 40 <= len(s) <= 260 and not any(t in s.lower() for t in taboo_low)
               and s[-1:] in ".!?" and not s.endswith("?") and len(s.split()) >= 8]
