@@ -82,7 +82,8 @@ def console() -> None:
         m = st.columns(4)
         m[0].metric("Round", f"{c.round} / {c.total_rounds}")
         m[1].metric("Phase", c.phase.value.replace("_", " "))
-        m[2].metric("State", "ended" if c.ended else ("paused" if c.paused else "running"))
+        m[2].metric("State", "ended" if c.ended else "paused" if c.paused else
+                    "not started" if c.phase.value == "setup" else "running")
         m[3].metric("Seats joined", f"{sum(s.joined for s in view.seats if s.human)} / {sum(s.human for s in view.seats)}")
         controls(code, view)
         if view.outcome is not None:
