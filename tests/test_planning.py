@@ -54,7 +54,10 @@ async def test_a_factual_question_without_a_source_is_declined_plainly():
 async def test_a_red_line_is_acknowledged_and_learned():
     agent, reply = await _reply("us-china-quiet-dialogue", "china", "china", "united-states",
                                 "A line opposing independence is off the table for us.")
-    assert "Stronger U.S. language" in reply.message
+    assert "stronger U.S. language" in reply.message.lower().replace("u.s.", "U.S.")
+    if reply.proposal is not None and reply.proposal.get("strait") == "st-oppose":  # still held: said so plainly
+        assert re.search(r"cannot let it go|still need it|not yet able to drop it", reply.message), reply.message
+        assert "off the table for you" not in reply.message and "take that on board" not in reply.message
     est = agent.strategy.opponent.estimates["united-states"]
     assert est.counts["strait"]["st-oppose"] < 0
 
@@ -126,3 +129,19 @@ async def test_a_package_that_also_refuses_others_is_not_read_back_as_every_issu
     every = [i.id for i in scenario.issues]
     assert _named_issues(scenario, every) == []
     assert len(_named_issues(scenario, every[:NAMED_ISSUES])) == NAMED_ISSUES
+
+
+def test_the_llm_is_told_to_say_plainly_when_the_package_still_holds_a_red_line():
+    from types import SimpleNamespace
+
+    from dialogue_engine.agents.planning import Answer, DialoguePlan
+    from dialogue_engine.agents.prompts import plan_block
+    from dialogue_engine.agents.types import Move, MoveKind
+
+    def block(yes):
+        plan = DialoguePlan(answers=(Answer(kind=AnswerKind.RED_LINE, points=("Broad relief",), yes=yes),),
+                            move=Move(kind=MoveKind.PROPOSE))
+        return plan_block(SimpleNamespace(plan=plan))
+
+    assert "cannot drop it yet" in block(False) and "off the table" in block(False)  # "never that it is ..."
+    assert block(True).endswith("Acknowledge their red line on Broad relief.")

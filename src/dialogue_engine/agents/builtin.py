@@ -54,6 +54,9 @@ FORMAL: Frames = {
     "red_line": ("We hear you: {labels} will not work for you, and we take that on board.",
                  "Understood: for you, {labels} would cross a line.",
                  "We note that, for you, {labels} cannot be on the table."),
+    "red_line_held": ("We hear you on {labels}, but we cannot let it go yet.",
+                      "Your objection to {labels} is clear; for now we still need it.",
+                      "We take your point on {labels}, though we are not yet able to drop it."),
     "red_line_general": ("We hear your objection and take it on board.", "Your objection is noted and understood."),
     "interest": ("We understand that what matters most to you is {labels}.", "We hear that your priority is {labels}.",
                  "We will keep {labels} in view, since we hear how much that counts for you."),
@@ -399,7 +402,7 @@ class BuiltinRealizer:
             return [say("accept_no") if answer.theirs else say("accept_ours")]
         if kind == AnswerKind.RED_LINE:
             if answer.points:
-                return [say("red_line", labels=_names(answer.points))]
+                return [say("red_line" if answer.yes is not False else "red_line_held", labels=_names(answer.points))]
             return [say("red_line_general")]
         if kind == AnswerKind.INTEREST:
             if answer.points:

@@ -52,7 +52,8 @@ class Answer:
         issue: the issue title in focus, if any.
         fact: a sentence from a retrieved passage that answers a factual question.
         cite: the number of the passage that supports the answer, if any.
-        yes: for an acceptance question, whether the persona accepts the package asked about.
+        yes: for an acceptance question, whether the persona accepts the package asked about; for a red line,
+            whether the persona's move leaves out every option the player spoke against (False: it still holds one).
         theirs: for an acceptance question, whether that package is the player's (else the persona's own).
     """
 
@@ -224,7 +225,8 @@ def plan_reply(persona: Persona, party: Party, scenario: Scenario, move: Move, t
         answers.append(Answer(kind=AnswerKind.FACT, fact=fact, cite=cite))
     if Act.REJECT in acts:
         labels = _option_labels(scenario, turn.rejected) or _named_issues(scenario, turn.issues)
-        answers.append(Answer(kind=AnswerKind.RED_LINE, points=tuple(labels)))
+        held = move.proposal is not None and bool(set(turn.rejected) & set(move.proposal.values()))
+        answers.append(Answer(kind=AnswerKind.RED_LINE, points=tuple(labels), yes=not held))
     if Act.SHARE_INTEREST in acts:
         answers.append(Answer(kind=AnswerKind.INTEREST, points=tuple(_named_issues(scenario, turn.issues))))
     if Act.CONDITIONAL_TRADE in acts:

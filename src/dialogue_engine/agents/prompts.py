@@ -125,7 +125,9 @@ def plan_block(request: RealizeRequest) -> str:
                     if a.theirs else "They asked whether there is a deal: say your offer is on the table and becomes "
                     "an agreement when they accept it. A question is not an acceptance.")
         elif a.kind == AnswerKind.RED_LINE:
-            text = ("Acknowledge their red line" + (f" on {', '.join(a.points)}" if a.points else "") + ".")
+            text = ("Acknowledge their red line" + (f" on {', '.join(a.points)}" if a.points else "")
+                    + ("; your package still holds it, so say plainly that you cannot drop it yet, never that it is "
+                       "off the table." if a.yes is False else "."))
         elif a.kind == AnswerKind.INTEREST:
             text = "Acknowledge what they said matters to them" + (f" ({', '.join(a.points)})" if a.points else "") + "."
         elif a.kind == AnswerKind.TRADE:
