@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dialogue_engine.agents.builtin import BuiltinRealizer, _opening_key, mid_sentence, talking_point
-from dialogue_engine.agents.guard import check_reply, scrub
+from dialogue_engine.agents.guard import check_reply, renumber_citations, scrub
 from dialogue_engine.agents.realizer import RealizeRequest
 from dialogue_engine.agents.types import Citation, Move, MoveKind
 from dialogue_engine.domain import Persona, Scenario, parse_model
@@ -152,3 +152,11 @@ def test_a_talking_point_never_quotes_a_pointer_to_another_note():
     point = talking_point(passage, "money for the transition", np.random.default_rng(0))
     assert point is not None and "see the note" not in point.lower() and "Rodrik" not in point
     assert point.endswith("harsher weather [2].")
+
+
+def test_citations_are_renumbered_in_the_order_the_reply_cites_them():
+    passages = [Citation(n=k, chunk_id=f"c{k}", source=f"s{k}.md", text=f"passage {k}") for k in (1, 2, 3)]
+    text, cited = renumber_citations("The record says so [3]. And again [3], and here [1]. Not this [9].", passages)
+    assert text == "The record says so [1]. And again [1], and here [2]. Not this [9]."
+    assert [(c.n, c.chunk_id) for c in cited] == [(1, "c3"), (2, "c1")]
+    assert renumber_citations("No sources.", passages) == ("No sources.", ())

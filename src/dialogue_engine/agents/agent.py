@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from dialogue_engine.agents.acts import Act
 from dialogue_engine.agents.builtin import BuiltinRealizer
 from dialogue_engine.agents.grounding import RELEVANCE_FLOOR, Grounder, Retriever, relevance
-from dialogue_engine.agents.guard import check_reply, cited_numbers, scrub
+from dialogue_engine.agents.guard import check_reply, renumber_citations, scrub
 from dialogue_engine.agents.perception import Perceiver, Perception, RulePerceiver
 from dialogue_engine.agents.planning import ASKS_FOR_PACKAGE, DialoguePlan, PlanInput, plan_reply
 from dialogue_engine.agents.realizer import Realization, Realizer, RealizeRequest
@@ -312,14 +312,14 @@ class PersonaAgent:
             plan=plan,
         )
         text, source, reason, violations = await self._realize(request, passages, on_text)
-        cited = cited_numbers(text, passages)
+        text, citations = renumber_citations(text, passages)
         reply = Reply(
             persona=self.persona.id,
             party=self.party_id,
             message=text,
             move=move.kind,
             proposal=move.proposal,
-            citations=tuple(p for p in passages if p.n in cited),
+            citations=citations,
             realizer=source,
             fallback_reason=reason,
             understood=perception,

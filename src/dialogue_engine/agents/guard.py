@@ -7,6 +7,7 @@ violations that scrubbing cannot fix without gutting it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -162,6 +163,17 @@ def scrub(text: str, party: Party, passages: Sequence[Citation] = (), *, public_
     kept = [s for s in _SENT.split(text)
             if s.strip() and not check_reply(s, party, passages, public_text=public_text, taboo=taboo)]
     return " ".join(kept).strip()
+
+
+def renumber_citations(text: str, passages: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
+    """The reply's citations numbered 1, 2, ... in the order the text first cites them, and the text with its
+    markers rewritten to match (a reply whose only source was the third passage retrieved cites [1], not [3]).
+    Markers that name no passage are left as they are (the guard drops those)."""
+    order = cited_numbers(text, passages)
+    new = {old: k for k, old in enumerate(order, start=1)}
+    by_n = {p.n: p for p in passages}
+    text = _CITATION.sub(lambda m: f"[{new[int(m.group(1))]}]" if int(m.group(1)) in new else m.group(0), text)
+    return text, tuple(dataclasses.replace(by_n[old], n=k) for old, k in new.items())
 
 
 def cited_numbers(text: str, passages: Sequence[Citation]) -> list[int]:
