@@ -1,5 +1,5 @@
 """What a seat is told: after a pass, the deal on the table is that one; the acceptance criterion judges only the
-seat's own yes; an inject says what it changed in the seat's brief."""
+seat's own yes; an inject says what it changed in the seat's brief; proposals carry the number the charts print."""
 
 from __future__ import annotations
 
@@ -73,3 +73,22 @@ def test_an_inject_tells_the_seat_it_touches_its_new_minimum(tmp_path):
     assert beta.injects[-1].for_you == "For you: your minimum is now 45 (it was 50)."
     assert beta.brief.threshold == 45
     assert alpha.injects[-1].title == "A shock" and alpha.injects[-1].for_you is None
+
+
+def test_proposals_carry_the_number_the_debrief_charts_print(tmp_path):
+    from dialogue_engine.report.dealplot import own_plot
+
+    svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
+    info = svc.create(load_scenario(MINI), ["alpha", "beta"], seed=1)
+    fc, codes = info.facilitator_code, {s.party: s.code for s in info.seats if s.code}
+    svc.start(fc)
+    svc.advance(fc)
+    svc.advance(fc)
+    first = svc.propose(codes["alpha"], {"A": "A2", "B": "B2"})
+    second = svc.propose(codes["beta"], {"A": "A1", "B": "B1"})
+    view = svc.seat_view(codes["alpha"])
+    assert [(p.id, p.number) for p in view.proposals] == [(first.id, 1), (second.id, 2)]
+    assert first.id > 1  # ids are event numbers (the log began with 'created'), so the pages show both
+    state = svc.state(info.exercise_id)
+    plot = own_plot(state, "alpha")
+    assert [s.number for s in plot.steps] == [1, 2]

@@ -172,7 +172,7 @@ def seat_panel() -> None:
             for p in reversed(view.proposals):
                 mine = p.proposer == view.seat.party
                 names = {s.party: s.name for s in view.seats}
-                st.markdown(f"**#{p.id}** by {views.plain(views.seat_name(p.proposer, names))} "
+                st.markdown(f"**Proposal {p.number}** (#{p.id}) by {views.plain(views.seat_name(p.proposer, names))} "
                             f"(round {p.round}, {p.status}) — worth {points(view, p.deal):g} to you")
                 st.table([{"Issue": t, "Option": o} for t, o in p.lines])
                 rows = views.vote_rows(p, names)

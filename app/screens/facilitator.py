@@ -98,7 +98,7 @@ def console() -> None:
                      hide_index=True)
         names = {s.party: s.name for s in view.seats}
         if view.current_proposal:
-            st.markdown(f"**On the table:** #{view.current_proposal.id} by "
+            st.markdown(f"**On the table:** proposal {view.current_proposal.number} (#{view.current_proposal.id}) by "
                         f"{views.plain(views.seat_name(view.current_proposal.proposer, names))}")
             st.table([{"Issue": t, "Option": o} for t, o in view.current_proposal.lines])
         deal_space(view)

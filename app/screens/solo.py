@@ -144,7 +144,7 @@ def play(session: SoloSession) -> None:
     below = offer is not None and points(view, offer.deal) < view.brief.threshold
     confirm = below and c1.checkbox(f"Their package is worth {points(view, offer.deal):g} to you, below your minimum "
                                     f"of {view.brief.threshold:g}: accept anyway", key="solo_confirm_below")
-    if offer is not None and c1.button(f"Accept their package (#{offer.id})", key="solo_accept",
+    if offer is not None and c1.button(f"Accept their package (proposal {offer.number})", key="solo_accept",
                                         disabled=below and not confirm):
         session.accept(svc, offer.id, confirm=bool(confirm))
         st.rerun()

@@ -150,7 +150,8 @@ def proposal_view(state: ExerciseState, p: ProposalRec) -> ProposalView:
     except KeyError:
         lines = [(k, v) for k, v in p.deal.items()]
     return ProposalView(id=p.id, round=p.round, proposer=p.proposer, deal=dict(p.deal), lines=lines,
-                        votes=dict(p.votes), reasons=dict(p.reasons), status=p.status, final=p.final)
+                        number=state.proposal_number(p.id), votes=dict(p.votes), reasons=dict(p.reasons),
+                        status=p.status, final=p.final)
 
 
 def inject_view(i: InjectRec, for_you: str | None = None) -> InjectView:

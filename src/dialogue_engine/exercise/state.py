@@ -135,6 +135,11 @@ class ExerciseState:
             return self.proposals[int(agreed)]
         return self.proposals[max(self.proposals)]
 
+    def proposal_number(self, proposal_id: int) -> int:
+        """A proposal's number in the order proposals were made (1, 2, ...): what the debrief charts print and
+        the pages show beside its id."""
+        return sorted(self.proposals).index(proposal_id) + 1
+
     def standing_offer(self, party: str) -> ProposalRec | None:
         """``party``'s latest open proposal (what a typed "we accept" takes, and what it need not table again)."""
         mine = [p for p in self.proposals.values() if p.proposer == party and p.status == "open" and not p.final]

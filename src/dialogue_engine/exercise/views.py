@@ -131,6 +131,8 @@ class ProposalView(View):
     proposer: str
     deal: dict[str, str]
     lines: list[tuple[str, str]]
+    number: int = 0
+    """Its number in the order proposals were made (as the debrief charts number them); ``id`` is its event."""
     votes: dict[str, bool] = Field(default_factory=dict)
     reasons: dict[str, str] = Field(default_factory=dict)
     status: str = "open"
