@@ -10,7 +10,7 @@ from qd_browser import click_button, page_text, screenshot, type_into, wait_for,
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-HEADER = re.compile(r"^#(\d+) by (.+?) \(round (\d+), (\w+)\) — worth", re.M)
+HEADER = re.compile(r"^Proposal \d+ \(#(\d+)\) by (.+?) \(round (\d+), (\w+)\) — worth", re.M)
 
 
 def rendered_proposals(text: str) -> list[dict]:
