@@ -150,7 +150,7 @@ def proposal_view(state: ExerciseState, p: ProposalRec) -> ProposalView:
     except KeyError:
         lines = [(k, v) for k, v in p.deal.items()]
     return ProposalView(id=p.id, round=p.round, proposer=p.proposer, deal=dict(p.deal), lines=lines,
-                        number=state.proposal_number(p.id), votes=dict(p.votes), reasons=dict(p.reasons),
+                        number=p.number, votes=dict(p.votes), reasons=dict(p.reasons),
                         status=p.status, final=p.final)
 
 
@@ -162,22 +162,19 @@ def inject_view(i: InjectRec, for_you: str | None = None) -> InjectView:
 
 def seat_injects(state: ExerciseState, party: str) -> list[InjectView]:
     """The fired injects as one seat sees them: each says what it changed in that seat's own brief (its minimum
-    before and after, or that its points for some options moved), so a change never passes unannounced."""
-    threshold = state.base.party(party).threshold
+    before and after, or that its points for some options moved), so a change never passes unannounced. The
+    changes are read off the scenario each inject left (:attr:`InjectRec.scenario`), not worked out again."""
+    before = state.base.party(party)
     out = []
     for inject in state.injects:
+        after = inject.scenario.party(party) if inject.scenario is not None else before
         notes = []
-        for eff in inject.effects:
-            if eff.get("party") != party:
-                continue
-            if eff.get("kind") == "change_threshold":
-                before = threshold
-                value, delta = eff.get("value"), eff.get("delta")
-                threshold = float(value) if value is not None else threshold + float(delta or 0)
-                notes.append(f"your minimum is now {threshold:g} (it was {before:g})")
-            elif eff.get("kind") == "change_score":
-                notes.append("your points for some options have changed (see your brief)")
-        out.append(inject_view(inject, "For you: " + "; ".join(dict.fromkeys(notes)) + "." if notes else None))
+        if after.threshold != before.threshold:
+            notes.append(f"your minimum is now {after.threshold:g} (it was {before.threshold:g})")
+        if any(v != before.scores.get(i, {}).get(o, v) for i, row in after.scores.items() for o, v in row.items()):
+            notes.append("your points for some options have changed (see your brief)")
+        out.append(inject_view(inject, "For you: " + "; ".join(notes) + "." if notes else None))
+        before = after
     return out
 
 

@@ -44,7 +44,8 @@ class ProposalRec:
     ``status`` is ``open``, ``passed``, ``failed`` (closed by the clock), ``closed`` (the exercise ended) or
     ``withdrawn`` (its proposer tabled a newer package that supersedes it). ``opened`` is the phase count
     (:attr:`ExerciseState.phase_no`) when it was tabled, for the voting window; ``reasons`` holds the
-    one-line reason a seat gave with its vote, if any.
+    one-line reason a seat gave with its vote, if any; ``number`` is its place in the order proposals were
+    made (1, 2, ...), what the debrief charts print and the pages show beside its id.
     """
 
     id: int
@@ -57,6 +58,7 @@ class ProposalRec:
     status: str = "open"
     opened: int = 0
     reasons: dict[str, str] = field(default_factory=dict)
+    number: int = 0
 
 
 @dataclass
@@ -134,11 +136,6 @@ class ExerciseState:
         if agreed is not None and int(agreed) in self.proposals:
             return self.proposals[int(agreed)]
         return self.proposals[max(self.proposals)]
-
-    def proposal_number(self, proposal_id: int) -> int:
-        """A proposal's number in the order proposals were made (1, 2, ...): what the debrief charts print and
-        the pages show beside its id."""
-        return sorted(self.proposals).index(proposal_id) + 1
 
     def standing_offer(self, party: str) -> ProposalRec | None:
         """``party``'s latest open proposal (what a typed "we accept" takes, and what it need not table again)."""
@@ -257,7 +254,7 @@ def apply(state: ExerciseState, ev: Event, memo: dict | None = None) -> None:
     elif k == EventKind.PROPOSAL:
         state.proposals[ev.seq] = ProposalRec(
             ev.seq, ev.ts, int(p.get("round", state.round)), p.get("proposer", ev.actor), dict(p["deal"]),
-            bool(p.get("final", False)), opened=state.phase_no,
+            bool(p.get("final", False)), opened=state.phase_no, number=len(state.proposals) + 1,
         )
         for old in p.get("supersedes") or []:  # the proposer's earlier packages it replaces
             prev = state.proposals.get(int(old))

@@ -88,7 +88,7 @@ def _frontier(xy: np.ndarray) -> tuple[XY, ...]:
 def _steps(state: ExerciseState, space: DealSpace, coords: np.ndarray) -> tuple[Step, ...]:
     steps = []
     for prop in sorted(state.proposals.values(), key=lambda p: p.id):
-        n = state.proposal_number(prop.id)
+        n = prop.number
         try:
             i = space.index_of(prop.deal)
         except KeyError:  # an incomplete package has no place in the space
@@ -187,7 +187,7 @@ def own_plot(state: ExerciseState, party: str, space: DealSpace | None = None) -
     agreed = _agreed(state, space, coords)
     if agreed is not None:
         passed = (state.outcome or {}).get("proposal")
-        n = state.proposal_number(passed) if passed in state.proposals else 0
+        n = state.proposals[passed].number if passed in state.proposals else 0
         agreed = (agreed[0], float(n))
     return DealPlot(title=f"Your deal space, {name}", xlabel=f"{name}: total (your score sheet)",
                     ylabel="Proposal number", points=tuple(sorted({(_r(x), 0.0) for x in own})),
