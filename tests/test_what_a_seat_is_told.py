@@ -17,6 +17,15 @@ RUSSIA = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "us-r
 BAD = Deal({"arms": "arm-defence-link", "energy": "en-relief", "region": "rg-none", "verification": "ver-notify"})
 
 
+def _started(tmp_path):
+    """The two-seat mini scenario, both seats human, started: (service, created info, facilitator code, codes)."""
+    svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
+    info = svc.create(load_scenario(MINI), ["alpha", "beta"], seed=1)
+    fc, codes = info.facilitator_code, {s.party: s.code for s in info.seats if s.code}
+    svc.start(fc)
+    return svc, info, fc, codes
+
+
 def _crit(**kw):
     got = coach(RUSSIA, "united-states", [PlayerLine("We would rather keep talking.")], **kw)
     return got, next(c for c in got.criteria if c.id == "accepted_above_minimum")
@@ -39,10 +48,7 @@ def test_without_a_deal_the_acceptance_criterion_does_not_apply():
 
 
 def test_the_passed_proposal_stays_on_the_table_and_the_debrief_marks_what_does_not_apply(tmp_path):
-    svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
-    info = svc.create(load_scenario(MINI), ["alpha", "beta"], seed=1)
-    fc, codes = info.facilitator_code, {s.party: s.code for s in info.seats if s.code}
-    svc.start(fc)
+    svc, info, fc, codes = _started(tmp_path)
     svc.advance(fc)
     svc.advance(fc)
     passed = svc.propose(codes["alpha"], {"A": "A2", "B": "B2"})
@@ -64,10 +70,7 @@ def test_the_passed_proposal_stays_on_the_table_and_the_debrief_marks_what_does_
 
 
 def test_an_inject_tells_the_seat_it_touches_its_new_minimum(tmp_path):
-    svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
-    info = svc.create(load_scenario(MINI), ["alpha", "beta"], seed=1)
-    fc, codes = info.facilitator_code, {s.party: s.code for s in info.seats if s.code}
-    svc.start(fc)
+    svc, _info, fc, codes = _started(tmp_path)
     svc.fire_inject(fc, "shock")  # beta's minimum: 50 - 5
     beta, alpha = svc.seat_view(codes["beta"]), svc.seat_view(codes["alpha"])
     assert beta.injects[-1].for_you == "For you: your minimum is now 45 (it was 50)."
@@ -78,10 +81,7 @@ def test_an_inject_tells_the_seat_it_touches_its_new_minimum(tmp_path):
 def test_proposals_carry_the_number_the_debrief_charts_print(tmp_path):
     from dialogue_engine.report.dealplot import own_plot
 
-    svc = ExerciseService(database_url=f"sqlite:///{tmp_path / 'ex.db'}", agent_factory=stand_in_factory)
-    info = svc.create(load_scenario(MINI), ["alpha", "beta"], seed=1)
-    fc, codes = info.facilitator_code, {s.party: s.code for s in info.seats if s.code}
-    svc.start(fc)
+    svc, info, fc, codes = _started(tmp_path)
     svc.advance(fc)
     svc.advance(fc)
     first = svc.propose(codes["alpha"], {"A": "A2", "B": "B2"})
